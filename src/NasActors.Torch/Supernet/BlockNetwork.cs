@@ -1,0 +1,132 @@
+using NasActors.Core.Spaces;
+using NasActors.Core.Spaces.Blocks;
+using NasActors.Torch.Supernet.Blocks;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace NasActors.Torch.Supernet;
+
+/// <summary>
+/// A network of a block space: a fixed stem and head around choice layers. As a supernet it holds every choice of
+/// every layer (BatchNorm without affine parameters, as in SPOS and FairNAS) and runs one path per forward pass;
+/// as a stand-alone network it holds only the blocks of one architecture (BatchNorm with affine parameters).
+/// Parameter names are stable (<c>layers.3.2.main.pw1.conv.weight</c>): checkpoints and recalibration rely on them.
+/// </summary>
+public sealed class BlockNetwork : nn.Module<Tensor, Tensor>
+{
+    private readonly Sequential stem;
+    private readonly ModuleList<ModuleList<nn.Module<Tensor, Tensor>>> layers;
+    private readonly Sequential head;
+    private readonly Dropout dropout;
+    private readonly Linear classifier;
+    private readonly int[][] _heldChoices;
+
+    private BlockNetwork(BlockSpace space, int[][] heldChoices, bool affine) : base(space.Name)
+    {
+        Space = space;
+        _heldChoices = heldChoices;
+        IsSupernet = heldChoices.Any(h => h.Length > 1) || !affine;
+        (stem, var lastWidth, var blocks) = space switch
+        {
+            ShuffleNetSpace s => BuildShuffle(s, heldChoices, affine),
+            MbConvSpace m => BuildMb(m, heldChoices, affine),
+            _ => throw new NotSupportedException($"No modules for space type {space.GetType().Name}."),
+        };
+        layers = nn.ModuleList(blocks.ToArray());
+        var (lastChannels, dropoutRate) = space switch
+        {
+            ShuffleNetSpace s => (s.LastChannels, s.Dropout),
+            MbConvSpace m => (m.LastChannels, m.Dropout),
+            _ => throw new NotSupportedException(),
+        };
+        head = nn.Sequential(
+            ("conv", Layers.Conv(lastWidth, lastChannels, 1)),
+            ("bn", Layers.Norm(lastChannels, affine)),
+            ("relu", nn.ReLU()),
+            ("pool", nn.AdaptiveAvgPool2d(1)),
+            ("flatten", nn.Flatten()));
+        dropout = nn.Dropout(dropoutRate);
+        classifier = nn.Linear(lastChannels, space.Classes, hasBias: space is MbConvSpace);
+        RegisterComponents();
+    }
+
+    /// <summary>The weight-sharing supernet: every choice of every layer, BatchNorm without affine parameters.</summary>
+    public static BlockNetwork Supernet(BlockSpace space) =>
+        new(space, space.ChoiceCounts.Select(m => Enumerable.Range(0, m).ToArray()).ToArray(), affine: false);
+
+    /// <summary>Only the blocks of one architecture, BatchNorm with affine parameters: trained from scratch.</summary>
+    public static BlockNetwork StandAlone(BlockSpace space, Architecture architecture)
+    {
+        space.Validate(architecture);
+        return new BlockNetwork(space, architecture.Select(c => new[] { c }).ToArray(), affine: true);
+    }
+
+    public BlockSpace Space { get; }
+    public bool IsSupernet { get; }
+
+    /// <summary>The choices of each layer this network holds (all for a supernet, one for a stand-alone network).</summary>
+    public IReadOnlyList<int[]> HeldChoices => _heldChoices;
+
+    /// <summary>The single path of a stand-alone network.</summary>
+    public Architecture? OwnPath => IsSupernet ? null : new Architecture(_heldChoices.Select(h => h[0]));
+
+    /// <summary>The block that runs a choice of a layer.</summary>
+    public nn.Module<Tensor, Tensor> Block(int layer, int choice)
+    {
+        var position = Array.IndexOf(_heldChoices[layer], choice);
+        if (position < 0) throw new ArgumentException($"Layer {layer} of this network does not hold choice {choice}.");
+        return layers[layer][position];
+    }
+
+    /// <summary>Modules a path runs through: stem, one block per layer, head and classifier.</summary>
+    public IEnumerable<nn.Module> PathModules(Architecture path)
+    {
+        yield return stem;
+        for (var i = 0; i < path.Count; i++) yield return Block(i, path[i]);
+        yield return head;
+        yield return classifier;
+    }
+
+    /// <summary>Forward through one path; a stand-alone network runs its own path.</summary>
+    public Tensor Forward(Tensor x, Architecture path)
+    {
+        if (path.Count != _heldChoices.Length)
+            throw new ArgumentException($"Path has {path.Count} layers, the network {_heldChoices.Length}.");
+        var h = stem.forward(x);
+        for (var i = 0; i < path.Count; i++)
+        {
+            var next = Block(i, path[i]).forward(h);
+            h.Dispose();
+            h = next;
+        }
+        return classifier.forward(dropout.forward(head.forward(h)));
+    }
+
+    /// <summary>Stand-alone networks only: forward through their own path.</summary>
+    public override Tensor forward(Tensor x) =>
+        Forward(x, OwnPath ?? throw new InvalidOperationException("A supernet needs a path: call Forward(x, path)."));
+
+    private static (Sequential Stem, long Width, List<ModuleList<nn.Module<Tensor, Tensor>>> Blocks) BuildShuffle(
+        ShuffleNetSpace s, int[][] held, bool affine)
+    {
+        var stem = nn.Sequential(("conv", Layers.ConvBn(s.Input.Channels, s.StemChannels, 3, affine, relu: true, stride: s.StemStride)));
+        var blocks = s.Layers.Select((layer, i) => nn.ModuleList(
+                held[i].Select(c => (nn.Module<Tensor, Tensor>)new ShuffleNetBlock(layer, (ShuffleChoice)c, affine)).ToArray()))
+            .ToList();
+        return (stem, s.StageOutChannels[^1], blocks);
+    }
+
+    private static (Sequential Stem, long Width, List<ModuleList<nn.Module<Tensor, Tensor>>> Blocks) BuildMb(
+        MbConvSpace s, int[][] held, bool affine)
+    {
+        var stem = nn.Sequential(
+            ("conv", Layers.ConvBn(s.Input.Channels, s.StemChannels, 3, affine, relu: true, stride: s.StemStride)),
+            ("dw", Layers.ConvBn(s.StemChannels, s.StemChannels, 3, affine, relu: true, groups: s.StemChannels)),
+            ("pw", Layers.ConvBn(s.StemChannels, s.SeparableChannels, 1, affine, relu: false)));
+        var blocks = s.Layers.Select((layer, i) => nn.ModuleList(
+                held[i].Select(c => (nn.Module<Tensor, Tensor>)new MbConvBlock(layer, MbConvSpace.Choices[c], affine)).ToArray()))
+            .ToList();
+        return (stem, s.Layers[^1].OutChannels, blocks);
+    }
+}

@@ -1,0 +1,35 @@
+namespace NasActors.Torch.Training;
+
+/// <summary>How a supernet is trained. Defaults suit the CPU-sized Fashion-MNIST spaces.</summary>
+public sealed record SupernetTrainingOptions
+{
+    /// <summary><c>spos</c> or <c>fairnas</c>.</summary>
+    public string Method { get; init; } = "fairnas";
+    /// <summary>Optimizer steps (a FairNAS step trains m paths on m batches).</summary>
+    public long Steps { get; init; } = 300;
+    public int BatchSize { get; init; } = 128;
+    public double LearningRate { get; init; } = 0.1;
+    public double Momentum { get; init; } = 0.9;
+    public double WeightDecay { get; init; } = 4e-5;
+    public double LabelSmoothing { get; init; } = 0.1;
+    public LearningRateDecay Decay { get; init; } = LearningRateDecay.Cosine;
+    public long WarmupSteps { get; init; }
+    public long Seed { get; init; } = 1;
+    /// <summary>SPOS only: number of FLOPs bands to sample paths into (0 = unconstrained).</summary>
+    public int FlopsBands { get; init; }
+
+    public void Validate()
+    {
+        if (Steps < 1) throw new ArgumentException($"training.steps must be at least 1, got {Steps}.");
+        if (BatchSize < 1) throw new ArgumentException($"training.batch-size must be at least 1, got {BatchSize}.");
+        if (LearningRate <= 0) throw new ArgumentException($"training.learning-rate must be positive, got {LearningRate}.");
+        if (Momentum is < 0 or >= 1) throw new ArgumentException($"training.momentum must be in [0, 1), got {Momentum}.");
+        if (WeightDecay < 0) throw new ArgumentException($"training.weight-decay must be >= 0, got {WeightDecay}.");
+        if (LabelSmoothing is < 0 or >= 1) throw new ArgumentException($"training.label-smoothing must be in [0, 1), got {LabelSmoothing}.");
+        if (WarmupSteps < 0 || WarmupSteps >= Steps) throw new ArgumentException($"training.warmup-steps must be in [0, steps), got {WarmupSteps}.");
+        if (FlopsBands < 0) throw new ArgumentException($"training.flops-bands must be >= 0, got {FlopsBands}.");
+    }
+}
+
+/// <summary>What one optimizer step did.</summary>
+public sealed record StepMetrics(long Step, double Loss, double Accuracy, int Images, double LearningRate);
