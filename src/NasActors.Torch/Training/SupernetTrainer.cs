@@ -3,6 +3,7 @@ using NasActors.Core.Determinism;
 using NasActors.Core.Spaces;
 using NasActors.Core.Spaces.Blocks;
 using NasActors.Torch.Checkpoints;
+using NasActors.Torch.Data;
 using NasActors.Torch.Sampling;
 using NasActors.Torch.Supernet;
 using TorchSharp;
@@ -19,11 +20,11 @@ namespace NasActors.Torch.Training;
 /// </summary>
 public sealed class SupernetTrainer : IDisposable
 {
-    private readonly IBatchSource _data;
+    private readonly BatchLoader _data;
     private readonly SgdMomentum _optimizer;
     private readonly LearningRateSchedule _schedule;
 
-    public SupernetTrainer(BlockSpace space, IBatchSource data, SupernetTrainingOptions options, Device? device = null)
+    public SupernetTrainer(BlockSpace space, BatchLoader data, SupernetTrainingOptions options, Device? device = null)
     {
         options.Validate();
         if (data.BatchSize != options.BatchSize)
@@ -69,7 +70,8 @@ public sealed class SupernetTrainer : IDisposable
         for (var i = 0; i < paths.Count; i++)
         {
             using var pathScope = torch.NewDisposeScope();
-            var (x, y) = _data.Batch(Step * paths.Count + i, Device);
+            using var batch = _data.GetBatch(Step * paths.Count + i, Device);
+            var (x, y) = (batch.Images, batch.Labels);
             PathTrained?.Invoke(Step, paths[i]);
             var logits = Network.Forward(x, paths[i]);
             var loss = nn.functional.cross_entropy(logits, y, label_smoothing: Options.LabelSmoothing);
