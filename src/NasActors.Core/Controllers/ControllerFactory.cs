@@ -1,0 +1,58 @@
+using NasActors.Core.Controllers.Evolution;
+using NasActors.Core.Controllers.Nsga2;
+using NasActors.Core.Controllers.PredictorEvolution;
+using NasActors.Core.Controllers.Random;
+using NasActors.Core.Controllers.RegularizedEvolution;
+using NasActors.Core.Controllers.Reinforce;
+
+namespace NasActors.Core.Controllers;
+
+/// <summary>The names controllers go by in specs and on the command line.</summary>
+public static class ControllerNames
+{
+    public const string Random = "random";
+    public const string Evolution = "evolution";
+    public const string RegularizedEvolution = "regularized-evolution";
+    public const string Nsga2 = "nsga2";
+    public const string Reinforce = "reinforce";
+    public const string PredictorEvolution = "predictor-evolution";
+
+    public static IReadOnlyList<string> All { get; } = [Random, Evolution, RegularizedEvolution, Nsga2, Reinforce, PredictorEvolution];
+}
+
+/// <summary>Builds a controller from its name and settings (key/value text, e.g. from a HOCON spec).</summary>
+public static class ControllerFactory
+{
+    /// <summary>
+    /// Validates the settings (an unknown or bad key fails naming the key) and the constraints (a constraint set
+    /// that nothing satisfies fails with <see cref="UnsatisfiableConstraintsException"/>), then builds the controller.
+    /// </summary>
+    public static IController Create(string name, SearchContext context, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var factory = Prepare(name, settings);
+        return factory(context);
+    }
+
+    /// <summary>Reads and validates the settings once; the returned function builds a fresh controller per search (seed).</summary>
+    public static Func<SearchContext, IController> Prepare(string name, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var key = name.Trim().ToLowerInvariant();
+        var r = new SettingsReader(key, settings);
+        Func<SearchContext, IController> make = key switch
+        {
+            ControllerNames.Random => Bind(RandomSearchSettings.Read(r), (c, s) => new RandomSearch(c, s)),
+            ControllerNames.Evolution => Bind(EvolutionSettings.Read(r), (c, s) => new EvolutionSearch(c, s)),
+            ControllerNames.RegularizedEvolution => Bind(RegularizedEvolutionSettings.Read(r), (c, s) => new RegularizedEvolutionSearch(c, s)),
+            ControllerNames.Nsga2 => Bind(Nsga2Settings.Read(r), (c, s) => new Nsga2Search(c, s)),
+            ControllerNames.Reinforce => Bind(ReinforceSettings.Read(r), (c, s) => new ReinforceSearch(c, s)),
+            ControllerNames.PredictorEvolution => Bind(PredictorEvolutionSettings.Read(r), (c, s) => new PredictorEvolutionSearch(c, s)),
+            _ => throw new ArgumentException($"Unknown controller '{name}' (known: {string.Join(", ", ControllerNames.All)})."),
+        };
+        r.RejectUnknown();
+        return make;
+    }
+
+    private static Func<SearchContext, IController> Bind<TSettings>(TSettings settings, Func<SearchContext, TSettings, IController> make) =>
+        context => make(context, settings);
+}

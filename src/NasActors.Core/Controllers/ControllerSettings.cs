@@ -1,0 +1,97 @@
+using System.Globalization;
+
+namespace NasActors.Core.Controllers;
+
+/// <summary>A bad controller setting; the message names the controller and the key.</summary>
+public sealed class ControllerSettingsException(string controller, string key, string message)
+    : ArgumentException($"Controller '{controller}', setting '{key}': {message}")
+{
+    public string Controller { get; } = controller;
+    public string Key { get; } = key;
+}
+
+/// <summary>
+/// Reads a controller's settings from key/value text (HOCON specs, <c>--set key=value</c>). Keys are
+/// case-insensitive and may use '-' or '_'; an unknown key is an error that lists the known ones.
+/// </summary>
+public sealed class SettingsReader
+{
+    private readonly string _controller;
+    private readonly Dictionary<string, (string Key, string Value)> _values;
+    private readonly HashSet<string> _known = [];
+
+    public SettingsReader(string controller, IReadOnlyDictionary<string, string>? values)
+    {
+        _controller = controller;
+        _values = new Dictionary<string, (string, string)>();
+        foreach (var (k, v) in values ?? new Dictionary<string, string>())
+            if (!_values.TryAdd(Normalize(k), (k, v)))
+                throw new ControllerSettingsException(controller, k, "given twice");
+    }
+
+    private static string Normalize(string key) => key.Trim().ToLowerInvariant().Replace('-', '_');
+
+    private string? Raw(string key)
+    {
+        _known.Add(Normalize(key));
+        return _values.TryGetValue(Normalize(key), out var kv) ? kv.Value : null;
+    }
+
+    public int Int(string key, int defaultValue, int min = int.MinValue, int max = int.MaxValue)
+    {
+        var raw = Raw(key);
+        if (raw is null) return defaultValue;
+        if (!int.TryParse(raw.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v))
+            throw new ControllerSettingsException(_controller, key, $"'{raw}' is not an integer");
+        if (v < min || v > max)
+            throw new ControllerSettingsException(_controller, key, $"{v} is outside [{min}, {max}]");
+        return v;
+    }
+
+    public double Double(string key, double defaultValue, double min = double.NegativeInfinity, double max = double.PositiveInfinity)
+    {
+        var raw = Raw(key);
+        if (raw is null) return defaultValue;
+        if (!double.TryParse(raw.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !double.IsFinite(v))
+            throw new ControllerSettingsException(_controller, key, $"'{raw}' is not a number");
+        if (v < min || v > max)
+            throw new ControllerSettingsException(_controller, key,
+                $"{v.ToString(CultureInfo.InvariantCulture)} is outside [{min.ToString(CultureInfo.InvariantCulture)}, {max.ToString(CultureInfo.InvariantCulture)}]");
+        return v;
+    }
+
+    public bool Bool(string key, bool defaultValue)
+    {
+        var raw = Raw(key);
+        if (raw is null) return defaultValue;
+        return raw.Trim().ToLowerInvariant() switch
+        {
+            "true" or "yes" or "on" or "1" => true,
+            "false" or "no" or "off" or "0" => false,
+            _ => throw new ControllerSettingsException(_controller, key, $"'{raw}' is not true or false"),
+        };
+    }
+
+    public string String(string key, string defaultValue, params string[] allowed)
+    {
+        var raw = Raw(key)?.Trim();
+        if (raw is null) return defaultValue;
+        if (allowed.Length > 0 && !allowed.Contains(raw, StringComparer.OrdinalIgnoreCase))
+            throw new ControllerSettingsException(_controller, key, $"'{raw}' is not one of {string.Join(", ", allowed)}");
+        return raw;
+    }
+
+    /// <summary>Fails on any key no reader asked for. Call after reading every setting.</summary>
+    public void RejectUnknown()
+    {
+        foreach (var (norm, (key, _)) in _values)
+            if (!_known.Contains(norm))
+                throw new ControllerSettingsException(_controller, key, $"unknown setting (known: {string.Join(", ", _known.Order())})");
+    }
+
+    /// <summary>A check across settings; fails naming <paramref name="key"/>.</summary>
+    public void Require(bool condition, string key, string message)
+    {
+        if (!condition) throw new ControllerSettingsException(_controller, key, message);
+    }
+}

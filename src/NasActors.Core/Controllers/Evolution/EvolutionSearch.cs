@@ -1,0 +1,74 @@
+using NasActors.Core.Spaces;
+
+namespace NasActors.Core.Controllers.Evolution;
+
+/// <summary>Settings of <c>evolution</c>, with the SPOS defaults.</summary>
+public sealed record EvolutionSettings(
+    int Population = 50, int TopK = 10, int MutationChildren = 25, int CrossoverChildren = 25,
+    double MutationProbability = 0.1, int Generations = 20, int MaxTries = 500)
+{
+    public static EvolutionSettings Read(SettingsReader r)
+    {
+        var s = new EvolutionSettings(
+            r.Int("population", 50, min: 1),
+            r.Int("top_k", 10, min: 1),
+            r.Int("mutation_children", 25, min: 0),
+            r.Int("crossover_children", 25, min: 0),
+            r.Double("mutation_prob", 0.1, min: 0, max: 1),
+            r.Int("generations", 20, min: 1),
+            r.Int("max_tries", 500, min: 1));
+        r.Require(s.MutationChildren + s.CrossoverChildren <= s.Population, "population",
+            $"{s.Population} is less than mutation_children + crossover_children = {s.MutationChildren + s.CrossoverChildren}");
+        return s;
+    }
+}
+
+/// <summary>
+/// The SPOS evolutionary search: generation 0 is random; every later generation takes the top-k architectures
+/// evaluated so far as parents and makes mutation children (each decision changes with the mutation probability),
+/// uniform-crossover children of two distinct parents, and random architectures up to the population size.
+/// A child that violates the constraints or was already proposed is rejected and redrawn (at most max_tries times).
+/// </summary>
+public sealed class EvolutionSearch(SearchContext context, EvolutionSettings settings) : BatchController(ControllerNames.Evolution, context)
+{
+    public EvolutionSettings Settings { get; } = settings;
+
+    protected override bool ScheduleFinished(int nextBatch) => nextBatch >= Settings.Generations;
+
+    protected override IReadOnlyList<Architecture> NextBatch(int batch, int maxCount)
+    {
+        var size = Math.Min(Settings.Population, maxCount);
+        var children = new List<Architecture>();
+        var parents = Successful.OrderBy(e => e, Comparer<Evaluation>.Create(Evaluation.CompareBestFirst))
+            .Take(Settings.TopK).Select(e => e.Architecture).ToArray();
+        if (batch > 0 && parents.Length > 0)
+        {
+            var mut = Random("mutation", batch);
+            for (var tries = 0; children.Count < Math.Min(Settings.MutationChildren, size) && tries < Settings.MaxTries; tries++)
+            {
+                var parent = parents[mut.NextInt(parents.Length)];
+                var child = Mutation.PerDecision(parent, Space, Settings.MutationProbability, mut);
+                if (IsNew(child, children)) children.Add(child);
+            }
+            var cross = Random("crossover", batch);
+            var target = Math.Min(children.Count + Settings.CrossoverChildren, size);
+            for (var tries = 0; parents.Length > 1 && children.Count < target && tries < Settings.MaxTries; tries++)
+            {
+                var i = cross.NextInt(parents.Length);
+                var j = Mutation.OtherChoice(i, parents.Length, cross);
+                var child = Crossover.Uniform(parents[i], parents[j], cross);
+                if (IsNew(child, children)) children.Add(child);
+            }
+        }
+        var fill = Random("random", batch);
+        while (children.Count < size)
+        {
+            var a = DrawNew(fill, children);
+            if (a is null) break;
+            children.Add(a);
+        }
+        return children;
+    }
+
+    protected override void OnBatchCompleted(int batch, IReadOnlyList<Evaluation> results) { }
+}

@@ -1,0 +1,149 @@
+using NasActors.Core.Spaces;
+
+namespace NasActors.Core.Controllers.PredictorEvolution;
+
+/// <summary>
+/// A Gaussian-process surrogate on architectures with the kernel <c>exp(-theta * hamming(a, b) / decisions)</c>
+/// (a product of per-decision kernels, so it captures interactions between decisions without knowing the space).
+/// Signals are standardized; theta and the noise level are chosen on a small fixed grid by marginal likelihood.
+/// Deterministic: no random draws.
+/// </summary>
+public sealed class HammingGaussianProcess
+{
+    private static readonly double[] Thetas = [0.5, 1, 2, 4, 8, 16];
+    private static readonly double[] Noises = [1e-3, 1e-2, 1e-1];
+
+    private readonly Architecture[] _x;
+    private readonly double[] _alpha;
+    private readonly double[,] _chol;
+    private readonly double _mean, _scale;
+
+    public double Theta { get; }
+    public double Noise { get; }
+
+    public HammingGaussianProcess(IReadOnlyList<Architecture> x, IReadOnlyList<double> y)
+    {
+        if (x.Count == 0 || x.Count != y.Count) throw new ArgumentException("A surrogate needs as many signals as architectures, at least one.");
+        _x = x.ToArray();
+        var n = _x.Length;
+        _mean = y.Average();
+        var sd = Math.Sqrt(y.Sum(v => (v - _mean) * (v - _mean)) / n);
+        _scale = sd > 1e-12 ? sd : 1;
+        var z = y.Select(v => (v - _mean) / _scale).ToArray();
+        var decisions = _x[0].Count;
+        var h = new int[n, n];
+        for (var i = 0; i < n; i++)
+            for (var j = 0; j < i; j++)
+                h[i, j] = h[j, i] = Hamming(_x[i], _x[j]);
+
+        var best = double.NegativeInfinity;
+        double[,]? bestChol = null;
+        double[]? bestAlpha = null;
+        foreach (var theta in Thetas)
+            foreach (var noise in Noises)
+            {
+                var k = new double[n, n];
+                for (var i = 0; i < n; i++)
+                {
+                    k[i, i] = 1 + noise;
+                    for (var j = 0; j < i; j++) k[i, j] = k[j, i] = Math.Exp(-theta * h[i, j] / decisions);
+                }
+                if (!Cholesky(k, n)) continue;
+                var alpha = Solve(k, n, z);
+                var logDet = 0.0;
+                for (var i = 0; i < n; i++) logDet += Math.Log(k[i, i]);
+                var fit = 0.0;
+                for (var i = 0; i < n; i++) fit += z[i] * alpha[i];
+                var lml = -0.5 * fit - logDet;
+                if (lml > best) { best = lml; bestChol = k; bestAlpha = alpha; Theta = theta; Noise = noise; }
+            }
+        _chol = bestChol ?? throw new InvalidOperationException("No kernel of the grid gave a positive-definite matrix.");
+        _alpha = bestAlpha!;
+    }
+
+    public static int Hamming(Architecture a, Architecture b)
+    {
+        var d = 0;
+        for (var i = 0; i < a.Count; i++) if (a[i] != b[i]) d++;
+        return d;
+    }
+
+    /// <summary>Predicted signal and its standard deviation (in the signal's units).</summary>
+    public (double Mean, double Std) Predict(Architecture a)
+    {
+        var n = _x.Length;
+        var decisions = a.Count;
+        var ks = new double[n];
+        var mean = 0.0;
+        for (var i = 0; i < n; i++) { ks[i] = Math.Exp(-Theta * Hamming(a, _x[i]) / decisions); mean += ks[i] * _alpha[i]; }
+        // v = L^-1 k*, variance = k(a,a) - v.v
+        for (var i = 0; i < n; i++)
+        {
+            var s = ks[i];
+            for (var j = 0; j < i; j++) s -= _chol[i, j] * ks[j];
+            ks[i] = s / _chol[i, i];
+        }
+        var variance = 1.0;
+        for (var i = 0; i < n; i++) variance -= ks[i] * ks[i];
+        return (_mean + _scale * mean, _scale * Math.Sqrt(Math.Max(variance, 1e-12)));
+    }
+
+    /// <summary>Expected improvement over <paramref name="incumbent"/> (maximization).</summary>
+    public static double ExpectedImprovement(double mean, double std, double incumbent)
+    {
+        var z = (mean - incumbent) / std;
+        return (mean - incumbent) * NormalCdf(z) + std * NormalPdf(z);
+    }
+
+    private static double NormalPdf(double z) => Math.Exp(-0.5 * z * z) / Math.Sqrt(2 * Math.PI);
+
+    private static double NormalCdf(double z) => 0.5 * Erfc(-z / Math.Sqrt(2));
+
+    // Numerical Recipes' erfc (fractional error below 1.2e-7), enough for ranking.
+    private static double Erfc(double x)
+    {
+        var z = Math.Abs(x);
+        var t = 1 / (1 + 0.5 * z);
+        var r = t * Math.Exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806
+            + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+        return x >= 0 ? r : 2 - r;
+    }
+
+    /// <summary>In-place lower Cholesky factor; false when not positive definite.</summary>
+    private static bool Cholesky(double[,] a, int n)
+    {
+        for (var j = 0; j < n; j++)
+        {
+            var s = a[j, j];
+            for (var k = 0; k < j; k++) s -= a[j, k] * a[j, k];
+            if (s <= 0) return false;
+            a[j, j] = Math.Sqrt(s);
+            for (var i = j + 1; i < n; i++)
+            {
+                var t = a[i, j];
+                for (var k = 0; k < j; k++) t -= a[i, k] * a[j, k];
+                a[i, j] = t / a[j, j];
+            }
+        }
+        return true;
+    }
+
+    private static double[] Solve(double[,] l, int n, double[] b)
+    {
+        var y = new double[n];
+        for (var i = 0; i < n; i++)
+        {
+            var s = b[i];
+            for (var k = 0; k < i; k++) s -= l[i, k] * y[k];
+            y[i] = s / l[i, i];
+        }
+        var x = new double[n];
+        for (var i = n - 1; i >= 0; i--)
+        {
+            var s = y[i];
+            for (var k = i + 1; k < n; k++) s -= l[k, i] * x[k];
+            x[i] = s / l[i, i];
+        }
+        return x;
+    }
+}
