@@ -1,0 +1,37 @@
+using System.ComponentModel;
+using NasActors.Torch.Runtime;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace NasActors.Node.Commands.Engine;
+
+/// <summary>Options every command that runs tensors shares.</summary>
+public class EngineSettings : CommandSettings
+{
+    [CommandOption("--device <DEVICE>")]
+    [Description("cpu, cuda, cuda:N or auto (cuda when available).")]
+    [DefaultValue("auto")]
+    public string Device { get; init; } = "auto";
+
+    [CommandOption("--threads <N>")]
+    [Description("CPU threads for tensor operations (0 = LibTorch's default).")]
+    [DefaultValue(0)]
+    public int Threads { get; init; }
+
+    [CommandOption("--libtorch <FOLDER>")]
+    [Description("Load LibTorch from this folder (e.g. PyTorch's torch/lib on a GPU node); also NASACTORS_LIBTORCH.")]
+    public string? LibTorch { get; init; }
+
+    [CommandOption("--json")]
+    [Description("Print one JSON document on standard output instead of tables and progress bars.")]
+    public bool Json { get; init; }
+
+    public override ValidationResult Validate()
+    {
+        if (Threads < 0) return ValidationResult.Error($"--threads must be >= 0, got {Threads}.");
+        return ValidationResult.Success();
+    }
+
+    public TorchRuntimeInfo InitializeTorch() =>
+        TorchRuntime.Initialize(new TorchRuntimeOptions { Device = Device, Threads = Threads, LibTorchFolder = LibTorch });
+}

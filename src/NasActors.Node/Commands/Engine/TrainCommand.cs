@@ -1,0 +1,152 @@
+using System.ComponentModel;
+using System.Text.Json;
+using NasActors.Core.Spaces.Blocks;
+using NasActors.Torch.Data;
+using NasActors.Torch.Training;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace NasActors.Node.Commands.Engine;
+
+public class TrainSettings : EngineSettings
+{
+    [CommandOption("--space <SPACE>")]
+    [Description("Block space: fmnist-mbconv, fmnist-shufflenet, fairnas-mbconv, spos-shufflenet.")]
+    [DefaultValue("fmnist-mbconv")]
+    public string Space { get; init; } = "fmnist-mbconv";
+
+    [CommandOption("--dataset <NAME>")]
+    [Description("fmnist-embedded (shipped subset), fmnist (full; /usr/share/datasets/fashion-mnist or --data-dir), cifar10 (--data-dir).")]
+    [DefaultValue("fmnist-embedded")]
+    public string Dataset { get; init; } = "fmnist-embedded";
+
+    [CommandOption("--data-dir <FOLDER>")]
+    [Description("Folder holding the dataset files.")]
+    public string? DataDir { get; init; }
+
+    [CommandOption("--validation-fraction <F>")]
+    [Description("Part of the training set held out to score candidates.")]
+    [DefaultValue(0.2)]
+    public double ValidationFraction { get; init; } = 0.2;
+
+    [CommandOption("--method <METHOD>")]
+    [Description("spos (one uniform path per step) or fairnas (strict fairness: every choice once per step).")]
+    [DefaultValue("fairnas")]
+    public string Method { get; init; } = "fairnas";
+
+    [CommandOption("--steps <N>")]
+    [Description("Optimizer steps.")]
+    [DefaultValue(300L)]
+    public long Steps { get; init; } = 300;
+
+    [CommandOption("--batch-size <N>")]
+    [DefaultValue(128)]
+    public int BatchSize { get; init; } = 128;
+
+    [CommandOption("--lr <RATE>")]
+    [Description("Base learning rate.")]
+    [DefaultValue(0.1)]
+    public double LearningRate { get; init; } = 0.1;
+
+    [CommandOption("--momentum <M>")]
+    [DefaultValue(0.9)]
+    public double Momentum { get; init; } = 0.9;
+
+    [CommandOption("--weight-decay <WD>")]
+    [Description("Applied to weights with more than one dimension only.")]
+    [DefaultValue(4e-5)]
+    public double WeightDecay { get; init; } = 4e-5;
+
+    [CommandOption("--label-smoothing <S>")]
+    [DefaultValue(0.1)]
+    public double LabelSmoothing { get; init; } = 0.1;
+
+    [CommandOption("--decay <KIND>")]
+    [Description("Learning-rate decay: cosine or linear.")]
+    [DefaultValue("cosine")]
+    public string Decay { get; init; } = "cosine";
+
+    [CommandOption("--warmup <STEPS>")]
+    [DefaultValue(0L)]
+    public long Warmup { get; init; }
+
+    [CommandOption("--flops-bands <N>")]
+    [Description("SPOS only: sample paths inside N FLOPs bands (0 = unconstrained).")]
+    [DefaultValue(0)]
+    public int FlopsBands { get; init; }
+
+    [CommandOption("--seed <SEED>")]
+    [DefaultValue(1L)]
+    public long Seed { get; init; } = 1;
+
+    [CommandOption("-o|--out <FOLDER>")]
+    [Description("Folder for checkpoints (content-addressed: <sha256>.nasckpt).")]
+    [DefaultValue("runs/checkpoints")]
+    public string Out { get; init; } = "runs/checkpoints";
+
+    [CommandOption("--checkpoint-every <STEPS>")]
+    [Description("Also checkpoint every N steps (0 = only at the end).")]
+    [DefaultValue(0L)]
+    public long CheckpointEvery { get; init; }
+
+    [CommandOption("--resume <CHECKPOINT>")]
+    [Description("Continue exactly from a checkpoint of the same space and method.")]
+    public string? Resume { get; init; }
+
+    public SupernetTrainingOptions ToOptions() => new()
+    {
+        Method = Method.Trim().ToLowerInvariant(),
+        Steps = Steps,
+        BatchSize = BatchSize,
+        LearningRate = LearningRate,
+        Momentum = Momentum,
+        WeightDecay = WeightDecay,
+        LabelSmoothing = LabelSmoothing,
+        Decay = Decay.Trim().ToLowerInvariant() switch
+        {
+            "cosine" => LearningRateDecay.Cosine,
+            "linear" => LearningRateDecay.Linear,
+            _ => throw new ArgumentException($"--decay must be cosine or linear, got '{Decay}'."),
+        },
+        WarmupSteps = Warmup,
+        FlopsBands = FlopsBands,
+        Seed = Seed,
+    };
+}
+
+/// <summary><c>nas train</c>: trains a supernet and writes checkpoints.</summary>
+public sealed class TrainCommand : Command<TrainSettings>
+{
+    public override int Execute(CommandContext context, TrainSettings settings, CancellationToken cancellation)
+    {
+        var runtime = settings.InitializeTorch();
+        var options = settings.ToOptions();
+        options.Validate();
+        var space = BlockSpaces.Get(settings.Space);
+        var data = SearchData.Load(settings.Dataset, settings.DataDir, settings.ValidationFraction, settings.Seed);
+        if (!settings.Json)
+            AnsiConsole.MarkupLine($"Training a [bold]{options.Method}[/] supernet of [bold]{space.Name}[/] on {data.Bundle.Name} " +
+                                   $"({data.Split.Train.Length} train / {data.Split.Validation.Length} validation images) on {runtime.Device}");
+        var outcome = Train(space, data, options, runtime.Device, settings.Out, settings.CheckpointEvery, settings.Resume,
+            new StepProgress(settings.Json), cancellation);
+        if (settings.Json)
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                checkpoint = outcome.Checkpoint.Path, sha256 = outcome.Checkpoint.Sha256, steps = outcome.Steps,
+                loss = outcome.RecentLoss, accuracy = outcome.RecentAccuracy, imagesPerSecond = outcome.ImagesPerSecond,
+                seconds = outcome.Elapsed.TotalSeconds, space = space.Name, method = options.Method, device = runtime.Device.ToString(),
+            }, JsonOutput.Options));
+        else
+            AnsiConsole.MarkupLine($"Checkpoint [green]{outcome.Checkpoint.Path}[/] (step {outcome.Steps}, loss {outcome.RecentLoss:F3}, " +
+                                   $"train accuracy {outcome.RecentAccuracy:P1}, {outcome.ImagesPerSecond:F0} img/s, {outcome.Elapsed:mm\\:ss})");
+        return 0;
+    }
+
+    /// <summary>Supernet training with a progress display; shared with the quickstart.</summary>
+    public static TrainingOutcome Train(BlockSpace space, SearchData data, SupernetTrainingOptions options, TorchSharp.torch.Device device,
+        string folder, long checkpointEvery, string? resume, StepProgress display, CancellationToken cancellation) =>
+        display.Run($"{options.Method} supernet", options.Steps, report =>
+            SupernetTraining.Run(space, data, options, device, folder, checkpointEvery, resume,
+                p => report(p.StepsDone, $"loss {p.Step.Loss:F3} acc {p.Step.Accuracy:P1} {p.ImagesPerSecond:F0} img/s"),
+                cancel: cancellation));
+}

@@ -1,0 +1,67 @@
+using System.Diagnostics;
+using NasActors.Core.Spaces.Blocks;
+using NasActors.Torch.Checkpoints;
+using NasActors.Torch.Data;
+using static TorchSharp.torch;
+
+namespace NasActors.Torch.Training;
+
+/// <summary>Progress of a supernet training after a step.</summary>
+public sealed record TrainingProgress(StepMetrics Step, long StepsDone, long TotalSteps, double ImagesPerSecond, TimeSpan Elapsed);
+
+/// <summary>The result of a supernet training run: its last checkpoint and the mean metrics of its last steps.</summary>
+public sealed record TrainingOutcome(CheckpointInfo Checkpoint, long Steps, double RecentLoss, double RecentAccuracy,
+    double ImagesPerSecond, TimeSpan Elapsed);
+
+/// <summary>
+/// A whole supernet training: resume from a checkpoint if given, step until done, checkpoint every N steps and at
+/// the end. The one loop behind <c>nas train</c>, the quickstart and the supernet-trainer actor.
+/// </summary>
+public static class SupernetTraining
+{
+    public static TrainingOutcome Run(BlockSpace space, SearchData data, SupernetTrainingOptions options, Device device,
+        string checkpointFolder, long checkpointEvery = 0, string? resumeFrom = null,
+        Action<TrainingProgress>? progress = null, Action<CheckpointInfo, StepMetrics>? checkpointed = null,
+        CancellationToken cancel = default)
+    {
+        data.EnsureFits(space);
+        using var trainer = new SupernetTrainer(space, data.TrainLoader(options.BatchSize, options.Seed), options, device);
+        if (resumeFrom is not null)
+        {
+            using var loaded = Checkpoint.Load(resumeFrom);
+            trainer.Restore(loaded);
+        }
+        var metadata = data.Metadata();
+        var clock = Stopwatch.StartNew();
+        long images = 0;
+        var recent = new Queue<StepMetrics>();
+        CheckpointInfo? last = null;
+        StepMetrics? lastStep = null;
+        var startStep = trainer.Step;
+        while (!trainer.IsComplete)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var m = trainer.TrainStep();
+            lastStep = m;
+            images += m.Images;
+            recent.Enqueue(m);
+            if (recent.Count > 20) recent.Dequeue();
+            progress?.Invoke(new TrainingProgress(m, trainer.Step, options.Steps, images / clock.Elapsed.TotalSeconds, clock.Elapsed));
+            if (checkpointEvery > 0 && trainer.Step % checkpointEvery == 0 && !trainer.IsComplete)
+            {
+                last = trainer.SaveCheckpoint(checkpointFolder, metadata);
+                checkpointed?.Invoke(last, m);
+            }
+        }
+        if (last is null || last.Step != trainer.Step)
+        {
+            last = trainer.SaveCheckpoint(checkpointFolder, metadata);
+            if (lastStep is not null) checkpointed?.Invoke(last, lastStep);
+        }
+        var trained = trainer.Step - startStep;
+        return new TrainingOutcome(last, trainer.Step,
+            recent.Count == 0 ? double.NaN : recent.Average(r => r.Loss),
+            recent.Count == 0 ? double.NaN : recent.Average(r => r.Accuracy),
+            trained == 0 ? 0 : images / clock.Elapsed.TotalSeconds, clock.Elapsed);
+    }
+}
