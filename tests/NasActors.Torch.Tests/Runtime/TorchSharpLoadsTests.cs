@@ -40,9 +40,9 @@ public class TorchSharpLoadsTests
 
         var cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
                     ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        var original = Path.Combine(cache, "libtorch-cpu-linux-x64");
-        if (!Directory.Exists(original)) original = Path.Combine(cache, "torchsharp");
-        foreach (var file in Directory.Exists(original) ? Directory.GetFiles(original, "libLibTorchSharp.so", SearchOption.AllDirectories) : [])
+        var original = Path.Combine(cache, "torchsharp"); // the managed package carries libLibTorchSharp.so
+        var originals = Directory.Exists(original) ? Directory.GetFiles(original, "libLibTorchSharp.so", SearchOption.AllDirectories) : [];
+        foreach (var file in originals)
         {
             var req = ElfVersionPatcher.ReadVersionRequirements(File.ReadAllBytes(file), file).Where(r => r.Version == "GLIBCXX_3.4.32");
             Assert.All(req, r => Assert.False(r.IsWeak, $"the package cache copy {file} was modified"));
