@@ -47,8 +47,12 @@ namespace NasActors.Build
             var outcome = MarkVersionWeak(bytes, version, path);
             if (outcome == ElfPatchOutcome.Patched)
             {
+                // Keep the original time stamp: MSBuild's copy (SkipUnchangedFiles compares size and time) then
+                // leaves the patched file in place on the next incremental build instead of copying it again.
+                var stamp = File.GetLastWriteTimeUtc(path);
                 var temp = path + ".nasactors-patch.tmp";
                 File.WriteAllBytes(temp, bytes);
+                File.SetLastWriteTimeUtc(temp, stamp);
                 File.Replace(temp, path, null); // a rename: never writes through a hard link
             }
             return outcome;

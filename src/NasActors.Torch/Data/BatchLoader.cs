@@ -86,8 +86,10 @@ public sealed class BatchLoader
 
     public int BatchesPerEpoch { get; }
 
-    /// <summary>The dataset indices in the order epoch <paramref name="epoch"/> visits them.</summary>
-    public int[] EpochOrder(long epoch)
+    /// <summary>The dataset indices in the order epoch <paramref name="epoch"/> visits them (a fresh copy).</summary>
+    public int[] EpochOrder(long epoch) => (int[])CachedEpochOrder(epoch).Clone();
+
+    private int[] CachedEpochOrder(long epoch)
     {
         if (epoch < 0) throw new ArgumentOutOfRangeException(nameof(epoch));
         lock (_gate)
@@ -107,7 +109,7 @@ public sealed class BatchLoader
         if (position < 0) throw new ArgumentOutOfRangeException(nameof(position));
         var epoch = position / BatchesPerEpoch;
         var within = (int)(position % BatchesPerEpoch);
-        var order = EpochOrder(epoch);
+        var order = CachedEpochOrder(epoch);
         var start = within * BatchSize;
         var size = Math.Min(BatchSize, order.Length - start);
         return order.AsSpan(start, size).ToArray();

@@ -35,8 +35,8 @@ public sealed class TorchRuntimeException : Exception
 /// <summary>
 /// Process-wide LibTorch set-up for nodes: loads an external LibTorch folder when one is configured (option or
 /// environment variable NASACTORS_LIBTORCH), then the app's libLibTorchSharp.so, selects the device and sets the
-/// thread counts. Call it once, before any other TorchSharp call; later calls with the same options return the
-/// first result.
+/// thread counts. Call it once, before any other TorchSharp call; later calls with equal options return the first
+/// result, calls with other options fail.
 /// </summary>
 public static class TorchRuntime
 {
@@ -54,6 +54,7 @@ public static class TorchRuntime
 
     private static readonly object Gate = new();
     private static TorchRuntimeInfo? _info;
+    private static TorchRuntimeOptions? _options;
 
     /// <summary>The result of the first successful <see cref="Initialize"/>, or null.</summary>
     public static TorchRuntimeInfo? Current => _info;
@@ -63,7 +64,12 @@ public static class TorchRuntime
         options ??= new TorchRuntimeOptions();
         lock (Gate)
         {
-            if (_info != null) return _info;
+            if (_info != null)
+            {
+                if (_options != options)
+                    throw new TorchRuntimeException($"TorchRuntime is already initialized with {_options}; it cannot be set up again with {options} in the same process.");
+                return _info;
+            }
             var folder = ResolveLibTorchFolder(options);
             var loaded = new List<string>();
             if (folder != null)
@@ -79,6 +85,7 @@ public static class TorchRuntime
                 catch (Exception e) { throw new TorchRuntimeException($"Cannot set {options.InteropThreads} inter-op threads (it can be set only once, before any parallel work): {e.Message}", e); }
             }
             _info = new TorchRuntimeInfo(device, folder, loaded, torch.get_num_threads());
+            _options = options;
             return _info;
         }
     }
