@@ -28,7 +28,7 @@ public sealed class SpacesCommand : Command<SpacesSettings>
         {
             var s = BlockSpaces.Get(name);
             var c = s.CostModel();
-            table.AddRow(name, s.Input.ToString(), s.ChoiceCounts.Count.ToString(), $"{s.Size():G3}",
+            table.AddRow(name, s.Input.ToString(), s.ChoiceCounts.Count.ToString(), $"{NasActors.Core.Spaces.SearchSpaceExtensions.Size(s):G3}",
                 $"{c.Minimum(CostMetrics.Flops) / 1e6:F1} - {c.Maximum(CostMetrics.Flops) / 1e6:F1}",
                 $"{c.Minimum(CostMetrics.Params) / 1e6:F3} - {c.Maximum(CostMetrics.Params) / 1e6:F3}");
         }
