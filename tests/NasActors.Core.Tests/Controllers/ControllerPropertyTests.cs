@@ -82,7 +82,7 @@ public class ControllerPropertyTests
     [Theory, MemberData(nameof(Names))]
     public void No_architecture_is_evaluated_twice_and_the_budget_is_kept(string name)
     {
-        Gen.Select(Gen.Long, Gen.Int[1, 300]).Sample((seed, budget) =>
+        Gen.Select(Gen.Long, Gen.Int[1, 150]).Sample((seed, budget) =>
         {
             var c = Make(name, Context(seed, budget));
             var proposals = TestSpaces.Drive(c, TestSpaces.Signal, fails: a => a[0] == 1 && a[1] == 2);

@@ -41,7 +41,7 @@ public static class TestSpaces
         ControllerNames.RegularizedEvolution => new Dictionary<string, string> { ["population"] = "6", ["sample_size"] = "2", ["batch"] = "2" },
         ControllerNames.Nsga2 => new Dictionary<string, string> { ["population"] = "6" },
         ControllerNames.Reinforce => new Dictionary<string, string> { ["batch"] = "3", ["learning_rate"] = "0.3" },
-        ControllerNames.PredictorEvolution => new Dictionary<string, string> { ["initial"] = "5", ["batch"] = "3", ["mutants"] = "10", ["random_pool"] = "10" },
+        ControllerNames.PredictorEvolution => new Dictionary<string, string> { ["initial"] = "5", ["batch"] = "8", ["mutants"] = "10", ["random_pool"] = "10" },
         _ => new Dictionary<string, string>(),
     };
 
