@@ -95,7 +95,7 @@ public abstract class BatchController : IController
     {
         ArgumentNullException.ThrowIfNull(result);
         if (!double.IsFinite(result.Signal))
-            throw new ArgumentException($"The signal of '{Space.Format(result.Architecture)}' is not a finite number: {result.Signal}.", nameof(result));
+            throw new ArgumentException($"The signal of '{Describe(result.Architecture)}' is not a finite number: {result.Signal}.", nameof(result));
         Resolve(result.Architecture, c => new Evaluation(c, result.Signal, false));
     }
 
@@ -110,11 +110,15 @@ public abstract class BatchController : IController
         if (!_proposed.TryGetValue(architecture, out var candidate) || candidate.Batch != _batchIndex
             || _batch.IndexOf(candidate) >= _issued)
             throw new InvalidOperationException(
-                $"Controller '{Name}' got a result for '{Space.Format(architecture)}', which it has not handed out.");
-        _resolved[architecture] = make(candidate);
+                $"Controller '{Name}' got a result for '{Describe(architecture)}', which it has not handed out.");
+        var evaluation = _resolved[architecture] = make(candidate);
+        // Best by (signal, proposal sequence) over everything resolved: the same whatever order results arrive in.
+        if (evaluation.Succeeded && (_best is null || Evaluation.CompareBestFirst(evaluation, _best) < 0)) _best = evaluation;
         _batchResolved++;
         if (_batchResolved == _batch.Count) CompleteBatch();
     }
+
+    private string Describe(Architecture a) => Space.Contains(a) ? Space.Format(a) : a.ToString();
 
     private void EnsureStarted()
     {
@@ -126,11 +130,7 @@ public abstract class BatchController : IController
     private void CompleteBatch()
     {
         var results = _batch.Select(c => _resolved[c.Architecture]).ToArray();
-        foreach (var e in results)
-        {
-            _history.Add(e);
-            if (e.Succeeded && (_best is null || Evaluation.CompareBestFirst(e, _best) < 0)) _best = e;
-        }
+        _history.AddRange(results);
         OnBatchCompleted(_batchIndex, results);
         StartBatch();
     }

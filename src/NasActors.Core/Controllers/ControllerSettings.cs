@@ -31,15 +31,18 @@ public sealed class SettingsReader
 
     private static string Normalize(string key) => key.Trim().ToLowerInvariant().Replace('-', '_');
 
-    private string? Raw(string key)
+    /// <summary>The value given for a key, and the key as the user wrote it (for messages).</summary>
+    private string? Raw(ref string key)
     {
         _known.Add(Normalize(key));
-        return _values.TryGetValue(Normalize(key), out var kv) ? kv.Value : null;
+        if (!_values.TryGetValue(Normalize(key), out var kv)) return null;
+        key = kv.Key;
+        return kv.Value;
     }
 
     public int Int(string key, int defaultValue, int min = int.MinValue, int max = int.MaxValue)
     {
-        var raw = Raw(key);
+        var raw = Raw(ref key);
         if (raw is null) return defaultValue;
         if (!int.TryParse(raw.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v))
             throw new ControllerSettingsException(_controller, key, $"'{raw}' is not an integer");
@@ -50,7 +53,7 @@ public sealed class SettingsReader
 
     public double Double(string key, double defaultValue, double min = double.NegativeInfinity, double max = double.PositiveInfinity)
     {
-        var raw = Raw(key);
+        var raw = Raw(ref key);
         if (raw is null) return defaultValue;
         if (!double.TryParse(raw.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !double.IsFinite(v))
             throw new ControllerSettingsException(_controller, key, $"'{raw}' is not a number");
@@ -62,7 +65,7 @@ public sealed class SettingsReader
 
     public bool Bool(string key, bool defaultValue)
     {
-        var raw = Raw(key);
+        var raw = Raw(ref key);
         if (raw is null) return defaultValue;
         return raw.Trim().ToLowerInvariant() switch
         {
@@ -74,7 +77,7 @@ public sealed class SettingsReader
 
     public string String(string key, string defaultValue, params string[] allowed)
     {
-        var raw = Raw(key)?.Trim();
+        var raw = Raw(ref key)?.Trim();
         if (raw is null) return defaultValue;
         if (allowed.Length > 0 && !allowed.Contains(raw, StringComparer.OrdinalIgnoreCase))
             throw new ControllerSettingsException(_controller, key, $"'{raw}' is not one of {string.Join(", ", allowed)}");

@@ -10,13 +10,15 @@ namespace NasActors.Core.Controllers.PredictorEvolution;
 /// </summary>
 public sealed class HammingGaussianProcess
 {
-    private static readonly double[] Thetas = [0.5, 1, 2, 4, 8, 16];
-    private static readonly double[] Noises = [1e-3, 1e-2, 1e-1];
+    private static readonly double[] Thetas = [1, 2, 4, 8];
+    private static readonly double[] Noises = [1e-2, 1e-1];
 
     private readonly Architecture[] _x;
     private readonly double[] _alpha;
-    private readonly double[,] _chol;
+    private readonly double[] _chol; // lower triangle, row-major n x n
+    private readonly double[] _kernelOfDistance;
     private readonly double _mean, _scale;
+    private readonly int _n;
 
     public double Theta { get; }
     public double Noise { get; }
@@ -25,67 +27,75 @@ public sealed class HammingGaussianProcess
     {
         if (x.Count == 0 || x.Count != y.Count) throw new ArgumentException("A surrogate needs as many signals as architectures, at least one.");
         _x = x.ToArray();
-        var n = _x.Length;
+        var n = _n = _x.Length;
         _mean = y.Average();
         var sd = Math.Sqrt(y.Sum(v => (v - _mean) * (v - _mean)) / n);
         _scale = sd > 1e-12 ? sd : 1;
         var z = y.Select(v => (v - _mean) / _scale).ToArray();
         var decisions = _x[0].Count;
-        var h = new int[n, n];
+        var h = new int[n * n];
         for (var i = 0; i < n; i++)
             for (var j = 0; j < i; j++)
-                h[i, j] = h[j, i] = Hamming(_x[i], _x[j]);
+                h[i * n + j] = Hamming(_x[i], _x[j]);
 
         var best = double.NegativeInfinity;
-        double[,]? bestChol = null;
-        double[]? bestAlpha = null;
+        double[]? bestChol = null, bestAlpha = null, bestTable = null;
+        var k = new double[n * n];
         foreach (var theta in Thetas)
+        {
+            var table = KernelTable(theta, decisions);
             foreach (var noise in Noises)
             {
-                var k = new double[n, n];
                 for (var i = 0; i < n; i++)
                 {
-                    k[i, i] = 1 + noise;
-                    for (var j = 0; j < i; j++) k[i, j] = k[j, i] = Math.Exp(-theta * h[i, j] / decisions);
+                    k[i * n + i] = 1 + noise;
+                    for (var j = 0; j < i; j++) k[i * n + j] = table[h[i * n + j]];
                 }
                 if (!Cholesky(k, n)) continue;
                 var alpha = Solve(k, n, z);
                 var logDet = 0.0;
-                for (var i = 0; i < n; i++) logDet += Math.Log(k[i, i]);
+                for (var i = 0; i < n; i++) logDet += Math.Log(k[i * n + i]);
                 var fit = 0.0;
                 for (var i = 0; i < n; i++) fit += z[i] * alpha[i];
                 var lml = -0.5 * fit - logDet;
-                if (lml > best) { best = lml; bestChol = k; bestAlpha = alpha; Theta = theta; Noise = noise; }
+                if (lml > best) { best = lml; bestChol = (double[])k.Clone(); bestAlpha = alpha; bestTable = table; Theta = theta; Noise = noise; }
             }
+        }
         _chol = bestChol ?? throw new InvalidOperationException("No kernel of the grid gave a positive-definite matrix.");
         _alpha = bestAlpha!;
+        _kernelOfDistance = bestTable!;
     }
 
-    public static int Hamming(Architecture a, Architecture b)
-    {
-        var d = 0;
-        for (var i = 0; i < a.Count; i++) if (a[i] != b[i]) d++;
-        return d;
-    }
+    private static double[] KernelTable(double theta, int decisions) =>
+        Enumerable.Range(0, decisions + 1).Select(d => Math.Exp(-theta * d / decisions)).ToArray();
 
     /// <summary>Predicted signal and its standard deviation (in the signal's units).</summary>
     public (double Mean, double Std) Predict(Architecture a)
     {
-        var n = _x.Length;
-        var decisions = a.Count;
-        var ks = new double[n];
+        var n = _n;
+        Span<double> ks = n <= 512 ? stackalloc double[n] : new double[n];
         var mean = 0.0;
-        for (var i = 0; i < n; i++) { ks[i] = Math.Exp(-Theta * Hamming(a, _x[i]) / decisions); mean += ks[i] * _alpha[i]; }
+        for (var i = 0; i < n; i++) { ks[i] = _kernelOfDistance[Hamming(a, _x[i])]; mean += ks[i] * _alpha[i]; }
         // v = L^-1 k*, variance = k(a,a) - v.v
+        var variance = 1.0;
         for (var i = 0; i < n; i++)
         {
             var s = ks[i];
-            for (var j = 0; j < i; j++) s -= _chol[i, j] * ks[j];
-            ks[i] = s / _chol[i, i];
+            var row = _chol.AsSpan(i * n, i);
+            for (var j = 0; j < row.Length; j++) s -= row[j] * ks[j];
+            ks[i] = s / _chol[i * n + i];
+            variance -= ks[i] * ks[i];
         }
-        var variance = 1.0;
-        for (var i = 0; i < n; i++) variance -= ks[i] * ks[i];
         return (_mean + _scale * mean, _scale * Math.Sqrt(Math.Max(variance, 1e-12)));
+    }
+
+    public static int Hamming(Architecture a, Architecture b)
+    {
+        var x = a.Choices;
+        var y = b.Choices;
+        var d = 0;
+        for (var i = 0; i < x.Length; i++) if (x[i] != y[i]) d++;
+        return d;
     }
 
     /// <summary>Expected improvement over <paramref name="incumbent"/> (maximization).</summary>
@@ -109,40 +119,42 @@ public sealed class HammingGaussianProcess
         return x >= 0 ? r : 2 - r;
     }
 
-    /// <summary>In-place lower Cholesky factor; false when not positive definite.</summary>
-    private static bool Cholesky(double[,] a, int n)
+    /// <summary>In-place lower Cholesky factor of a row-major n x n matrix (lower triangle used); false when not positive definite.</summary>
+    private static bool Cholesky(double[] a, int n)
     {
         for (var j = 0; j < n; j++)
         {
-            var s = a[j, j];
-            for (var k = 0; k < j; k++) s -= a[j, k] * a[j, k];
+            var rowJ = a.AsSpan(j * n, j);
+            var s = a[j * n + j];
+            for (var k = 0; k < j; k++) s -= rowJ[k] * rowJ[k];
             if (s <= 0) return false;
-            a[j, j] = Math.Sqrt(s);
+            var d = a[j * n + j] = Math.Sqrt(s);
             for (var i = j + 1; i < n; i++)
             {
-                var t = a[i, j];
-                for (var k = 0; k < j; k++) t -= a[i, k] * a[j, k];
-                a[i, j] = t / a[j, j];
+                var rowI = a.AsSpan(i * n, j);
+                var t = a[i * n + j];
+                for (var k = 0; k < j; k++) t -= rowI[k] * rowJ[k];
+                a[i * n + j] = t / d;
             }
         }
         return true;
     }
 
-    private static double[] Solve(double[,] l, int n, double[] b)
+    private static double[] Solve(double[] l, int n, double[] b)
     {
         var y = new double[n];
         for (var i = 0; i < n; i++)
         {
             var s = b[i];
-            for (var k = 0; k < i; k++) s -= l[i, k] * y[k];
-            y[i] = s / l[i, i];
+            for (var k = 0; k < i; k++) s -= l[i * n + k] * y[k];
+            y[i] = s / l[i * n + i];
         }
         var x = new double[n];
         for (var i = n - 1; i >= 0; i--)
         {
             var s = y[i];
-            for (var k = i + 1; k < n; k++) s -= l[k, i] * x[k];
-            x[i] = s / l[i, i];
+            for (var k = i + 1; k < n; k++) s -= l[k * n + i] * x[k];
+            x[i] = s / l[i * n + i];
         }
         return x;
     }

@@ -84,6 +84,8 @@ internal static class BenchOutput
 
     public static void Print(BenchmarkTable table, IReadOnlyList<BenchmarkReport> reports)
     {
+        // Redirected output (files, CI logs) gets 80 columns by default, which wraps controller names.
+        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 120);
         var o = reports[0].Options;
         AnsiConsole.MarkupLine(Markup.Escape(
             $"{table.Source}: {table.RowCount} architectures, space {table.Space.Name}; guided by {o.Signal}, scored by {o.Score}; " +
