@@ -46,6 +46,9 @@ public sealed class UniformPathSampler : IPathSampler
     /// <summary>Draws rejected by the last <see cref="Sample"/> call (for tests and metrics).</summary>
     public int LastRejections { get; private set; }
 
+    /// <summary>FLOPs range [low, high) of the band the last <see cref="Sample"/> call aimed at (null without bands).</summary>
+    public (double Low, double High)? LastBand { get; private set; }
+
     public IReadOnlyList<Architecture> Sample(long step)
     {
         var rng = DeterministicRandom.For(_seed, "spos-path", step);
@@ -55,6 +58,7 @@ public sealed class UniformPathSampler : IPathSampler
         var width = (_maxFlops - _minFlops) / _bands.Count;
         var low = _minFlops + band * width;
         var high = band == _bands.Count - 1 ? double.PositiveInfinity : low + width;
+        LastBand = (low, high);
         Architecture path = Draw(rng);
         for (var draw = 1; draw <= _bands.MaxDraws; draw++)
         {

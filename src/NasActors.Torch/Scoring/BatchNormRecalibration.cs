@@ -2,7 +2,7 @@ using NasActors.Core.Spaces;
 using NasActors.Torch.Data;
 using NasActors.Torch.Supernet;
 using TorchSharp;
-using TorchSharp.Modules;
+using NasActors.Torch.Supernet.Blocks;
 using static TorchSharp.torch;
 
 namespace NasActors.Torch.Scoring;
@@ -18,16 +18,9 @@ public static class BatchNormRecalibration
     public static void Run(BlockNetwork network, Architecture path, BatchLoader data, int batches, Device device)
     {
         if (batches < 1) throw new ArgumentOutOfRangeException(nameof(batches), batches, "Recalibration needs at least one batch.");
-        var norms = network.PathModules(path).SelectMany(m => m.modules()).OfType<BatchNorm2d>().ToList();
-        var saved = norms.Select(n => n.momentum).ToList();
+        var norms = network.PathModules(path).SelectMany(m => m.modules()).OfType<PathBatchNorm>().ToList();
         using var noGrad = torch.no_grad();
-        foreach (var n in norms)
-        {
-            n.running_mean!.zero_();
-            n.running_var!.fill_(1);
-            n.num_batches_tracked!.zero_();
-            n.momentum = null;
-        }
+        foreach (var n in norms) n.BeginRecalibration();
         var wasTraining = network.training;
         network.train();
         try
@@ -41,7 +34,7 @@ public static class BatchNormRecalibration
         }
         finally
         {
-            for (var i = 0; i < norms.Count; i++) norms[i].momentum = saved[i];
+            foreach (var n in norms) n.EndRecalibration();
             network.train(wasTraining);
         }
     }

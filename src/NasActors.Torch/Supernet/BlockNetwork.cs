@@ -88,19 +88,19 @@ public sealed class BlockNetwork : nn.Module<Tensor, Tensor>
         yield return classifier;
     }
 
-    /// <summary>Forward through one path; a stand-alone network runs its own path.</summary>
+    /// <summary>Forward through one path (through <c>call</c>, so forward hooks see every block that runs).</summary>
     public Tensor Forward(Tensor x, Architecture path)
     {
         if (path.Count != _heldChoices.Length)
             throw new ArgumentException($"Path has {path.Count} layers, the network {_heldChoices.Length}.");
-        var h = stem.forward(x);
+        var h = stem.call(x);
         for (var i = 0; i < path.Count; i++)
         {
-            var next = Block(i, path[i]).forward(h);
+            var next = Block(i, path[i]).call(h);
             h.Dispose();
             h = next;
         }
-        return classifier.forward(dropout.forward(head.forward(h)));
+        return classifier.call(dropout.call(head.call(h)));
     }
 
     /// <summary>Stand-alone networks only: forward through their own path.</summary>

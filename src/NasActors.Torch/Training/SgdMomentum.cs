@@ -35,20 +35,26 @@ public sealed class SgdMomentum : IDisposable
     public void Step(double learningRate)
     {
         using var noGrad = torch.no_grad();
+        // Scalars are created explicitly and disposed at the end: TorchSharp's implicit Scalar conversions can be
+        // finalized while the native call still reads them (see PathBatchNorm).
+        using var stepScale = (-learningRate).ToScalar();
+        using var decay = WeightDecay.ToScalar();
+        using var momentum = Momentum.ToScalar();
+        using var one = 1.0.ToScalar();
         var updated = new List<string>();
         foreach (var (name, p) in _parameters)
         {
             var grad = p.grad;
             if (grad is null) continue;
             using var scope = torch.NewDisposeScope();
-            Tensor d = WeightDecay > 0 && p.dim() > 1 ? grad.add(p, alpha: WeightDecay) : grad;
+            Tensor d = WeightDecay > 0 && p.dim() > 1 ? grad.add(p, decay) : grad;
             if (Momentum > 0)
             {
-                if (_momentum.TryGetValue(name, out var buffer)) buffer.mul_(Momentum).add_(d);
+                if (_momentum.TryGetValue(name, out var buffer)) buffer.mul_(momentum).add_(d, one);
                 else _momentum[name] = buffer = d.detach().clone().DetachFromDisposeScope();
                 d = buffer;
             }
-            p.add_(d, alpha: -learningRate);
+            p.add_(d, stepScale);
             updated.Add(name);
         }
         LastUpdated = updated;

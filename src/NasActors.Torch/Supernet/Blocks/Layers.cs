@@ -11,7 +11,10 @@ internal static class Layers
         nn.Conv2d(inChannels, outChannels, kernel, stride: stride, padding: kernel / 2, groups: groups, bias: false);
 
     /// <summary>BatchNorm; the supernet uses it without affine parameters (SPOS, FairNAS), stand-alone networks with.</summary>
-    public static BatchNorm2d Norm(long channels, bool affine) => nn.BatchNorm2d(channels, affine: affine);
+    public static PathBatchNorm Norm(long channels, bool affine) => new(channels, affine);
+
+    /// <summary>1.0, created once and kept alive (see <see cref="PathBatchNorm"/> on short-lived Scalars).</summary>
+    public static readonly Scalar One = 1.0.ToScalar();
 
     /// <summary>conv -> BN (-> ReLU) as a named sequence: names make checkpoints readable.</summary>
     public static Sequential ConvBn(long inChannels, long outChannels, long kernel, bool affine, bool relu,

@@ -28,6 +28,6 @@ public sealed class MbConvBlock : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         var y = body.forward(x);
-        return _residual ? y + x : y;
+        return _residual ? y.add(x, Layers.One) : y;
     }
 }
