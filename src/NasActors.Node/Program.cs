@@ -1,3 +1,4 @@
+using NasActors.Node.Benchmarks;
 using NasActors.Node.Commands.Bench;
 using NasActors.Node.Commands.Engine;
 using Spectre.Console.Cli;
@@ -13,5 +14,7 @@ app.Configure(config =>
     config.AddCommand<RetrainCommand>("retrain").WithDescription("Train one architecture stand-alone from scratch and report test accuracy.");
     config.AddCommand<SpacesCommand>("spaces").WithDescription("List the block search spaces, or describe one.");
     config.AddBench();
+    config.AddCommand<StepBenchmarkCommand>("benchmark-step")
+        .WithDescription("Supernet step throughput (SPOS, FairNAS) in TorchSharp against PyTorch on this machine; prints ratios.");
 });
 return await app.RunAsync(args);

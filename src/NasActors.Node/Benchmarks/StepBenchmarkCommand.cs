@@ -1,0 +1,175 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using NasActors.Core.Spaces.Blocks;
+using NasActors.Node.Commands.Engine;
+using NasActors.Torch.Data;
+using NasActors.Torch.Sampling;
+using NasActors.Torch.Training;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace NasActors.Node.Benchmarks;
+
+public sealed class StepBenchmarkSettings : EngineSettings
+{
+    [CommandOption("--space <SPACE>")]
+    [DefaultValue(BlockSpaces.FmnistMbConv)]
+    public string Space { get; init; } = BlockSpaces.FmnistMbConv;
+
+    [CommandOption("--batch-size <N>")]
+    [DefaultValue(128)]
+    public int BatchSize { get; init; } = 128;
+
+    [CommandOption("--spos-steps <N>")]
+    [Description("Timed SPOS steps per round.")]
+    [DefaultValue(30)]
+    public int SposSteps { get; init; } = 30;
+
+    [CommandOption("--fairnas-steps <N>")]
+    [Description("Timed FairNAS steps per round.")]
+    [DefaultValue(5)]
+    public int FairSteps { get; init; } = 5;
+
+    [CommandOption("--warmup <N>")]
+    [DefaultValue(3)]
+    public int Warmup { get; init; } = 3;
+
+    [CommandOption("--rounds <N>")]
+    [Description("Alternating TorchSharp / PyTorch rounds; medians are reported.")]
+    [DefaultValue(3)]
+    public int Rounds { get; init; } = 3;
+
+    [CommandOption("--python <EXE>")]
+    [Description("Python interpreter with PyTorch (Debian: /usr/bin/python3 with python3-torch).")]
+    [DefaultValue("/usr/bin/python3")]
+    public string Python { get; init; } = "/usr/bin/python3";
+}
+
+/// <summary>
+/// <c>nas benchmark-step</c>: supernet training throughput of SPOS and FairNAS steps in TorchSharp (the project's own
+/// trainer, data loading included) and in PyTorch (the same network and step, batches pre-made), alternating in the
+/// same run on the same machine; prints the ratios. Run on demand, never in CI.
+/// </summary>
+public sealed class StepBenchmarkCommand : Command<StepBenchmarkSettings>
+{
+    public override int Execute(CommandContext context, StepBenchmarkSettings settings, CancellationToken cancellation)
+    {
+        var runtime = settings.InitializeTorch();
+        var space = BlockSpaces.Get(settings.Space);
+        var data = SearchData.Load(DatasetCatalog.FashionMnistEmbedded, null, SearchData.DefaultValidationFraction, 1);
+        var threads = TorchSharp.torch.get_num_threads();
+        var specFile = Path.Combine(Path.GetTempPath(), $"nasactors-step-{Environment.ProcessId}.json");
+        var imagesFile = Path.Combine(Path.GetTempPath(), $"nasactors-step-{Environment.ProcessId}-images.gz");
+        using (var resource = typeof(EmbeddedFashionMnist).Assembly.GetManifestResourceStream("NasActors.Torch.FashionMnistSubset.train-images-idx3-ubyte.gz")
+                              ?? throw new InvalidOperationException("embedded Fashion-MNIST images are missing"))
+        using (var file = File.Create(imagesFile)) resource.CopyTo(file);
+        File.WriteAllText(specFile, Spec(space, settings, threads, runtime.Device.type == TorchSharp.DeviceType.CUDA ? "cuda" : "cpu", imagesFile).ToJsonString());
+        var rows = new List<(string Engine, string Method, double ImagesPerSecond, double SecondsPerStep)>();
+        try
+        {
+            for (var round = 0; round < settings.Rounds; round++)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                var torchSharpFirst = round % 2 == 0;
+                if (torchSharpFirst) rows.AddRange(TorchSharpRound(space, data, settings, runtime.Device));
+                rows.AddRange(PyTorchRound(settings.Python, specFile));
+                if (!torchSharpFirst) rows.AddRange(TorchSharpRound(space, data, settings, runtime.Device));
+                if (!settings.Json) AnsiConsole.MarkupLine($"round {round + 1}/{settings.Rounds}: " +
+                    string.Join(", ", rows.Skip(rows.Count - 4).Select(r => $"{r.Engine} {r.Method} {r.ImagesPerSecond:F0} img/s")));
+            }
+        }
+        finally
+        {
+            File.Delete(specFile);
+            File.Delete(imagesFile);
+        }
+        double Median(string engine, string method, Func<(string, string, double, double), double> f)
+        {
+            var v = rows.Where(r => r.Engine == engine && r.Method == method).Select(f).Order().ToArray();
+            return v[v.Length / 2];
+        }
+        var m = space.ChoiceCounts[0];
+        var result = new Dictionary<string, double>();
+        foreach (var engine in new[] { "torchsharp", "pytorch" })
+            foreach (var method in new[] { "spos", "fairnas" })
+            {
+                result[$"{engine}.{method}.imagesPerSecond"] = Median(engine, method, r => r.Item3);
+                result[$"{engine}.{method}.secondsPerStep"] = Median(engine, method, r => r.Item4);
+            }
+        result["ratio.spos.torchsharpOverPytorch"] = result["torchsharp.spos.imagesPerSecond"] / result["pytorch.spos.imagesPerSecond"];
+        result["ratio.fairnas.torchsharpOverPytorch"] = result["torchsharp.fairnas.imagesPerSecond"] / result["pytorch.fairnas.imagesPerSecond"];
+        result["ratio.torchsharp.fairnasStepOverMSposSteps"] = result["torchsharp.fairnas.secondsPerStep"] / (m * result["torchsharp.spos.secondsPerStep"]);
+        result["ratio.pytorch.fairnasStepOverMSposSteps"] = result["pytorch.fairnas.secondsPerStep"] / (m * result["pytorch.spos.secondsPerStep"]);
+        if (settings.Json)
+        {
+            Console.WriteLine(JsonSerializer.Serialize(new { space = space.Name, device = runtime.Device.ToString(), threads, batchSize = settings.BatchSize, results = result }, JsonOutput.Options));
+            return 0;
+        }
+        var table = new Table().AddColumns("measure", "value");
+        foreach (var (k, v) in result) table.AddRow(k, k.StartsWith("ratio") ? $"{v:F3}" : k.EndsWith("Step") ? $"{v * 1000:F1} ms" : $"{v:F0}");
+        AnsiConsole.MarkupLine($"{space.Name}, batch {settings.BatchSize}, {threads} threads, {runtime.Device}, medians of {settings.Rounds} rounds");
+        AnsiConsole.Write(table);
+        return 0;
+    }
+
+    private static IEnumerable<(string, string, double, double)> TorchSharpRound(BlockSpace space, SearchData data, StepBenchmarkSettings s, TorchSharp.torch.Device device)
+    {
+        foreach (var (method, steps) in new[] { (PathSamplers.Spos, s.SposSteps), (PathSamplers.FairNas, s.FairSteps) })
+        {
+            var options = new SupernetTrainingOptions { Method = method, Steps = 1_000_000, BatchSize = s.BatchSize, LearningRate = 0.05 };
+            using var trainer = new SupernetTrainer(space, data.TrainLoader(s.BatchSize, 1), options, device);
+            for (var i = 0; i < s.Warmup; i++) trainer.TrainStep();
+            if (device.type == TorchSharp.DeviceType.CUDA) TorchSharp.torch.cuda.synchronize();
+            var clock = Stopwatch.StartNew();
+            long images = 0;
+            for (var i = 0; i < steps; i++) images += trainer.TrainStep().Images;
+            if (device.type == TorchSharp.DeviceType.CUDA) TorchSharp.torch.cuda.synchronize();
+            yield return ("torchsharp", method, images / clock.Elapsed.TotalSeconds, clock.Elapsed.TotalSeconds / steps);
+        }
+    }
+
+    private static IEnumerable<(string, string, double, double)> PyTorchRound(string python, string specFile)
+    {
+        var script = Path.Combine(AppContext.BaseDirectory, "Benchmarks", "pytorch_supernet_step.py");
+        var start = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(script);
+        start.ArgumentList.Add(specFile);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {python}");
+        var output = process.StandardOutput.ReadToEnd();
+        var error = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0) throw new InvalidOperationException($"{python} {script} failed ({process.ExitCode}): {error.Trim()}");
+        var json = JsonNode.Parse(output.Trim().Split('\n')[^1])!;
+        foreach (var method in new[] { "spos", "fairnas" })
+            yield return ("pytorch", method, json[method]!["imagesPerSecond"]!.GetValue<double>(), json[method]!["secondsPerStep"]!.GetValue<double>());
+    }
+
+    private static JsonObject Spec(BlockSpace space, StepBenchmarkSettings s, int threads, string device, string images)
+    {
+        var spec = new JsonObject
+        {
+            ["input"] = new JsonArray(space.Input.Channels, space.Input.Height, space.Input.Width),
+            ["classes"] = space.Classes, ["threads"] = threads, ["device"] = device, ["images"] = images,
+            ["batchSize"] = s.BatchSize, ["sposSteps"] = s.SposSteps, ["fairSteps"] = s.FairSteps, ["warmup"] = s.Warmup,
+            ["lr"] = 0.05, ["weightDecay"] = 4e-5,
+        };
+        switch (space)
+        {
+            case MbConvSpace mb:
+                spec["family"] = "mbconv";
+                spec["stem"] = mb.StemChannels; spec["stemStride"] = mb.StemStride; spec["separable"] = mb.SeparableChannels;
+                spec["layers"] = new JsonArray(mb.Layers.Select(l => (JsonNode)new JsonObject { ["in"] = l.InChannels, ["out"] = l.OutChannels, ["stride"] = l.Stride }).ToArray());
+                spec["width"] = mb.Layers[^1].OutChannels; spec["last"] = mb.LastChannels; spec["dropout"] = mb.Dropout;
+                break;
+            case ShuffleNetSpace sh:
+                spec["family"] = "shufflenet";
+                spec["stem"] = sh.StemChannels; spec["stemStride"] = sh.StemStride;
+                spec["layers"] = new JsonArray(sh.Layers.Select(l => (JsonNode)new JsonObject { ["in"] = l.InChannels, ["out"] = l.OutChannels, ["mid"] = l.MidChannels, ["stride"] = l.Stride }).ToArray());
+                spec["width"] = sh.StageOutChannels[^1]; spec["last"] = sh.LastChannels; spec["dropout"] = sh.Dropout;
+                break;
+        }
+        return spec;
+    }
+}

@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""The PyTorch reference for `nas benchmark-step`: the same supernet, sampler and optimizer step as NasActors'
+TorchSharp trainer, timed on the same machine in the same run.
+
+Reads a JSON description of the block space (written by `nas benchmark-step`), builds the supernet with the same
+shapes (BatchNorm without affine parameters, bias-free convolutions), and times SPOS steps (one uniform path, one
+batch) and FairNAS steps (m paths on m batches, gradients accumulated, one optimizer step) with SGD + momentum,
+weight decay on weights with more than one dimension, label smoothing. Prints one JSON line of images/s per method.
+"""
+import gzip, json, random, sys, time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def conv_bn(cin, cout, k, stride=1, groups=1, relu=True):
+    layers = [nn.Conv2d(cin, cout, k, stride, k // 2, groups=groups, bias=False), nn.BatchNorm2d(cout, affine=False)]
+    if relu:
+        layers.append(nn.ReLU(inplace=True))
+    return nn.Sequential(*layers)
+
+
+class MbBlock(nn.Module):
+    def __init__(self, cin, cout, stride, e, k):
+        super().__init__()
+        mid = cin * e
+        self.residual = stride == 1 and cin == cout
+        self.body = nn.Sequential(conv_bn(cin, mid, 1), conv_bn(mid, mid, k, stride, mid), conv_bn(mid, cout, 1, relu=False))
+
+    def forward(self, x):
+        y = self.body(x)
+        return y + x if self.residual else y
+
+
+def channel_split(x):
+    b, c, h, w = x.shape
+    x = x.reshape(b * c // 2, 2, h * w).permute(1, 0, 2).reshape(2, -1, c // 2, h, w)
+    return x[0], x[1]
+
+
+class ShuffleBlock(nn.Module):
+    def __init__(self, cin, cout, mid, stride, choice):
+        super().__init__()
+        self.stride = stride
+        out = cout - cin
+        if choice == 3:
+            self.main = nn.Sequential(conv_bn(cin, cin, 3, stride, cin, relu=False), conv_bn(cin, mid, 1),
+                                      conv_bn(mid, mid, 3, 1, mid, relu=False), conv_bn(mid, mid, 1),
+                                      conv_bn(mid, mid, 3, 1, mid, relu=False), conv_bn(mid, out, 1))
+            k = 3
+        else:
+            k = [3, 5, 7][choice]
+            self.main = nn.Sequential(conv_bn(cin, mid, 1), conv_bn(mid, mid, k, stride, mid, relu=False), conv_bn(mid, out, 1))
+        if stride == 2:
+            self.proj = nn.Sequential(conv_bn(cin, cin, k, 2, cin, relu=False), conv_bn(cin, cin, 1))
+
+    def forward(self, x):
+        if self.stride == 2:
+            return torch.cat([self.proj(x), self.main(x)], 1)
+        kept, processed = channel_split(x)
+        return torch.cat([kept, self.main(processed)], 1)
+
+
+class Supernet(nn.Module):
+    def __init__(self, spec):
+        super().__init__()
+        cin = spec["input"][0]
+        if spec["family"] == "mbconv":
+            self.stem = nn.Sequential(conv_bn(cin, spec["stem"], 3, spec["stemStride"]),
+                                      conv_bn(spec["stem"], spec["stem"], 3, 1, spec["stem"]),
+                                      conv_bn(spec["stem"], spec["separable"], 1, relu=False))
+            choices = [(3, 3), (3, 5), (3, 7), (6, 3), (6, 5), (6, 7)]
+            self.layers = nn.ModuleList(nn.ModuleList(MbBlock(l["in"], l["out"], l["stride"], e, k) for e, k in choices)
+                                        for l in spec["layers"])
+        else:
+            self.stem = conv_bn(cin, spec["stem"], 3, spec["stemStride"])
+            self.layers = nn.ModuleList(nn.ModuleList(ShuffleBlock(l["in"], l["out"], l["mid"], l["stride"], c) for c in range(4))
+                                        for l in spec["layers"])
+        self.head = nn.Sequential(nn.Conv2d(spec["width"], spec["last"], 1, bias=False), nn.BatchNorm2d(spec["last"], affine=False),
+                                  nn.ReLU(inplace=True), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+        self.dropout = nn.Dropout(spec["dropout"])
+        self.classifier = nn.Linear(spec["last"], spec["classes"], bias=spec["family"] == "mbconv")
+
+    def forward(self, x, path):
+        x = self.stem(x)
+        for layer, choice in zip(self.layers, path):
+            x = layer[choice](x)
+        return self.classifier(self.dropout(self.head(x)))
+
+
+def load_images(path, count):
+    with gzip.open(path, "rb") as f:
+        data = np.frombuffer(f.read(), dtype=np.uint8, offset=16)
+    return data.reshape(-1, 28 * 28)[:count]
+
+
+def main():
+    spec = json.load(open(sys.argv[1]))
+    torch.set_num_threads(spec["threads"])
+    device = torch.device(spec["device"])
+    torch.manual_seed(1)
+    random.seed(1)
+    net = Supernet(spec).to(device)
+    decay = [p for p in net.parameters() if p.dim() > 1]
+    other = [p for p in net.parameters() if p.dim() <= 1]
+    opt = torch.optim.SGD([{"params": decay, "weight_decay": spec["weightDecay"]}, {"params": other, "weight_decay": 0.0}],
+                          lr=spec["lr"], momentum=0.9)
+    bs = spec["batchSize"]
+    pixels = load_images(spec["images"], 4096)
+    labels = torch.from_numpy(np.random.RandomState(1).randint(0, 10, len(pixels))).long()
+    images = (torch.from_numpy(pixels.astype(np.float32) / 255.0) - 0.2860) / 0.3530
+    images = images.reshape(-1, *spec["input"])
+    m = 6 if spec["family"] == "mbconv" else 4
+    nlayers = len(spec["layers"])
+    batches = len(images) // bs
+    position = [0]
+
+    def batch():
+        i = position[0] % batches
+        position[0] += 1
+        return images[i * bs:(i + 1) * bs].to(device), labels[i * bs:(i + 1) * bs].to(device)
+
+    def step(paths):
+        net.train()
+        opt.zero_grad(set_to_none=True)
+        for path in paths:
+            x, y = batch()
+            loss = F.cross_entropy(net(x, path), y, label_smoothing=0.1)
+            loss.backward()
+        opt.step()
+        return len(paths) * bs
+
+    def spos():
+        return step([[random.randrange(m) for _ in range(nlayers)]])
+
+    def fairnas():
+        perms = [random.sample(range(m), m) for _ in range(nlayers)]
+        return step([[perms[l][i] for l in range(nlayers)] for i in range(m)])
+
+    def sync():
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+
+    result = {"torch": torch.__version__, "threads": torch.get_num_threads()}
+    for name, fn, steps in (("spos", spos, spec["sposSteps"]), ("fairnas", fairnas, spec["fairSteps"])):
+        for _ in range(spec["warmup"]):
+            fn()
+        sync()
+        start = time.perf_counter()
+        seen = sum(fn() for _ in range(steps))
+        sync()
+        elapsed = time.perf_counter() - start
+        result[name] = {"imagesPerSecond": seen / elapsed, "secondsPerStep": elapsed / steps}
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
