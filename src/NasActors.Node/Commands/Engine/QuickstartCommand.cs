@@ -41,7 +41,7 @@ public static class Quickstart
     public const long Steps = 240;
     public const int Candidates = 24;
     public const int BatchSize = 128;
-    public const double LearningRate = 0.2;
+    public const double LearningRate = 0.05;
 }
 
 /// <summary>
