@@ -21,6 +21,7 @@ public sealed class BlockNetwork : nn.Module<Tensor, Tensor>
     private readonly Dropout dropout;
     private readonly Linear classifier;
     private readonly int[][] _heldChoices;
+    private readonly double _dropoutRate;
 
     private BlockNetwork(BlockSpace space, int[][] heldChoices, bool affine) : base(space.Name)
     {
@@ -46,20 +47,22 @@ public sealed class BlockNetwork : nn.Module<Tensor, Tensor>
             ("relu", nn.ReLU()),
             ("pool", nn.AdaptiveAvgPool2d(1)),
             ("flatten", nn.Flatten()));
+        _dropoutRate = dropoutRate;
         dropout = nn.Dropout(dropoutRate);
         classifier = nn.Linear(lastChannels, space.Classes, hasBias: space is MbConvSpace);
         RegisterComponents();
     }
 
     /// <summary>The weight-sharing supernet: every choice of every layer, BatchNorm without affine parameters.</summary>
-    public static BlockNetwork Supernet(BlockSpace space) =>
-        new(space, space.ChoiceCounts.Select(m => Enumerable.Range(0, m).ToArray()).ToArray(), affine: false);
+    /// <param name="initSeed">Seeds weight initialization; without it the weights are whatever the global generator gives.</param>
+    public static BlockNetwork Supernet(BlockSpace space, long? initSeed = null) =>
+        Build(() => new BlockNetwork(space, space.ChoiceCounts.Select(m => Enumerable.Range(0, m).ToArray()).ToArray(), affine: false), initSeed);
 
     /// <summary>Only the blocks of one architecture, BatchNorm with affine parameters: trained from scratch.</summary>
-    public static BlockNetwork StandAlone(BlockSpace space, Architecture architecture)
+    public static BlockNetwork StandAlone(BlockSpace space, Architecture architecture, long? initSeed = null)
     {
         space.Validate(architecture);
-        return new BlockNetwork(space, architecture.Select(c => new[] { c }).ToArray(), affine: true);
+        return Build(() => new BlockNetwork(space, architecture.Select(c => new[] { c }).ToArray(), affine: true), initSeed);
     }
 
     public BlockSpace Space { get; }
@@ -100,7 +103,38 @@ public sealed class BlockNetwork : nn.Module<Tensor, Tensor>
             h.Dispose();
             h = next;
         }
-        return classifier.call(dropout.call(head.call(h)));
+        var features = head.call(h);
+        return classifier.call(DropoutGenerator is null ? dropout.call(features) : SeededDropout(features, DropoutGenerator));
+    }
+
+    /// <summary>
+    /// When set, dropout draws its masks from this generator instead of LibTorch's global one, so a trainer's draws do
+    /// not depend on what other trainers or evaluators in the same process do.
+    /// </summary>
+    public Generator? DropoutGenerator { get; set; }
+
+    /// <summary>
+    /// Weight initialization draws from LibTorch's global generator: networks are built one at a time, right after
+    /// seeding it, so a seeded network is the same whatever else the process builds at the same moment.
+    /// </summary>
+    private static BlockNetwork Build(Func<BlockNetwork> build, long? seed)
+    {
+        lock (GlobalGenerator)
+        {
+            if (seed is { } s) torch.manual_seed(s);
+            return build();
+        }
+    }
+
+    private static readonly object GlobalGenerator = new();
+
+    private Tensor SeededDropout(Tensor x, Generator generator)
+    {
+        if (!training || _dropoutRate <= 0) return x;
+        using var rate = _dropoutRate.ToScalar();
+        using var scale = (1.0 / (1.0 - _dropoutRate)).ToScalar();
+        using var keep = torch.rand(x.shape, device: x.device, generator: generator).ge(rate);
+        return x.mul(keep).mul(scale);
     }
 
     /// <summary>Stand-alone networks only: forward through their own path.</summary>

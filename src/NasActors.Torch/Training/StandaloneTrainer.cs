@@ -43,9 +43,11 @@ public static class StandaloneTrainer
         options.Validate();
         if (train.BatchSize != options.BatchSize)
             throw new ArgumentException($"The training loader yields batches of {train.BatchSize}, the options ask for {options.BatchSize}.");
-        torch.manual_seed((long)(DeterministicRandom.Mix(options.Seed, "standalone-init", architecture.GetHashCode()) >> 1));
-        using var network = BlockNetwork.StandAlone(space, architecture);
+        using var network = BlockNetwork.StandAlone(space, architecture,
+            (long)(DeterministicRandom.Mix(options.Seed, "standalone-init", architecture.GetHashCode()) >> 1));
         network.to(device);
+        using var dropout = new Generator(0, device);
+        network.DropoutGenerator = dropout;
         using var optimizer = new SgdMomentum(network.named_parameters(), options.Momentum, options.WeightDecay);
         var totalSteps = (long)options.Epochs * train.BatchesPerEpoch;
         var schedule = new LearningRateSchedule(options.LearningRate, totalSteps, LearningRateDecay.Cosine);
@@ -60,7 +62,7 @@ public static class StandaloneTrainer
                 using var scope = torch.NewDisposeScope();
                 using var batch = train.GetBatch(step, device);
                 network.zero_grad();
-                torch.manual_seed((long)(DeterministicRandom.Mix(options.Seed, "standalone-dropout", step) >> 1));
+                dropout.manual_seed((long)(DeterministicRandom.Mix(options.Seed, "standalone-dropout", step) >> 1));
                 var logits = network.forward(batch.Images);
                 var loss = nn.functional.cross_entropy(logits, batch.Labels, label_smoothing: options.LabelSmoothing);
                 loss.backward();

@@ -23,6 +23,7 @@ public sealed class SupernetTrainer : IDisposable
     private readonly BatchLoader _data;
     private readonly SgdMomentum _optimizer;
     private readonly LearningRateSchedule _schedule;
+    private readonly Generator _dropout;
 
     public SupernetTrainer(BlockSpace space, BatchLoader data, SupernetTrainingOptions options, Device? device = null)
     {
@@ -35,9 +36,10 @@ public sealed class SupernetTrainer : IDisposable
         _data = data;
         Sampler = PathSamplers.Create(options.Method, space, options.Seed,
             options.FlopsBands > 0 ? new FlopsBands(space.CostModel(), options.FlopsBands) : null);
-        torch.manual_seed((long)(DeterministicRandom.Mix(options.Seed, "supernet-init") >> 1));
-        Network = BlockNetwork.Supernet(space);
+        Network = BlockNetwork.Supernet(space, (long)(DeterministicRandom.Mix(options.Seed, "supernet-init") >> 1));
         Network.to(Device);
+        _dropout = new Generator(0, Device);
+        Network.DropoutGenerator = _dropout;
         _optimizer = new SgdMomentum(Network.named_parameters(), options.Momentum, options.WeightDecay);
         _schedule = new LearningRateSchedule(options.LearningRate, options.Steps, options.Decay, options.WarmupSteps);
     }
@@ -64,7 +66,7 @@ public sealed class SupernetTrainer : IDisposable
         var learningRate = _schedule.At(Step);
         var paths = Sampler.Sample(Step);
         Network.zero_grad();
-        torch.manual_seed((long)(DeterministicRandom.Mix(Options.Seed, "dropout", Step) >> 1));
+        _dropout.manual_seed((long)(DeterministicRandom.Mix(Options.Seed, "dropout", Step) >> 1));
         double lossSum = 0;
         long correct = 0, images = 0;
         for (var i = 0; i < paths.Count; i++)
@@ -123,5 +125,6 @@ public sealed class SupernetTrainer : IDisposable
     {
         _optimizer.Dispose();
         Network.Dispose();
+        _dropout.Dispose();
     }
 }
