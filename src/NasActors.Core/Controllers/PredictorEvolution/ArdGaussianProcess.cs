@@ -80,9 +80,13 @@ public sealed class ArdGaussianProcess
                 var trial = new double[current.Length];
                 for (var k = 0; k < trial.Length; k++)
                     trial[k] = Math.Clamp(current[k] + step * grad[k] / norm, MinLog, MaxLog);
-                var trialGrad = new double[current.Length];
-                var tv = fit.Objective(trial, trialGrad, null);
-                if (tv > value) { current = trial; value = tv; grad = trialGrad; step *= 1.5; moved = true; break; }
+                var tv = fit.Objective(trial, null, null);
+                if (tv > value)
+                {
+                    current = trial; value = tv; step *= 1.5; moved = true;
+                    if (it + 1 < gradientSteps) fit.Objective(trial, grad, null);
+                    break;
+                }
                 step *= 0.5;
             }
             if (!moved) break;

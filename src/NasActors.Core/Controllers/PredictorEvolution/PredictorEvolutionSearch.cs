@@ -8,7 +8,7 @@ namespace NasActors.Core.Controllers.PredictorEvolution;
 /// architectures added to the pool the surrogate ranks each round.
 /// </summary>
 public sealed record PredictorEvolutionSettings(int Initial = 10, int Batch = 5, int Parents = 10, int Mutants = 100, int RandomPool = 100,
-    string Kernel = "ard", int LocalStarts = 10, string Design = "balanced")
+    string Kernel = "ard", int LocalStarts = 0, string Design = "balanced")
 {
     public static PredictorEvolutionSettings Read(SettingsReader r) => new(
         r.Int("initial", 10, min: 1),
@@ -17,7 +17,7 @@ public sealed record PredictorEvolutionSettings(int Initial = 10, int Batch = 5,
         r.Int("mutants", 100, min: 0),
         r.Int("random_pool", 100, min: 0),
         r.String("kernel", "ard", "ard", "hamming").ToLowerInvariant(),
-        r.Int("local_starts", 10, min: 0),
+        r.Int("local_starts", 0, min: 0),
         r.String("design", "balanced", "balanced", "random").ToLowerInvariant());
 }
 
