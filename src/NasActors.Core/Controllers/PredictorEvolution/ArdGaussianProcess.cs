@@ -30,7 +30,15 @@ public sealed class ArdGaussianProcess
     public IReadOnlyList<double> Weights => _w;
     public double Noise { get; }
 
-    public ArdGaussianProcess(IReadOnlyList<Architecture> x, IReadOnlyList<double> y, int gradientSteps = 12)
+    /// <summary>The fitted log-parameters (per decision group, then the noise): hand them back to reuse this fit.</summary>
+    public double[] Parameters { get; }
+
+    /// <param name="x">Evaluated architectures.</param>
+    /// <param name="y">Their signals.</param>
+    /// <param name="gradientSteps">Gradient steps of the fit.</param>
+    /// <param name="parameters">When given (<see cref="Parameters"/> of an earlier fit on the same space), the
+    /// kernel is reused as it is and nothing is fitted: a single factorization.</param>
+    public ArdGaussianProcess(IReadOnlyList<Architecture> x, IReadOnlyList<double> y, int gradientSteps = 12, double[]? parameters = null)
     {
         if (x.Count == 0 || x.Count != y.Count) throw new ArgumentException("A surrogate needs as many signals as architectures, at least one.");
         _x = x.Select(a => a.Choices.ToArray()).ToArray();
@@ -52,6 +60,20 @@ public sealed class ArdGaussianProcess
                     if (_x[i][k] != _x[j][k]) counts[(i * n + j) * groups + _group[k]]++;
 
         var fit = new Fitter(n, groups, counts, z);
+        if (parameters is not null && parameters.Length == groups + 1)
+        {
+            var fixedChol = new double[n * n];
+            if (!double.IsNegativeInfinity(fit.Objective(parameters, null, fixedChol)))
+            {
+                _chol = fixedChol;
+                _alpha = Solve(_chol, n, z);
+                Parameters = (double[])parameters.Clone();
+                _w = new double[d];
+                for (var k = 0; k < d; k++) _w[k] = Math.Exp(parameters[_group[k]]);
+                Noise = Math.Exp(parameters[groups]);
+                return;
+            }
+        }
         // Grid start: shared weight theta / d for every decision.
         var start = new double[groups + 1];
         var bestValue = double.NegativeInfinity;
@@ -93,6 +115,7 @@ public sealed class ArdGaussianProcess
         }
         var chol = new double[n * n];
         fit.Objective(current, null, chol);
+        Parameters = current;
         _chol = chol;
         _alpha = Solve(_chol, n, z);
         _w = new double[d];
