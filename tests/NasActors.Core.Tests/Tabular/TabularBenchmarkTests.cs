@@ -3,7 +3,7 @@ using NasActors.Core.Tabular;
 
 namespace NasActors.Core.Tests.Tabular;
 
-/// <summary>The runner on the real NAS-Bench-201 CIFAR-10 table (a few seeds; the 300-seed acceptance runs are in docs-controllers.md).</summary>
+/// <summary>The runner on the real NAS-Bench-201 CIFAR-10 table (a few seeds; the 300-seed acceptance runs are in src/NasActors.Core/Controllers/README.md and the top-level README).</summary>
 public class TabularBenchmarkTests
 {
     private static readonly Lazy<BenchmarkTable> Nb201 = new(() =>
