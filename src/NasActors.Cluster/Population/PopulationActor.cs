@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using Akka.Cluster.Sharding;
 using Akka.Persistence;
 using NasActors.Cluster.Evaluation;
 using NasActors.Cluster.Training;
@@ -110,7 +111,7 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
         catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
             Sender.Tell(new SearchRejected(SearchId, e.Message));
-            Context.Stop(Self); // nothing was persisted: this id stays free
+            Passivate(); // nothing was persisted: this id stays free
             return;
         }
         _pendingRequester = Sender;
@@ -148,7 +149,7 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
         if (!_state.Exists)
         {
             Sender.Tell(new NoSuchSearch(SearchId));
-            Context.Stop(Self); // do not keep an empty entity alive
+            Passivate(); // do not keep an empty entity alive
             return;
         }
         Sender.Tell(answer());
@@ -263,17 +264,23 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
             _state.Spec!.Budget, _state.TrainingStep, TrainingSteps, _state.Top(1).FirstOrDefault()?.Accuracy, message));
     }
 
+    /// <summary>Stops through the parent (shard or <see cref="SearchParent"/>), which buffers messages meanwhile.</summary>
+    private void Passivate() => Context.Parent.Tell(new Akka.Cluster.Sharding.Passivate(PoisonPill.Instance));
+
+    // On a failed or rejected write the actor fails and is restarted by its supervisor: the new instance recovers
+    // from the journal (the unpersisted event and anything drawn for it are gone) and the mailbox is kept.
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
         ReportPersistenceProblem(cause, @event);
-        base.OnPersistFailure(cause, @event, sequenceNr); // logs and stops: the next message recovers from the journal
+        _log.Error(cause, "Search {0}: journal write of {1} (#{2}) failed; restarting from the journal", SearchId, @event.GetType().Name, sequenceNr);
+        throw new JournalWriteFailedException(SearchId, cause);
     }
 
     protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
     {
         ReportPersistenceProblem(cause, @event);
-        base.OnPersistRejected(cause, @event, sequenceNr);
-        Context.Stop(Self); // the state may hold a drawn proposal that was never persisted: start again from the journal
+        _log.Error(cause, "Search {0}: journal rejected {1} (#{2}); restarting from the journal", SearchId, @event.GetType().Name, sequenceNr);
+        throw new JournalWriteFailedException(SearchId, cause);
     }
 
     private void ReportPersistenceProblem(Exception cause, object @event)
@@ -284,3 +291,7 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
         Context.System.EventStream.Publish(failed);
     }
 }
+
+/// <summary>Thrown by a population whose event could not be written, so that its supervisor restarts it from the journal.</summary>
+public sealed class JournalWriteFailedException(string searchId, Exception cause)
+    : Exception($"Search {searchId}: a journal write failed: {cause.Message}", cause);

@@ -81,7 +81,7 @@ public sealed class SearchSetup
         {
             (int Channels, int Height, int Width) shape;
             try { shape = DatasetCatalog.ImageShape(spec.Dataset); }
-            catch (Exception e) when (e is ArgumentException or KeyNotFoundException or InvalidOperationException)
+            catch (Exception)
             {
                 throw new SpecException("search.dataset", $"unknown dataset '{spec.Dataset}' (known: {string.Join(", ", DatasetCatalog.Names)}{(spec.NeedsSupernet ? "" : ", or none for a stub evaluation")})", source);
             }

@@ -49,6 +49,8 @@ public static class SpecReader
     /// <summary>Parses without the checks that need the space or table (those are <see cref="SearchSetup.Validate"/>).</summary>
     public static SearchSpec Parse(string hocon, string source = "spec")
     {
+        if (HoconSyntax.Problem(hocon) is { } problem)
+            throw new SpecException("(syntax)", $"the spec is not valid HOCON: {problem}", source);
         Config root;
         try { root = ConfigurationFactory.ParseString(hocon); }
         catch (Exception ex)
