@@ -1,4 +1,5 @@
 using NasActors.Node.Commands.Bench;
+using NasActors.Node.Commands.Cluster;
 using NasActors.Node.Commands.Engine;
 using Spectre.Console.Cli;
 
@@ -7,7 +8,14 @@ app.Configure(config =>
 {
     config.SetApplicationName("nas");
     config.AddCommand<QuickstartCommand>("quickstart")
-        .WithDescription("Train a FairNAS supernet on the shipped Fashion-MNIST subset, score a sample of architectures, print the top-5.");
+        .WithDescription("Through the actor system: train a FairNAS supernet on the shipped Fashion-MNIST subset, search with evolution, print progress and the top-5.");
+    config.AddCommand<NodeCommand>("node").WithDescription("Run a node with its roles (controller, trainer, evaluator) until stopped.");
+    config.AddCommand<SubmitCommand>("submit").WithDescription("Validate a search spec (HOCON) and submit it to a node.");
+    config.AddCommand<StatusCommand>("status").WithDescription("List searches and their progress, or show one search.");
+    config.AddCommand<SearchControlCommand>("pause").WithDescription("Pause a search.");
+    config.AddCommand<SearchControlCommand>("resume").WithDescription("Resume a paused search.");
+    config.AddCommand<SearchControlCommand>("cancel").WithDescription("Cancel a search.");
+    config.AddCommand<ExportCommand>("export").WithDescription("Write a search's top-k JSON and plots (accuracy against evaluations, Pareto front).");
     config.AddCommand<TrainCommand>("train").WithDescription("Train a supernet (SPOS or FairNAS) and write checkpoints.");
     config.AddCommand<ScoreCommand>("score").WithDescription("Score architectures with a supernet checkpoint's inherited weights.");
     config.AddCommand<RetrainCommand>("retrain").WithDescription("Train one architecture stand-alone from scratch and report test accuracy.");
