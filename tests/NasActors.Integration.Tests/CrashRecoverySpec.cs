@@ -29,7 +29,7 @@ public sealed class CrashRecoverySpec(ITestOutputHelper output) : IDisposable
           budget = 160
           top-k = 10
           controller { name = evolution, settings { population = 16, top_k = 4, mutation_children = 8, crossover_children = 4, generations = 100 } }
-          evaluation { kind = stub, table = "{{NodeProcess.Table}}", signal = valid12, stub-cost = 25ms }
+          evaluation { kind = stub, table = "{{NodeProcess.Table}}", signal = valid12, stub-cost = 40ms }
         }
         """);
 
@@ -70,9 +70,10 @@ public sealed class CrashRecoverySpec(ITestOutputHelper output) : IDisposable
             Assert.IsType<SearchReplies.SearchAccepted>(accepted);
             if (killAfter is { } n)
             {
-                await WaitForStatus(api, s => s.Evaluated >= n, node);
+                var at = await WaitForStatus(api, s => s.Evaluated >= n, node);
                 node.KillHard();
-                output.WriteLine($"killed after >= {n} evaluations");
+                output.WriteLine($"killed with {at.Evaluated} evaluations recorded, {at.Pending} pending");
+                Assert.True(at.Evaluated < spec.Budget, "the node must die in the middle of the search");
                 node.Dispose();
                 node = new NodeProcess(folder, port);
             }
@@ -86,9 +87,9 @@ public sealed class CrashRecoverySpec(ITestOutputHelper output) : IDisposable
         }
     }
 
-    private static async Task WaitForStatus(ActorSelection api, Func<SearchReplies.SearchStatus, bool> done, NodeProcess node)
+    private static async Task<SearchReplies.SearchStatus> WaitForStatus(ActorSelection api, Func<SearchReplies.SearchStatus, bool> done, NodeProcess node)
     {
-        await Eventually(async () =>
+        return await Eventually(async () =>
         {
             var s = await api.Ask<object>(new SearchQueries.GetSearchStatus("crash-1"), TimeSpan.FromSeconds(2));
             return s is SearchReplies.SearchStatus st && done(st) ? st : throw new InvalidOperationException($"not yet: {s}");

@@ -104,7 +104,10 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
     {
         if (_state.Exists)
         {
-            Sender.Tell(new SearchRejected(SearchId, $"search '{SearchId}' exists already ({_state.Status})"));
+            // A repeated submit of the same spec (a retried command) is accepted again; another spec is refused.
+            Sender.Tell(SameSpec(_state.Spec!, s.Spec)
+                ? new SearchAccepted(SearchId)
+                : new SearchRejected(SearchId, $"search '{SearchId}' exists already ({_state.Status}) with another spec"));
             return;
         }
         try { Specs.SearchSetup.Build(s.Spec); }
@@ -124,6 +127,10 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
             Go();
         });
     }
+
+    private static bool SameSpec(Specs.SearchSpec a, Specs.SearchSpec b) =>
+        System.Text.Json.JsonSerializer.Serialize(a, Serialization.NasSerializer.Options) ==
+        System.Text.Json.JsonSerializer.Serialize(b, Serialization.NasSerializer.Options);
 
     private void Transition(string command, bool allowed, ISearchEvent e, Action after)
     {

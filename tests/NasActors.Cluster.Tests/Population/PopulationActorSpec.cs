@@ -18,6 +18,8 @@ public sealed class PopulationActorSpec(ITestOutputHelper output) : SqliteActorS
         var (searches, _) = StartSearchActors(evaluators: 3);
         var reply = await searches.Ask<object>(new SubmitSearch("a", TestSpecs.Synthetic(24)), TimeSpan.FromSeconds(10));
         Assert.IsType<SearchAccepted>(reply);
+        Assert.IsType<SearchAccepted>(await searches.Ask<object>(new SubmitSearch("a", TestSpecs.Synthetic(24)))); // a retry
+        Assert.IsType<SearchRejected>(await searches.Ask<object>(new SubmitSearch("a", TestSpecs.Synthetic(30))));
         var status = await AwaitStatusAsync(searches, "a", SearchStatusNames.Completed);
         Assert.Equal(24, status.Evaluated);
         Assert.Equal(0, status.Pending);
