@@ -21,5 +21,7 @@ app.Configure(config =>
     config.AddCommand<RetrainCommand>("retrain").WithDescription("Train one architecture stand-alone from scratch and report test accuracy.");
     config.AddCommand<SpacesCommand>("spaces").WithDescription("List the block search spaces, or describe one.");
     config.AddBench();
+    config.AddCommand<BenchActorsCommand>("bench-actors")
+        .WithDescription("Measure the actor + SQLite path with the stub evaluator: throughput, overhead against the ideal time, recovery time.");
 });
 return await app.RunAsync(args);

@@ -96,6 +96,7 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
 
     public string SearchId { get; }
     public override string PersistenceId => PersistenceIdOf(SearchId);
+    public override Recovery Recovery => _settings.RecoverFromSnapshots ? base.Recovery : new Recovery(SnapshotSelectionCriteria.None);
     public ITimerScheduler Timers { get; set; } = null!;
 
     private long TrainingSteps => _state.Spec?.NeedsSupernet == true ? _state.Spec.Training.Steps : 0;

@@ -14,6 +14,9 @@ public sealed record PopulationSettings
     /// <summary>Where a completed search writes <c>{search id}/results.json</c>; null: nowhere.</summary>
     public string? ExportFolder { get; init; }
 
+    /// <summary>False: recover from the journal alone (measurements, diagnosis of a bad snapshot).</summary>
+    public bool RecoverFromSnapshots { get; init; } = true;
+
     /// <summary>Props of the supernet trainer of a search (a persistent child of its population).</summary>
     public Func<string, Props>? TrainerProps { get; init; }
 }
