@@ -148,15 +148,22 @@ public sealed class QuickstartCommand : AsyncCommand<QuickstartSettings>
     {
         public ProgressPrinter(string id, bool quiet, long steps, TaskCompletionSource<SearchProgressed> done)
         {
-            var lastTenth = -1L;
+            var lastShare = -1L;
+            var lastPrint = DateTime.MinValue;
             Receive<SearchProgressed>(p => p.SearchId == id, p =>
             {
                 if (!quiet)
                 {
                     if (p.Kind == "training")
                     {
-                        var tenth = steps == 0 ? 0 : p.TrainingStep * 10 / steps;
-                        if (tenth != lastTenth) { lastTenth = tenth; Console.WriteLine($"[supernet] {p.Message}"); }
+                        // Every 5 % of the steps, and at least every 30 s.
+                        var share = steps == 0 ? 0 : p.TrainingStep * 20 / steps;
+                        if (share != lastShare || DateTime.UtcNow - lastPrint > TimeSpan.FromSeconds(30))
+                        {
+                            lastShare = share;
+                            lastPrint = DateTime.UtcNow;
+                            Console.WriteLine($"[supernet] {p.Message}");
+                        }
                     }
                     else if (p.Kind == "evaluated") Console.WriteLine($"[{p.Evaluated}/{p.Budget}] {p.Message} (best {p.BestAccuracy:F2})");
                     else Console.WriteLine($"[{p.Kind}] {p.Message}");
