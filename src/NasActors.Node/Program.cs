@@ -1,5 +1,6 @@
 using NasActors.Node.Benchmarks;
 using NasActors.Node.Commands.Bench;
+using NasActors.Node.Commands.Cluster;
 using NasActors.Node.Commands.Engine;
 using Spectre.Console.Cli;
 
@@ -8,7 +9,14 @@ app.Configure(config =>
 {
     config.SetApplicationName("nas");
     config.AddCommand<QuickstartCommand>("quickstart")
-        .WithDescription("Train a FairNAS supernet on the shipped Fashion-MNIST subset, score a sample of architectures, print the top-5.");
+        .WithDescription("Through the actor system: train a FairNAS supernet on the shipped Fashion-MNIST subset, search with evolution, print progress and the top-5.");
+    config.AddCommand<NodeCommand>("node").WithDescription("Run a node with its roles (controller, trainer, evaluator) until stopped.");
+    config.AddCommand<SubmitCommand>("submit").WithDescription("Validate a search spec (HOCON) and submit it to a node.");
+    config.AddCommand<StatusCommand>("status").WithDescription("List searches and their progress, or show one search.");
+    config.AddCommand<SearchControlCommand>("pause").WithDescription("Pause a search.");
+    config.AddCommand<SearchControlCommand>("resume").WithDescription("Resume a paused search.");
+    config.AddCommand<SearchControlCommand>("cancel").WithDescription("Cancel a search.");
+    config.AddCommand<ExportCommand>("export").WithDescription("Write a search's top-k JSON and plots (accuracy against evaluations, Pareto front).");
     config.AddCommand<TrainCommand>("train").WithDescription("Train a supernet (SPOS or FairNAS) and write checkpoints.");
     config.AddCommand<ScoreCommand>("score").WithDescription("Score architectures with a supernet checkpoint's inherited weights.");
     config.AddCommand<RetrainCommand>("retrain").WithDescription("Train one architecture stand-alone from scratch and report test accuracy.");
@@ -16,5 +24,7 @@ app.Configure(config =>
     config.AddBench();
     config.AddCommand<StepBenchmarkCommand>("benchmark-step")
         .WithDescription("Supernet step throughput (SPOS, FairNAS) in TorchSharp against PyTorch on this machine; prints ratios.");
+    config.AddCommand<BenchActorsCommand>("bench-actors")
+        .WithDescription("Measure the actor + SQLite path with the stub evaluator: throughput, overhead against the ideal time, recovery time.");
 });
 return await app.RunAsync(args);

@@ -1,10 +1,14 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Text.Json;
+using Akka.Actor;
+using Akka.Hosting;
+using NasActors.Cluster.Hosting;
+using NasActors.Cluster.Population;
+using NasActors.Cluster.Specs;
+using NasActors.Core.Spaces;
 using NasActors.Core.Spaces.Blocks;
-using NasActors.Torch.Data;
-using NasActors.Torch.Scoring;
-using NasActors.Torch.Training;
+using NasActors.Node.Commands.Cluster;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -45,45 +49,128 @@ public static class Quickstart
 }
 
 /// <summary>
-/// <c>nas quickstart</c>: FairNAS supernet training on the shipped Fashion-MNIST subset, then scoring of a sample of
-/// architectures with inherited weights, and the top-5 with FLOPs and validation accuracy.
+/// <c>nas quickstart</c>, through the actor system: starts an in-process node (hocon/quickstart.conf), submits the
+/// search of hocon/specs/quickstart.conf (with the preset above), the supernet-trainer actor trains the FairNAS
+/// supernet on the shipped Fashion-MNIST subset, the population runs evolution with evaluator actors scoring by
+/// inherited weights, and the progress and the top-5 are printed. Everything is journaled under the output folder.
 /// </summary>
-public sealed class QuickstartCommand : Command<QuickstartSettings>
+public sealed class QuickstartCommand : AsyncCommand<QuickstartSettings>
 {
-    public override int Execute(CommandContext context, QuickstartSettings settings, CancellationToken cancellation)
+    public override async Task<int> ExecuteAsync(CommandContext context, QuickstartSettings settings, CancellationToken cancellation)
     {
         var clock = Stopwatch.StartNew();
         var runtime = settings.InitializeTorch();
-        var space = BlockSpaces.Get(settings.Space);
-        var data = SearchData.Load(DatasetCatalog.FashionMnistEmbedded, null, SearchData.DefaultValidationFraction, settings.Seed);
-        var options = new SupernetTrainingOptions
-        {
-            Method = "fairnas", Steps = settings.Steps, BatchSize = Quickstart.BatchSize, LearningRate = Quickstart.LearningRate,
-            Seed = settings.Seed, WarmupSteps = Math.Min(10, settings.Steps - 1),
-        };
-        var display = new StepProgress(settings.Json);
+        var spec = Spec(settings);
+        var id = $"quickstart-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
+        var outFolder = Path.GetFullPath(settings.Out);
+        var config = NodeConfig.Load(["quickstart.conf"],
+        [
+            $"nas.checkpoint-folder = \"{Path.Combine(outFolder, "checkpoints")}\"",
+            $"nas.population.export-folder = \"{Path.Combine(outFolder, "exports")}\"",
+            $"nas.persistence.sqlite.journal-file = \"{Path.Combine(outFolder, "journal.db")}\"",
+            $"nas.persistence.sqlite.snapshot-file = \"{Path.Combine(outFolder, "snapshots.db")}\"",
+        ]);
         if (!settings.Json)
-            AnsiConsole.MarkupLine($"[bold]NasActors quickstart[/]: FairNAS supernet of {space.Name} ({NasActors.Core.Spaces.SearchSpaceExtensions.Size(space):G3} architectures) on " +
-                                   $"{data.Bundle.Name}: {data.Split.Train.Length} train / {data.Split.Validation.Length} validation images, {runtime.Device}, {runtime.Threads} threads");
-        var outcome = TrainCommand.Train(space, data, options, runtime.Device, Path.Combine(settings.Out, "checkpoints"), 0, null, display, cancellation);
-        using var evaluator = new CandidateEvaluator(outcome.Checkpoint.Path, new ScoringOptions(), runtime.Device, data: data);
-        var candidates = ScoreCommand.SampleDistinct(space, settings.Candidates, settings.Seed, []);
-        var scores = ScoreCommand.ScoreAll(evaluator, candidates, display, cancellation);
-        var top = ScoreCommand.Ranked(scores, 5);
-        if (settings.Json)
+            AnsiConsole.MarkupLine($"[bold]NasActors quickstart[/] (actor system): search [bold]{id}[/], FairNAS supernet of {spec.Space} on {spec.Dataset}, " +
+                                   $"{spec.Training.Steps} steps, then {spec.Controller} with budget {spec.Budget}; {runtime.Device}, {runtime.Threads} threads");
+        var (host, system, registry, _) = await NodeConfig.StartAsync(config, cancellation);
+        try
         {
-            Console.WriteLine(JsonSerializer.Serialize(new
+            var done = new TaskCompletionSource<SearchProgressed>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var printer = system.ActorOf(Props.Create(() => new ProgressPrinter(id, settings.Json, spec.Training.Steps, done)));
+            system.EventStream.Subscribe(printer, typeof(SearchProgressed));
+            var searches = registry.Get<SearchRegion>();
+            var reply = await searches.Ask<object>(new SearchCommands.SubmitSearch(id, spec), TimeSpan.FromSeconds(30), cancellation);
+            if (reply is not SearchReplies.SearchAccepted)
             {
-                space = space.Name, method = options.Method, steps = outcome.Steps, checkpoint = outcome.Checkpoint.Sha256,
-                imagesPerSecond = outcome.ImagesPerSecond, seconds = clock.Elapsed.TotalSeconds, scored = scores.Count,
-                top = top.Select(ScoreCommand.ToJson),
-            }, JsonOutput.Options));
-            return 0;
+                Console.Error.WriteLine($"Quickstart search not accepted: {reply}");
+                return 1;
+            }
+            var end = await done.Task.WaitAsync(cancellation);
+            var results = await searches.Ask<SearchReplies.SearchResults>(new SearchQueries.GetSearchResults(id), TimeSpan.FromSeconds(30), cancellation);
+            var top = SearchExport.Top(results, 5);
+            var files = ExportWriter.Write(results, Path.Combine(outFolder, "exports", id));
+            if (settings.Json)
+            {
+                Console.WriteLine(JsonSerializer.Serialize(new
+                {
+                    searchId = id, status = end.Status, space = spec.Space, method = spec.Training.Method, steps = spec.Training.Steps,
+                    evaluations = results.Evaluations.Count, seconds = clock.Elapsed.TotalSeconds,
+                    top = top.Select(t => new { architecture = t.Text, accuracy = t.Accuracy, flops = t.Flops, @params = t.Params }),
+                }, JsonOutput.Options));
+                return end.Status == SearchStatusNames.Completed ? 0 : 1;
+            }
+            AnsiConsole.MarkupLine($"Search {id} {end.Status}: {results.Evaluations.Count} evaluations (inherited weights, BatchNorm recalibrated).");
+            AnsiConsole.MarkupLine("Top-5:");
+            AnsiConsole.Write(TopTable(BlockSpaces.Get(spec.Space), top));
+            AnsiConsole.MarkupLine($"Results and plots: {Markup.Escape(Path.GetDirectoryName(files[0])!)}");
+            AnsiConsole.MarkupLine($"Done in {clock.Elapsed:mm\\:ss}.");
+            return end.Status == SearchStatusNames.Completed ? 0 : 1;
         }
-        AnsiConsole.MarkupLine($"Supernet: {outcome.Steps} steps, {outcome.ImagesPerSecond:F0} img/s, checkpoint {outcome.Checkpoint.Sha256[..12]}");
-        AnsiConsole.MarkupLine($"Top-5 of {scores.Count} architectures scored with inherited weights (after BatchNorm recalibration):");
-        AnsiConsole.Write(ScoreCommand.Table(space, top));
-        AnsiConsole.MarkupLine($"Done in {clock.Elapsed:mm\\:ss}.");
-        return 0;
+        finally
+        {
+            await host.StopAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>hocon/specs/quickstart.conf with the preset (and the command's options) applied.</summary>
+    public static SearchSpec Spec(QuickstartSettings settings)
+    {
+        var spec = SpecReader.ReadFile(NodeConfig.Resolve(Path.Combine("specs", "quickstart.conf")));
+        spec = spec with
+        {
+            Space = settings.Space, Seed = settings.Seed, Budget = settings.Candidates,
+            Training = spec.Training with
+            {
+                Steps = settings.Steps, BatchSize = Quickstart.BatchSize, LearningRate = Quickstart.LearningRate,
+                WarmupSteps = Math.Min(10, settings.Steps - 1), CheckpointEvery = Math.Max(1, settings.Steps / 6),
+            },
+        };
+        SearchSetup.Validate(spec, "quickstart");
+        return spec;
+    }
+
+    private static Table TopTable(BlockSpace space, IReadOnlyList<RankedArchitecture> top)
+    {
+        var table = new Table().AddColumns("#", "architecture", "blocks", "MFLOPs", "params (k)", "val. accuracy", "val. loss");
+        for (var i = 0; i < top.Count; i++)
+        {
+            var t = top[i];
+            var arch = Architecture.ParseChoiceString(t.Architecture);
+            var blocks = string.Join(" ", arch.Select((c, layer) => space.ChoiceName(layer, c)));
+            table.AddRow((i + 1).ToString(), t.Text, Markup.Escape(blocks), $"{t.Flops / 1e6:F2}", $"{t.Params / 1e3:F1}", $"{t.Accuracy:F2}%", $"{t.Loss:F3}");
+        }
+        return table;
+    }
+
+    /// <summary>Prints the search's progress from the node's event stream and ends the wait when the search ends.</summary>
+    private sealed class ProgressPrinter : ReceiveActor
+    {
+        public ProgressPrinter(string id, bool quiet, long steps, TaskCompletionSource<SearchProgressed> done)
+        {
+            var lastShare = -1L;
+            var lastPrint = DateTime.MinValue;
+            Receive<SearchProgressed>(p => p.SearchId == id, p =>
+            {
+                if (!quiet)
+                {
+                    if (p.Kind == "training")
+                    {
+                        // Every 5 % of the steps, and at least every 30 s.
+                        var share = steps == 0 ? 0 : p.TrainingStep * 20 / steps;
+                        if (share != lastShare || DateTime.UtcNow - lastPrint > TimeSpan.FromSeconds(30))
+                        {
+                            lastShare = share;
+                            lastPrint = DateTime.UtcNow;
+                            Console.WriteLine($"[supernet] {p.Message}");
+                        }
+                    }
+                    else if (p.Kind == "evaluated") Console.WriteLine($"[{p.Evaluated}/{p.Budget}] {p.Message} (best {p.BestAccuracy:F2})");
+                    else Console.WriteLine($"[{p.Kind}] {p.Message}");
+                }
+                if (SearchStatusNames.IsFinal(p.Status) && p.Kind is SearchStatusNames.Completed or SearchStatusNames.Failed or SearchStatusNames.Cancelled)
+                    done.TrySetResult(p);
+            });
+        }
     }
 }

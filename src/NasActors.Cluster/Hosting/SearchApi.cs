@@ -1,0 +1,43 @@
+using Akka.Actor;
+using Akka.Event;
+using NasActors.Cluster.Persistence;
+using NasActors.Cluster.Population;
+using NasActors.Cluster.Protocol;
+using static NasActors.Cluster.Persistence.CatalogProtocol;
+
+namespace NasActors.Cluster.Hosting;
+
+/// <summary>
+/// The node's front door (<c>/user/nas-api</c>), for the command line and other nodes: forwards search commands and
+/// queries to the search region, answers listings from the journal projection, and at start wakes every search that
+/// is not finished, so a restarted node goes on where the journal stops.
+/// </summary>
+public sealed class SearchApi : ReceiveActor
+{
+    public const string Name = "nas-api";
+
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+
+    public static Props Props(IActorRef searches, SearchCatalog catalog, bool wakeOnStart) =>
+        Akka.Actor.Props.Create(() => new SearchApi(searches, catalog, wakeOnStart));
+
+    public SearchApi(IActorRef searches, SearchCatalog catalog, bool wakeOnStart)
+    {
+        Receive<IWithSearchId>(m => searches.Forward(m));
+        Receive<ListSearches>(_ => catalog.ListAsync().PipeTo(Sender, success: l => new SearchList(l)));
+        Receive<GetSummary>(g => catalog.GetAsync(g.SearchId).PipeTo(Sender,
+            success: s => s is null ? new SearchReplies.NoSuchSearch(g.SearchId) : s));
+        Receive<SearchList>(l =>
+        {
+            foreach (var s in l.Searches.Where(s => !SearchStatusNames.IsFinal(s.Status)))
+            {
+                _log.Info("Waking search {0} ({1}, {2} evaluated)", s.SearchId, s.Status, s.Evaluated);
+                searches.Tell(new SearchCommands.WakeSearch(s.SearchId));
+            }
+        });
+        Receive<Status.Failure>(f => _log.Error(f.Cause, "Cannot list searches to wake"));
+        Receive<SearchReplies.SearchStatus>(_ => { });
+        Receive<SearchReplies.NoSuchSearch>(_ => { });
+        if (wakeOnStart) catalog.ListAsync().PipeTo(Self, success: l => new SearchList(l));
+    }
+}

@@ -1,0 +1,73 @@
+using Akka.Configuration;
+using Akka.Persistence.Sql;
+using Microsoft.Data.Sqlite;
+
+namespace NasActors.Cluster.Persistence;
+
+/// <summary>
+/// Akka.Persistence.Sql on SQLite files: the journal and the snapshots in two files (they would contend for one
+/// writer lock), WAL mode, one journal writer, a busy timeout, tables created on first use, and the plugin's own
+/// defaults as fallback (without them the journal fails with "Plugin class name must be defined").
+/// </summary>
+public static class SqlitePersistence
+{
+    public const string ProviderName = "SQLite.MS";
+
+    /// <summary>Connection string of a file database (no shared cache: WAL gives readers their own snapshot).</summary>
+    public static string ConnectionString(string file) =>
+        new SqliteConnectionStringBuilder { DataSource = Path.GetFullPath(file), DefaultTimeout = 30, Pooling = true }.ToString();
+
+    /// <summary>Creates the folder and switches the files to WAL (a persistent property of a database file).</summary>
+    public static void Prepare(string journalFile, string snapshotFile)
+    {
+        foreach (var file in new[] { journalFile, snapshotFile })
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
+            using var c = new SqliteConnection(ConnectionString(file));
+            c.Open();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;";
+            cmd.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>The persistence HOCON for these two files (the plugin defaults included as fallback).</summary>
+    public static Config Config(string journalFile, string snapshotFile, TimeSpan? queryRefresh = null)
+    {
+        var journal = Quote(ConnectionString(journalFile));
+        var snapshots = Quote(ConnectionString(snapshotFile));
+        var refresh = $"{(int)(queryRefresh ?? TimeSpan.FromMilliseconds(200)).TotalMilliseconds}ms";
+        var hocon = $$"""
+            akka.persistence {
+              journal {
+                plugin = "akka.persistence.journal.sql"
+                sql {
+                  connection-string = {{journal}}
+                  provider-name = "{{ProviderName}}"
+                  parallelism = 1
+                  auto-initialize = true
+                  tag-write-mode = Csv
+                }
+              }
+              snapshot-store {
+                plugin = "akka.persistence.snapshot-store.sql"
+                sql {
+                  connection-string = {{snapshots}}
+                  provider-name = "{{ProviderName}}"
+                  auto-initialize = true
+                }
+              }
+              query.journal.sql {
+                connection-string = {{journal}}
+                provider-name = "{{ProviderName}}"
+                tag-read-mode = Csv
+                refresh-interval = {{refresh}}
+                journal-sequence-retrieval.query-delay = {{refresh}}
+              }
+            }
+            """;
+        return ConfigurationFactory.ParseString(hocon).WithFallback(SqlPersistence.DefaultConfiguration);
+    }
+
+    private static string Quote(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+}

@@ -1,0 +1,22 @@
+using Akka.Actor;
+
+namespace NasActors.Cluster.Population;
+
+/// <summary>How population actors behave (from HOCON <c>nas.population</c>).</summary>
+public sealed record PopulationSettings
+{
+    /// <summary>A snapshot every this many events (0: never).</summary>
+    public int SnapshotEvery { get; init; } = 200;
+
+    /// <summary>Pending jobs are handed to the queue again this often, in case the queue lost them.</summary>
+    public TimeSpan ResendPendingEvery { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Where a completed search writes <c>{search id}/results.json</c>; null: nowhere.</summary>
+    public string? ExportFolder { get; init; }
+
+    /// <summary>False: recover from the journal alone (measurements, diagnosis of a bad snapshot).</summary>
+    public bool RecoverFromSnapshots { get; init; } = true;
+
+    /// <summary>Props of the supernet trainer of a search (a persistent child of its population).</summary>
+    public Func<string, Props>? TrainerProps { get; init; }
+}

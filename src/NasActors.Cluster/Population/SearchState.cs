@@ -1,0 +1,261 @@
+using NasActors.Cluster.Evaluation;
+using NasActors.Cluster.Protocol;
+using NasActors.Cluster.Specs;
+using NasActors.Core.Controllers;
+using NasActors.Core.Spaces;
+using static NasActors.Cluster.Population.SearchEvents;
+
+namespace NasActors.Cluster.Population;
+
+public static class SearchStatusNames
+{
+    public const string Training = "training";
+    public const string Running = "running";
+    public const string Paused = "paused";
+    public const string Cancelled = "cancelled";
+    public const string Completed = "completed";
+    public const string Failed = "failed";
+
+    public static bool IsFinal(string status) => status is Cancelled or Completed or Failed;
+}
+
+/// <summary>One job of a search and what became of it.</summary>
+public sealed record JobRecord(int JobId, string Architecture, int Generation, int Attempts, EvaluationMetrics? Metrics,
+    string? FailureReason, int Order) : INasMessage
+{
+    public bool Resolved => Metrics is not null || FailureReason is not null;
+}
+
+/// <summary>The snapshot of a search: the facts from which <see cref="SearchState"/> rebuilds the controller.</summary>
+public sealed record SearchSnapshot(string SearchId, SearchSpec Spec, string Status, CheckpointRef? Checkpoint, bool CheckpointFinal,
+    IReadOnlyList<CandidatesProposed> Generations, IReadOnlyList<JobRecord> Jobs, int CompletedGenerations, int ResolvedCount)
+    : INasMessage;
+
+/// <summary>
+/// The state of one search: the facts of its events, and the controller rebuilt from them. <see cref="Apply"/> is
+/// the only way the state changes (events, in journal order); the decisions (<see cref="Decide"/> and the command
+/// handlers) return events without changing anything, except that the controller's next proposal is drawn once and
+/// kept until its <c>CandidatesProposed</c> is applied (the controller is deterministic: replay draws the same).
+/// </summary>
+public sealed class SearchState
+{
+    private readonly Dictionary<int, JobRecord> _jobs = new();
+    private readonly List<CandidatesProposed> _generations = [];
+    private IReadOnlyList<Candidate>? _tentative;
+
+    private SearchState(string searchId) => SearchId = searchId;
+
+    public string SearchId { get; }
+    public SearchSpec? Spec { get; private set; }
+    public SearchSetup? Setup { get; private set; }
+    public IController? Controller { get; private set; }
+    public string? Status { get; private set; }
+    public CheckpointRef? Checkpoint { get; private set; }
+    public bool CheckpointFinal { get; private set; }
+    public int CompletedGenerations { get; private set; }
+    public int ResolvedCount { get; private set; }
+    public long TrainingStep { get; set; }
+
+    public bool Exists => Spec is not null;
+    public IReadOnlyDictionary<int, JobRecord> Jobs => _jobs;
+    public int Evaluated => _jobs.Values.Count(j => j.Metrics is not null);
+    public int FailedCount => _jobs.Values.Count(j => j.Metrics is null && j.FailureReason is not null);
+    public IEnumerable<JobRecord> PendingJobs => _jobs.Values.Where(j => !j.Resolved).OrderBy(j => j.JobId);
+    public bool CanEvaluate => Spec is not null && (!Spec.NeedsSupernet || Checkpoint is not null);
+
+    public static SearchState Empty(string searchId) => new(searchId);
+
+    // ---- events -------------------------------------------------------------------------------------------------
+
+    public void Apply(ISearchEvent e)
+    {
+        switch (e)
+        {
+            case SearchSubmitted s:
+                Spec = s.Spec;
+                Setup = SearchSetup.Build(s.Spec);
+                Controller = Setup.NewController();
+                Status = s.Spec.NeedsSupernet ? SearchStatusNames.Training : SearchStatusNames.Running;
+                break;
+            case SupernetReady r:
+                Checkpoint = r.Checkpoint;
+                CheckpointFinal = r.Final;
+                if (Status == SearchStatusNames.Training) Status = SearchStatusNames.Running;
+                break;
+            case CandidatesProposed p:
+                ApplyProposal(p);
+                break;
+            case EvaluationRecorded r:
+            {
+                var job = _jobs[r.JobId];
+                if (job.Resolved) return; // never emitted twice; tolerated on replay of an old journal
+                _jobs[r.JobId] = job with { Metrics = r.Metrics, Order = ResolvedCount++ };
+                Controller!.Tell(new EvaluationResult(Architecture.ParseChoiceString(r.Architecture), r.Metrics.Accuracy));
+                break;
+            }
+            case EvaluationFailed f:
+            {
+                var job = _jobs[f.JobId];
+                if (job.Resolved) return;
+                _jobs[f.JobId] = f.Final
+                    ? job with { Attempts = f.Attempt, FailureReason = f.Reason, Order = ResolvedCount++ }
+                    : job with { Attempts = f.Attempt };
+                if (f.Final) Controller!.TellFailed(Architecture.ParseChoiceString(f.Architecture), f.Reason);
+                break;
+            }
+            case GenerationCompleted g:
+                CompletedGenerations = Math.Max(CompletedGenerations, g.Generation + 1);
+                break;
+            case SearchPaused:
+                Status = SearchStatusNames.Paused;
+                break;
+            case SearchResumed:
+                Status = CanEvaluate ? SearchStatusNames.Running : SearchStatusNames.Training;
+                break;
+            case SearchCancelled:
+                Status = SearchStatusNames.Cancelled;
+                break;
+            case SearchFailed:
+                Status = SearchStatusNames.Failed;
+                break;
+            case SearchCompleted:
+                Status = SearchStatusNames.Completed;
+                break;
+            default:
+                throw new InvalidOperationException($"Search {SearchId}: unknown event {e.GetType().Name}.");
+        }
+    }
+
+    private void ApplyProposal(CandidatesProposed p)
+    {
+        var drawn = _tentative ?? Controller!.Propose(int.MaxValue);
+        _tentative = null;
+        if (drawn.Count != p.Jobs.Count || drawn.Zip(p.Jobs).Any(x => x.Item1.Sequence != x.Item2.JobId || x.Item1.Architecture.ToString() != x.Item2.Architecture))
+            throw new InvalidOperationException(
+                $"Search {SearchId}: replay diverged at generation {p.Generation}: the controller proposes " +
+                $"[{string.Join(", ", drawn.Select(c => $"{c.Sequence}:{c.Architecture}"))}], the journal has " +
+                $"[{string.Join(", ", p.Jobs.Select(j => $"{j.JobId}:{j.Architecture}"))}].");
+        _generations.Add(p);
+        foreach (var j in p.Jobs) _jobs[j.JobId] = new JobRecord(j.JobId, j.Architecture, p.Generation, 0, null, null, -1);
+    }
+
+    // ---- decisions ----------------------------------------------------------------------------------------------
+
+    /// <summary>What the search does next on its own (propose, complete), or nothing.</summary>
+    public ISearchEvent? Decide()
+    {
+        if (Status != SearchStatusNames.Running || !CanEvaluate) return null;
+        if (PendingJobs.Any()) return null;
+        if (Controller!.IsDone) return new SearchCompleted(SearchId, _jobs.Count(j => j.Value.Resolved), Top(Spec!.TopK));
+        _tentative ??= Controller.Propose(int.MaxValue);
+        if (_tentative.Count == 0)
+        {
+            // Nothing in flight and nothing new: the controller is stuck, which the core forbids; end cleanly.
+            _tentative = null;
+            return new SearchCompleted(SearchId, _jobs.Count(j => j.Value.Resolved), Top(Spec!.TopK));
+        }
+        return new CandidatesProposed(SearchId, _tentative[0].Batch,
+            _tentative.Select(c => new ProposedJob(c.Sequence, c.Architecture.ToString())).ToArray());
+    }
+
+    /// <summary>The events a result brings: none for a duplicate or an unknown job, else the record (and the end of a generation).</summary>
+    public IReadOnlyList<ISearchEvent> OnResult(EvaluationProtocol.JobSucceeded r)
+    {
+        if (!_jobs.TryGetValue(r.JobId, out var job) || job.Resolved || job.Architecture != r.Architecture
+            || Status is SearchStatusNames.Cancelled or SearchStatusNames.Failed or SearchStatusNames.Completed) return [];
+        var recorded = new EvaluationRecorded(SearchId, r.JobId, r.Architecture, r.Metrics, r.Checkpoint, r.Evaluator);
+        return WithGenerationEnd(recorded, job.Generation);
+    }
+
+    public IReadOnlyList<ISearchEvent> OnFailure(EvaluationProtocol.JobFailed f)
+    {
+        if (!_jobs.TryGetValue(f.JobId, out var job) || job.Resolved || job.Architecture != f.Architecture
+            || Status is SearchStatusNames.Cancelled or SearchStatusNames.Failed or SearchStatusNames.Completed) return [];
+        if (f.Attempt <= job.Attempts) return []; // a late report of an attempt already counted
+        var final = f.Attempt >= Spec!.MaxAttempts;
+        var failed = new EvaluationFailed(SearchId, f.JobId, f.Architecture, f.Attempt, f.Reason, final);
+        return final ? WithGenerationEnd(failed, job.Generation) : [failed];
+    }
+
+    private IReadOnlyList<ISearchEvent> WithGenerationEnd(ISearchEvent resolving, int generation)
+    {
+        var unresolved = _jobs.Values.Count(j => j.Generation == generation && !j.Resolved);
+        if (unresolved > 1) return [resolving];
+        var evaluations = _jobs.Values.Count(j => j.Resolved) + 1;
+        // The best after this result: computed on what the controller will know (its Best is updated on Apply).
+        var best = BestAfter(resolving);
+        return [resolving, new GenerationCompleted(SearchId, generation, evaluations, best?.Architecture, best?.Accuracy)];
+    }
+
+    private (string Architecture, double Accuracy)? BestAfter(ISearchEvent resolving)
+    {
+        var all = _jobs.Values.Where(j => j.Metrics is not null).Select(j => (j.JobId, j.Architecture, j.Metrics!.Accuracy)).ToList();
+        if (resolving is EvaluationRecorded r) all.Add((r.JobId, r.Architecture, r.Metrics.Accuracy));
+        if (all.Count == 0) return null;
+        var b = all.OrderByDescending(x => x.Accuracy).ThenBy(x => x.JobId).First();
+        return (b.Architecture, b.Accuracy);
+    }
+
+    /// <summary>The jobs to hand to evaluators now: every pending job, at its next attempt.</summary>
+    public IReadOnlyList<EvaluationJob> JobsToEnqueue() =>
+        Status == SearchStatusNames.Running && CanEvaluate
+            ? PendingJobs.Select(j => new EvaluationJob(SearchId, j.JobId, j.Attempts + 1, j.Architecture, Spec!.Space, Spec.Seed,
+                Spec.Evaluation, Checkpoint)).ToArray()
+            : [];
+
+    // ---- views --------------------------------------------------------------------------------------------------
+
+    public string Format(string choiceString)
+    {
+        var a = Architecture.ParseChoiceString(choiceString);
+        return Setup is not null && Setup.Space.Contains(a) ? Setup.Space.Format(a) : choiceString;
+    }
+
+    public RankedArchitecture Rank(JobRecord j) => new(j.JobId, j.Order, j.Architecture, Format(j.Architecture),
+        j.Metrics?.Accuracy ?? double.NaN, j.Metrics?.Loss ?? double.NaN, j.Metrics?.Flops ?? double.NaN, j.Metrics?.Params ?? double.NaN,
+        j.Metrics is null, j.FailureReason);
+
+    /// <summary>The best successful evaluations: accuracy descending, ties to the earlier proposal.</summary>
+    public IReadOnlyList<RankedArchitecture> Top(int k) => _jobs.Values.Where(j => j.Metrics is not null)
+        .OrderByDescending(j => j.Metrics!.Accuracy).ThenBy(j => j.JobId).Take(k).Select(Rank).ToArray();
+
+    public IReadOnlyList<RankedArchitecture> History() =>
+        _jobs.Values.Where(j => j.Resolved).OrderBy(j => j.Order).Select(Rank).ToArray();
+
+    public SearchReplies.SearchStatus ToStatus(long trainingSteps)
+    {
+        var best = Top(1).FirstOrDefault();
+        return new SearchReplies.SearchStatus(SearchId, Spec!.Name, Status!, Spec.Controller, Spec.Space, Spec.Budget,
+            Evaluated, FailedCount, PendingJobs.Count(), CompletedGenerations, best?.Text, best?.Accuracy,
+            Math.Max(TrainingStep, Checkpoint?.Step ?? 0), trainingSteps, Checkpoint?.Sha256);
+    }
+
+    // ---- snapshots ----------------------------------------------------------------------------------------------
+
+    public SearchSnapshot ToSnapshot() => new(SearchId, Spec!, Status!, Checkpoint, CheckpointFinal, _generations.ToArray(),
+        _jobs.Values.OrderBy(j => j.JobId).ToArray(), CompletedGenerations, ResolvedCount);
+
+    /// <summary>Rebuilds the state, controller included, from a snapshot: each generation proposed, then its results told.</summary>
+    public static SearchState FromSnapshot(SearchSnapshot s)
+    {
+        var state = new SearchState(s.SearchId);
+        state.Apply(new SearchSubmitted(s.SearchId, s.Spec, DateTimeOffset.MinValue));
+        var byGeneration = s.Jobs.ToLookup(j => j.Generation);
+        foreach (var g in s.Generations)
+        {
+            state.ApplyProposal(g);
+            foreach (var j in byGeneration[g.Generation].Where(j => j.Resolved).OrderBy(j => j.Order))
+            {
+                if (j.Metrics is not null) state.Controller!.Tell(new EvaluationResult(Architecture.ParseChoiceString(j.Architecture), j.Metrics.Accuracy));
+                else state.Controller!.TellFailed(Architecture.ParseChoiceString(j.Architecture), j.FailureReason!);
+            }
+        }
+        foreach (var j in s.Jobs) state._jobs[j.JobId] = j;
+        state.Status = s.Status;
+        state.Checkpoint = s.Checkpoint;
+        state.CheckpointFinal = s.CheckpointFinal;
+        state.CompletedGenerations = s.CompletedGenerations;
+        state.ResolvedCount = s.ResolvedCount;
+        return state;
+    }
+}

@@ -1,0 +1,117 @@
+using System.Collections.Concurrent;
+using NasActors.Core.Controllers;
+using NasActors.Core.Costs;
+using NasActors.Core.Spaces;
+using NasActors.Core.Spaces.Blocks;
+using NasActors.Core.Tabular;
+using NasActors.Torch.Data;
+
+namespace NasActors.Cluster.Specs;
+
+/// <summary>
+/// What a spec resolves to: the space, its cost model, the constraints, the table (stub evaluation from a table) and
+/// a factory of controllers. Building it checks everything the spec names; the population builds it again on replay.
+/// </summary>
+public sealed class SearchSetup
+{
+    /// <summary>Space name meaning "the space of the evaluation table, restricted to its rows".</summary>
+    public const string TableSpace = "table";
+
+    private static readonly ConcurrentDictionary<string, BenchmarkTable> Tables = new();
+
+    private SearchSetup(SearchSpec spec, ISearchSpace space, ICostModel? costs, Constraints constraints, BenchmarkTable? table,
+        Func<SearchContext, IController> factory)
+    {
+        Spec = spec; Space = space; Costs = costs; Constraints = constraints; Table = table; _factory = factory;
+    }
+
+    private readonly Func<SearchContext, IController> _factory;
+
+    public SearchSpec Spec { get; }
+    public ISearchSpace Space { get; }
+    public ICostModel? Costs { get; }
+    public Constraints Constraints { get; }
+    public BenchmarkTable? Table { get; }
+
+    /// <summary>A fresh controller in its initial state (a search replays its events into it).</summary>
+    public IController NewController() => _factory(new SearchContext(Space, Spec.Seed, Spec.Budget, Constraints, Costs));
+
+    /// <summary>Validates a spec (the key is named in every failure); nothing else happens.</summary>
+    public static void Validate(SearchSpec spec, string? source = null) => Build(spec, source).NewController();
+
+    public static SearchSetup Build(SearchSpec spec, string? source = null)
+    {
+        BenchmarkTable? table = null;
+        if (spec.Evaluation.Table is { } path)
+        {
+            if (spec.Evaluation.Kind != EvaluationKinds.Stub)
+                throw new SpecException("search.evaluation.table", "a table gives results only to the stub evaluator (kind = stub)", source);
+            try { table = Tables.GetOrAdd(Path.GetFullPath(path), p => BenchmarkTable.Read(p)); }
+            catch (Exception e) when (e is IOException or FormatException or ArgumentException)
+            {
+                throw new SpecException("search.evaluation.table", e.Message, source);
+            }
+            try { table.Numeric(spec.Evaluation.Signal!); }
+            catch (FormatException e) { throw new SpecException("search.evaluation.signal", e.Message, source); }
+        }
+
+        ISearchSpace space;
+        ICostModel? costs;
+        IReadOnlyList<Architecture>? domain = null;
+        var spaceName = spec.Space.Trim().ToLowerInvariant();
+        if (spaceName == TableSpace)
+        {
+            if (table is null) throw new SpecException("search.space", "space 'table' needs search.evaluation.table", source);
+            space = table.Space;
+            costs = new TableCostModel(table);
+            domain = table.Architectures;
+        }
+        else
+        {
+            BlockSpace block;
+            try { block = BlockSpaces.Get(spaceName); }
+            catch (UnknownSpaceException e) { throw new SpecException("search.space", e.Message + $" Or '{TableSpace}' with a stub evaluation table.", source); }
+            space = block;
+            costs = block.CostModel();
+            if (table is not null)
+                throw new SpecException("search.space", $"a stub evaluation table brings its own space: use space = {TableSpace}", source);
+        }
+
+        if (spec.NeedsSupernet || !string.Equals(spec.Dataset, "none", StringComparison.OrdinalIgnoreCase))
+        {
+            (int Channels, int Height, int Width) shape;
+            try { shape = DatasetCatalog.ImageShape(spec.Dataset); }
+            catch (Exception)
+            {
+                throw new SpecException("search.dataset", $"unknown dataset '{spec.Dataset}' (known: {string.Join(", ", DatasetCatalog.Names)}{(spec.NeedsSupernet ? "" : ", or none for a stub evaluation")})", source);
+            }
+            if (space is BlockSpace b && (b.Input.Channels, b.Input.Height, b.Input.Width) != shape)
+                throw new SpecException("search.dataset", $"dataset '{spec.Dataset}' has {shape.Channels}x{shape.Height}x{shape.Width} images, space '{b.Name}' takes {b.Input}", source);
+            if (spec.NeedsSupernet && space is not BlockSpace)
+                throw new SpecException("search.space", "torch evaluation needs a block space (a supernet)", source);
+        }
+
+        Constraints constraints;
+        try
+        {
+            var limits = spec.Constraints.Select(CostConstraint.Parse).ToArray();
+            constraints = new Constraints(space, costs, limits, domain);
+            constraints.EnsureSatisfiable();
+        }
+        catch (Exception e) when (e is FormatException or KeyNotFoundException or ArgumentException or UnsatisfiableConstraintsException)
+        {
+            throw new SpecException("search.constraints", e.Message, source);
+        }
+
+        Func<SearchContext, IController> factory;
+        try
+        {
+            factory = ControllerFactory.Prepare(spec.Controller, spec.ControllerSettings);
+            var setup = new SearchSetup(spec, space, costs, constraints, table, factory);
+            _ = setup.NewController(); // settings that depend on the context fail here
+            return setup;
+        }
+        catch (ControllerSettingsException e) { throw new SpecException($"search.controller.settings.{e.Key}", e.Message, source); }
+        catch (ArgumentException e) when (e is not SpecException) { throw new SpecException("search.controller.name", e.Message, source); }
+    }
+}

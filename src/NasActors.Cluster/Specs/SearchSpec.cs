@@ -1,0 +1,48 @@
+using NasActors.Cluster.Protocol;
+
+namespace NasActors.Cluster.Specs;
+
+/// <summary>How the supernet of a search is trained (the torch layer's options, as a spec gives them).</summary>
+public sealed record TrainingSpec(
+    string Method, long Steps, int BatchSize, double LearningRate, long WarmupSteps, long CheckpointEvery,
+    // EvaluateOn: "final" evaluates once training completed; "intermediate" starts on the first checkpoint.
+    string EvaluateOn) : INasMessage;
+
+/// <summary>How candidates are scored.</summary>
+public sealed record EvaluationSpec(
+    // torch (inherited weights, BN recalibration, validation) or stub (table or synthetic scores).
+    string Kind,
+    // Stub only: time one evaluation takes.
+    TimeSpan StubCost,
+    // Stub only: a benchmark table to read results from (null: a synthetic score from the architecture).
+    string? Table,
+    // Stub only: the table column that is the signal (accuracy).
+    string? Signal,
+    // Stub only: architectures whose evaluation fails (tests of retries), as choice strings.
+    IReadOnlyList<string> FailArchitectures,
+    // Stub only: how many times each of FailArchitectures fails before it succeeds (0 = always fails).
+    int FailTimes,
+    // Torch only: BatchNorm recalibration batches and sizes.
+    int RecalibrationBatches, int RecalibrationBatchSize, int EvaluationBatchSize) : INasMessage;
+
+/// <summary>
+/// A search as the user asked for it: persisted whole in <c>SearchSubmitted</c>, so a search replays with the spec
+/// it was started with, whatever the files say later.
+/// </summary>
+public sealed record SearchSpec(
+    string Name, string Space, string Dataset, string Controller, IReadOnlyDictionary<string, string> ControllerSettings,
+    int Budget, IReadOnlyList<string> Constraints, long Seed, TrainingSpec Training, EvaluationSpec Evaluation,
+    // Evaluations of one job tried at most this many times before it is recorded as failed for good.
+    int MaxAttempts,
+    // How many of the best architectures the results list.
+    int TopK) : INasMessage
+{
+    // True when no supernet is trained (stub evaluation): the search evaluates at once.
+    public bool NeedsSupernet => Evaluation.Kind == EvaluationKinds.Torch;
+}
+
+public static class EvaluationKinds
+{
+    public const string Torch = "torch";
+    public const string Stub = "stub";
+}

@@ -1,0 +1,201 @@
+using System.Globalization;
+using Akka.Configuration;
+using NasActors.Core.Controllers;
+using NasActors.Torch.Data;
+
+namespace NasActors.Cluster.Specs;
+
+/// <summary>A spec that cannot be run; the message names the key (and the file when there is one).</summary>
+public sealed class SpecException(string key, string message, string? source = null)
+    : ArgumentException(source is null ? $"Spec key '{key}': {message}" : $"{source}: spec key '{key}': {message}")
+{
+    public string Key { get; } = key;
+    public string? SpecSource { get; } = source;
+}
+
+/// <summary>
+/// Reads a search spec from HOCON (a <c>search { ... }</c> block) and validates everything that can be checked before
+/// anything is persisted: syntax, unknown keys, the space, the dataset, the controller and its settings, the budget,
+/// the constraints (that some architecture satisfies them) and the evaluation's table and column.
+/// </summary>
+public static class SpecReader
+{
+    private static readonly string[] TopKeys =
+        ["name", "space", "dataset", "seed", "budget", "top-k", "max-attempts", "constraints", "controller", "training", "evaluation"];
+    private static readonly string[] ControllerKeys = ["name", "settings"];
+    private static readonly string[] TrainingKeys = ["method", "steps", "batch-size", "learning-rate", "warmup-steps", "checkpoint-every", "evaluate-on"];
+    private static readonly string[] EvaluationKeys =
+        ["kind", "stub-cost", "table", "signal", "fail-architectures", "fail-times", "recalibration-batches", "recalibration-batch-size", "evaluation-batch-size"];
+
+    public static SearchSpec ReadFile(string path)
+    {
+        if (!File.Exists(path)) throw new SpecException("file", $"'{path}' does not exist");
+        var spec = Parse(File.ReadAllText(path), path);
+        // Relative table paths are relative to the spec file.
+        if (spec.Evaluation.Table is { } t && !Path.IsPathRooted(t))
+            spec = spec with { Evaluation = spec.Evaluation with { Table = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, t)) } };
+        SearchSetup.Validate(spec, path);
+        return spec;
+    }
+
+    /// <summary>Parses and validates; <paramref name="source"/> names the text in messages.</summary>
+    public static SearchSpec ReadText(string hocon, string source = "spec")
+    {
+        var spec = Parse(hocon, source);
+        SearchSetup.Validate(spec, source);
+        return spec;
+    }
+
+    /// <summary>Parses without the checks that need the space or table (those are <see cref="SearchSetup.Validate"/>).</summary>
+    public static SearchSpec Parse(string hocon, string source = "spec")
+    {
+        if (HoconSyntax.Problem(hocon) is { } problem)
+            throw new SpecException("(syntax)", $"the spec is not valid HOCON: {problem}", source);
+        Config root;
+        try { root = ConfigurationFactory.ParseString(hocon); }
+        catch (Exception ex)
+        {
+            throw new SpecException("(syntax)", $"the spec is not valid HOCON: {ex.Message}", source);
+        }
+        if (!root.HasPath("search")) throw new SpecException("search", "missing: a spec is a search { ... } block", source);
+        var c = root.GetConfig("search");
+        var r = new Reader(c, "search", source);
+        r.RejectUnknown(TopKeys);
+
+        var space = r.String("space");
+        var dataset = r.String("dataset", "none");
+        var seed = r.Long("seed", 1);
+        var budget = r.Int("budget");
+        if (budget < 1) throw new SpecException("search.budget", $"must be at least 1, got {budget}", source);
+        var topK = r.Int("top-k", 5);
+        if (topK < 1) throw new SpecException("search.top-k", $"must be at least 1, got {topK}", source);
+        var attempts = r.Int("max-attempts", 3);
+        if (attempts < 1) throw new SpecException("search.max-attempts", $"must be at least 1, got {attempts}", source);
+
+        var constraints = new List<string>();
+        if (c.HasPath("constraints"))
+        {
+            var cc = c.GetConfig("constraints");
+            foreach (var (key, _) in cc.AsEnumerable())
+            {
+                var v = new Reader(cc, "search.constraints", source).Double(key);
+                constraints.Add(string.Create(CultureInfo.InvariantCulture, $"{key}={v:R}"));
+            }
+        }
+
+        var ctl = r.Sub("controller");
+        ctl.RejectUnknown(ControllerKeys);
+        var controller = ctl.String("name");
+        var settings = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        if (ctl.Config.HasPath("settings"))
+            foreach (var (key, value) in ctl.Config.GetConfig("settings").AsEnumerable())
+                settings[key] = value.GetString();
+
+        var t = r.SubOrEmpty("training");
+        t.RejectUnknown(TrainingKeys);
+        var training = new TrainingSpec(
+            t.String("method", "fairnas").ToLowerInvariant(), t.Long("steps", 300), t.Int("batch-size", 128),
+            t.Double("learning-rate", 0.1), t.Long("warmup-steps", 0), t.Long("checkpoint-every", 50),
+            t.String("evaluate-on", "final").ToLowerInvariant());
+        if (training.Method is not ("spos" or "fairnas")) throw new SpecException("search.training.method", $"unknown method '{training.Method}' (known: spos, fairnas)", source);
+        if (training.Steps < 1) throw new SpecException("search.training.steps", $"must be at least 1, got {training.Steps}", source);
+        if (training.BatchSize < 1) throw new SpecException("search.training.batch-size", $"must be at least 1, got {training.BatchSize}", source);
+        if (!(training.LearningRate > 0)) throw new SpecException("search.training.learning-rate", $"must be positive, got {training.LearningRate}", source);
+        if (training.WarmupSteps < 0 || training.WarmupSteps >= training.Steps) throw new SpecException("search.training.warmup-steps", $"must be in [0, steps), got {training.WarmupSteps}", source);
+        if (training.CheckpointEvery < 0) throw new SpecException("search.training.checkpoint-every", $"must be >= 0, got {training.CheckpointEvery}", source);
+        if (training.EvaluateOn is not ("final" or "intermediate")) throw new SpecException("search.training.evaluate-on", $"'{training.EvaluateOn}' is not final or intermediate", source);
+
+        var e = r.SubOrEmpty("evaluation");
+        e.RejectUnknown(EvaluationKeys);
+        var evaluation = new EvaluationSpec(
+            e.String("kind", EvaluationKinds.Torch).ToLowerInvariant(), e.Duration("stub-cost", TimeSpan.Zero),
+            e.OptionalString("table"), e.OptionalString("signal"), e.StringList("fail-architectures"), e.Int("fail-times", 0),
+            e.Int("recalibration-batches", 8), e.Int("recalibration-batch-size", 128), e.Int("evaluation-batch-size", 500));
+        if (evaluation.Kind is not (EvaluationKinds.Torch or EvaluationKinds.Stub))
+            throw new SpecException("search.evaluation.kind", $"unknown kind '{evaluation.Kind}' (known: torch, stub)", source);
+        if (evaluation.StubCost < TimeSpan.Zero) throw new SpecException("search.evaluation.stub-cost", "must not be negative", source);
+        if (evaluation.FailTimes < 0) throw new SpecException("search.evaluation.fail-times", "must be >= 0", source);
+        if (evaluation.RecalibrationBatches < 1) throw new SpecException("search.evaluation.recalibration-batches", "must be at least 1", source);
+        if (evaluation.RecalibrationBatchSize < 1) throw new SpecException("search.evaluation.recalibration-batch-size", "must be at least 1", source);
+        if (evaluation.EvaluationBatchSize < 1) throw new SpecException("search.evaluation.evaluation-batch-size", "must be at least 1", source);
+        if (evaluation.Table is not null && evaluation.Signal is null) throw new SpecException("search.evaluation.signal", "a table needs the column that is the signal", source);
+
+        return new SearchSpec(r.String("name", "search"), space, dataset, controller, settings, budget, constraints, seed,
+            training, evaluation, attempts, topK);
+    }
+
+    /// <summary>Typed access to one block; every error names the full key.</summary>
+    private sealed class Reader(Config config, string path, string source)
+    {
+        public Config Config { get; } = config;
+
+        private string Key(string key) => $"{path}.{key}";
+
+        public void RejectUnknown(string[] known)
+        {
+            foreach (var (key, _) in Config.Root.GetObject().Items)
+                if (!known.Contains(key))
+                    throw new SpecException(Key(key), $"unknown key (known: {string.Join(", ", known)})", source);
+        }
+
+        public Reader Sub(string key)
+        {
+            if (!Config.HasPath(key)) throw new SpecException(Key(key), "missing", source);
+            try { return new Reader(Config.GetConfig(key), Key(key), source); }
+            catch (Exception e) when (e is not SpecException) { throw new SpecException(Key(key), $"must be a block {{ ... }}: {e.Message}", source); }
+        }
+
+        public Reader SubOrEmpty(string key) => Config.HasPath(key) ? Sub(key) : new Reader(ConfigurationFactory.Empty, Key(key), source);
+
+        public string String(string key, string? defaultValue = null)
+        {
+            if (!Config.HasPath(key))
+                return defaultValue ?? throw new SpecException(Key(key), "missing", source);
+            var v = Get(key, () => Config.GetString(key));
+            if (string.IsNullOrWhiteSpace(v)) throw new SpecException(Key(key), "is empty", source);
+            return v.Trim();
+        }
+
+        public string? OptionalString(string key) => Config.HasPath(key) ? String(key) : null;
+
+        public IReadOnlyList<string> StringList(string key) =>
+            Config.HasPath(key) ? Get(key, () => Config.GetStringList(key)).ToArray() : [];
+
+        public int Int(string key, int? defaultValue = null)
+        {
+            var l = Long(key, defaultValue);
+            if (l is < int.MinValue or > int.MaxValue) throw new SpecException(Key(key), $"{l} is out of range", source);
+            return (int)l;
+        }
+
+        public long Long(string key, long? defaultValue = null)
+        {
+            if (!Config.HasPath(key)) return defaultValue ?? throw new SpecException(Key(key), "missing", source);
+            var raw = Get(key, () => Config.GetString(key));
+            if (!long.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v))
+                throw new SpecException(Key(key), $"'{raw}' is not an integer", source);
+            return v;
+        }
+
+        public double Double(string key, double? defaultValue = null)
+        {
+            if (!Config.HasPath(key)) return defaultValue ?? throw new SpecException(Key(key), "missing", source);
+            var raw = Get(key, () => Config.GetString(key));
+            if (!double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !double.IsFinite(v))
+                throw new SpecException(Key(key), $"'{raw}' is not a number", source);
+            return v;
+        }
+
+        public TimeSpan Duration(string key, TimeSpan defaultValue)
+        {
+            if (!Config.HasPath(key)) return defaultValue;
+            return Get(key, () => Config.GetTimeSpan(key, null, allowInfinite: false));
+        }
+
+        private T Get<T>(string key, Func<T> read)
+        {
+            try { return read(); }
+            catch (Exception e) when (e is not SpecException) { throw new SpecException(Key(key), e.Message, source); }
+        }
+    }
+}

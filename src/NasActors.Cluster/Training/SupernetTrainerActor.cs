@@ -1,0 +1,97 @@
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
+using NasActors.Cluster.Evaluation;
+using static NasActors.Cluster.Training.TrainingEvents;
+using static NasActors.Cluster.Training.TrainingProtocol;
+
+namespace NasActors.Cluster.Training;
+
+/// <summary>
+/// The supernet trainer of one search (persistence id <c>trainer-{search id}</c>), a child of its population. It
+/// persists TrainingStarted, each CheckpointSaved and TrainingCompleted, and after a crash resumes from the last
+/// checkpoint it persisted. The training itself runs on its own thread; its callbacks come back as messages.
+/// </summary>
+public sealed class SupernetTrainerActor : ReceivePersistentActor
+{
+    private sealed record Finished(CheckpointRef Checkpoint);
+    private sealed record Crashed(string Reason);
+    private sealed record Saved(CheckpointRef Checkpoint, double Loss, double Accuracy);
+
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly ISupernetTrainingBackend _backend;
+    private readonly string _checkpointFolder;
+    private readonly CancellationTokenSource _stop = new();
+    private bool _started;
+    private CheckpointRef? _last;
+    private CheckpointRef? _completed;
+    private Task? _running;
+
+    public static Props Props(string searchId, ISupernetTrainingBackend backend, string checkpointRoot) =>
+        Akka.Actor.Props.Create(() => new SupernetTrainerActor(searchId, backend, Path.Combine(checkpointRoot, searchId)));
+
+    public SupernetTrainerActor(string searchId, ISupernetTrainingBackend backend, string checkpointFolder)
+    {
+        SearchId = searchId;
+        _backend = backend;
+        _checkpointFolder = checkpointFolder;
+
+        Recover<TrainingStarted>(_ => _started = true);
+        Recover<CheckpointSaved>(c => _last = c.Checkpoint);
+        Recover<TrainingCompleted>(c => _completed = _last = c.Checkpoint);
+
+        Command<StartTraining>(s =>
+        {
+            if (_completed is not null) { Context.Parent.Tell(new TrainingCompleted(SearchId, _completed)); return; }
+            if (_running is not null) return;
+            if (!_started)
+                Persist(new TrainingStarted(SearchId, s.Spec.Training.Method, s.Spec.Training.Steps), _ => { _started = true; Run(s); });
+            else Run(s);
+        });
+        Command<Saved>(s => Persist(new CheckpointSaved(SearchId, s.Checkpoint, s.Loss, s.Accuracy), e =>
+        {
+            _last = e.Checkpoint;
+            Context.Parent.Tell(e);
+        }));
+        Command<TrainingProgressed>(p => Context.Parent.Tell(p));
+        Command<Finished>(f => Persist(new TrainingCompleted(SearchId, f.Checkpoint), e =>
+        {
+            _completed = _last = e.Checkpoint;
+            _running = null;
+            Context.Parent.Tell(e);
+        }));
+        Command<Crashed>(c =>
+        {
+            _running = null;
+            _log.Error("Training of search {0} failed: {1}", SearchId, c.Reason);
+            Context.Parent.Tell(new TrainingFailed(SearchId, c.Reason));
+        });
+    }
+
+    public string SearchId { get; }
+    public override string PersistenceId => "trainer-" + SearchId;
+
+    private void Run(StartTraining s)
+    {
+        // A checkpoint persisted but missing on disk (deleted, other machine): start over rather than fail.
+        var resume = _last is not null && File.Exists(_last.Path) ? _last : null;
+        var self = Self;
+        var request = new TrainingRequest(SearchId, s.Spec, _checkpointFolder, resume);
+        _running = Task.Factory.StartNew(() =>
+        {
+            try
+            {
+                var final = _backend.Train(request, (c, loss, acc) => self.Tell(new Saved(c, loss, acc)), p => self.Tell(p), _stop.Token);
+                self.Tell(new Finished(final));
+            }
+            catch (OperationCanceledException) { }
+            catch (Exception e) { self.Tell(new Crashed($"{e.GetType().Name}: {e.Message}")); }
+        }, TaskCreationOptions.LongRunning);
+    }
+
+    protected override void PostStop()
+    {
+        _stop.Cancel();
+        base.PostStop();
+    }
+}

@@ -1,0 +1,81 @@
+using NasActors.Cluster.Specs;
+
+namespace NasActors.Cluster.Tests.Specs;
+
+public sealed class SpecReaderSpec
+{
+    private static SpecException Rejected(string hocon) => Assert.Throws<SpecException>(() => SpecReader.ReadText(hocon));
+
+    [Fact]
+    public void A_good_spec_reads_every_setting()
+    {
+        var s = TestSpecs.Synthetic(budget: 30, seed: 9);
+        Assert.Equal("fmnist-mbconv", s.Space);
+        Assert.Equal("evolution", s.Controller);
+        Assert.Equal(30, s.Budget);
+        Assert.Equal(9, s.Seed);
+        Assert.Equal("8", s.ControllerSettings["population"]);
+        Assert.False(s.NeedsSupernet);
+        Assert.True(TestSpecs.Supernet().NeedsSupernet);
+    }
+
+    [Fact]
+    public void Unknown_space_is_rejected_naming_the_key() =>
+        Assert.Equal("search.space", Rejected(TestSpecs.SyntheticHocon().Replace("fmnist-mbconv", "no-such-space")).Key);
+
+    [Fact]
+    public void Unknown_controller_is_rejected_naming_the_key() =>
+        Assert.Equal("search.controller.name", Rejected(TestSpecs.SyntheticHocon().Replace("name = evolution", "name = annealing")).Key);
+
+    [Fact]
+    public void Unknown_controller_setting_is_rejected_naming_it() =>
+        Assert.Equal("search.controller.settings.populaton", Rejected(TestSpecs.SyntheticHocon().Replace("population = 8", "populaton = 8")).Key);
+
+    [Fact]
+    public void Unknown_dataset_is_rejected_naming_the_key() =>
+        Assert.Equal("search.dataset", Rejected(TestSpecs.SyntheticHocon().Replace("dataset = none", "dataset = imagenet-22k")).Key);
+
+    [Fact]
+    public void Negative_budget_is_rejected_naming_the_key() =>
+        Assert.Equal("search.budget", Rejected(TestSpecs.SyntheticHocon(budget: -5)).Key);
+
+    [Fact]
+    public void Impossible_constraint_is_rejected_naming_the_key()
+    {
+        var e = Rejected(TestSpecs.SyntheticHocon(extra: "constraints { flops = 1 }"));
+        Assert.Equal("search.constraints", e.Key);
+        Assert.Contains("flops", e.Message);
+    }
+
+    [Theory]
+    [InlineData("search { space = fmnist-mbconv\n budget = [1, 2\n}", "line 3")]
+    [InlineData("search = [ }", "line 1")]
+    [InlineData("search { space = \"fmnist\n}", "not closed")]
+    [InlineData("search {\n space = \n budget = 3 }", "line 2: a key has no value")]
+    [InlineData("search {\n space = fmnist-mbconv\n", "line 1: '{' is not closed")]
+    public void Syntax_errors_are_rejected_with_their_line(string hocon, string where)
+    {
+        var e = Rejected(hocon);
+        Assert.Equal("(syntax)", e.Key);
+        Assert.Contains(where, e.Message);
+    }
+
+    [Fact]
+    public void Unknown_key_is_rejected_naming_it() =>
+        Assert.Equal("search.budgte", Rejected(TestSpecs.SyntheticHocon(extra: "budgte = 3")).Key);
+
+    [Fact]
+    public void Stub_table_needs_its_signal_column() =>
+        Assert.Equal("search.evaluation.signal", Rejected($$"""
+            search {
+              space = table
+              budget = 5
+              controller { name = random }
+              evaluation { kind = stub, table = "{{TestSpecs.Table}}", signal = nope }
+            }
+            """).Key);
+
+    [Fact]
+    public void A_file_that_does_not_exist_is_rejected() =>
+        Assert.Throws<SpecException>(() => SpecReader.ReadFile("/no/such/spec.conf"));
+}
