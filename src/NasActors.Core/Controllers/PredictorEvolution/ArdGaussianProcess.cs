@@ -66,7 +66,7 @@ public sealed class ArdGaussianProcess
             if (!double.IsNegativeInfinity(fit.Objective(parameters, null, fixedChol)))
             {
                 _chol = fixedChol;
-                _alpha = Solve(_chol, n, z);
+                _alpha = CholeskyMath.Solve(_chol, n, z);
                 Parameters = (double[])parameters.Clone();
                 _w = new double[d];
                 for (var k = 0; k < d; k++) _w[k] = Math.Exp(parameters[_group[k]]);
@@ -117,7 +117,7 @@ public sealed class ArdGaussianProcess
         fit.Objective(current, null, chol);
         Parameters = current;
         _chol = chol;
-        _alpha = Solve(_chol, n, z);
+        _alpha = CholeskyMath.Solve(_chol, n, z);
         _w = new double[d];
         for (var k = 0; k < d; k++) _w[k] = Math.Exp(current[_group[k]]);
         Noise = Math.Exp(current[groups]);
@@ -147,8 +147,8 @@ public sealed class ArdGaussianProcess
                     k[i * n + j] = _kf[i * n + j] = Math.Exp(-s);
                 }
             }
-            if (!Cholesky(k, n)) return double.NegativeInfinity;
-            var alpha = Solve(k, n, z);
+            if (!CholeskyMath.Cholesky(k, n)) return double.NegativeInfinity;
+            var alpha = CholeskyMath.Solve(k, n, z);
             var logDet = 0.0;
             for (var i = 0; i < n; i++) logDet += Math.Log(k[i * n + i]);
             var value = -0.5 * Dot(z, alpha) - logDet;
@@ -216,45 +216,6 @@ public sealed class ArdGaussianProcess
         var s = 0.0;
         for (var i = 0; i < a.Length; i++) s += a[i] * b[i];
         return s;
-    }
-
-    private static bool Cholesky(double[] a, int n)
-    {
-        for (var j = 0; j < n; j++)
-        {
-            var rowJ = a.AsSpan(j * n, j);
-            var s = a[j * n + j];
-            for (var k = 0; k < j; k++) s -= rowJ[k] * rowJ[k];
-            if (s <= 0) return false;
-            var d = a[j * n + j] = Math.Sqrt(s);
-            for (var i = j + 1; i < n; i++)
-            {
-                var rowI = a.AsSpan(i * n, j);
-                var t = a[i * n + j];
-                for (var k = 0; k < j; k++) t -= rowI[k] * rowJ[k];
-                a[i * n + j] = t / d;
-            }
-        }
-        return true;
-    }
-
-    private static double[] Solve(double[] l, int n, double[] b)
-    {
-        var y = new double[n];
-        for (var i = 0; i < n; i++)
-        {
-            var s = b[i];
-            for (var k = 0; k < i; k++) s -= l[i * n + k] * y[k];
-            y[i] = s / l[i * n + i];
-        }
-        var x = new double[n];
-        for (var i = n - 1; i >= 0; i--)
-        {
-            var s = y[i];
-            for (var k = i + 1; k < n; k++) s -= l[k * n + i] * x[k];
-            x[i] = s / l[i * n + i];
-        }
-        return x;
     }
 
     /// <summary>K^-1 from the lower Cholesky factor: L^-1 (lower), then L^-T L^-1 (lower triangle filled).</summary>

@@ -51,8 +51,8 @@ public sealed class HammingGaussianProcess
                     k[i * n + i] = 1 + noise;
                     for (var j = 0; j < i; j++) k[i * n + j] = table[h[i * n + j]];
                 }
-                if (!Cholesky(k, n)) continue;
-                var alpha = Solve(k, n, z);
+                if (!CholeskyMath.Cholesky(k, n)) continue;
+                var alpha = CholeskyMath.Solve(k, n, z);
                 var logDet = 0.0;
                 for (var i = 0; i < n; i++) logDet += Math.Log(k[i * n + i]);
                 var fit = 0.0;
@@ -117,45 +117,5 @@ public sealed class HammingGaussianProcess
         var r = t * Math.Exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806
             + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
         return x >= 0 ? r : 2 - r;
-    }
-
-    /// <summary>In-place lower Cholesky factor of a row-major n x n matrix (lower triangle used); false when not positive definite.</summary>
-    private static bool Cholesky(double[] a, int n)
-    {
-        for (var j = 0; j < n; j++)
-        {
-            var rowJ = a.AsSpan(j * n, j);
-            var s = a[j * n + j];
-            for (var k = 0; k < j; k++) s -= rowJ[k] * rowJ[k];
-            if (s <= 0) return false;
-            var d = a[j * n + j] = Math.Sqrt(s);
-            for (var i = j + 1; i < n; i++)
-            {
-                var rowI = a.AsSpan(i * n, j);
-                var t = a[i * n + j];
-                for (var k = 0; k < j; k++) t -= rowI[k] * rowJ[k];
-                a[i * n + j] = t / d;
-            }
-        }
-        return true;
-    }
-
-    private static double[] Solve(double[] l, int n, double[] b)
-    {
-        var y = new double[n];
-        for (var i = 0; i < n; i++)
-        {
-            var s = b[i];
-            for (var k = 0; k < i; k++) s -= l[i * n + k] * y[k];
-            y[i] = s / l[i * n + i];
-        }
-        var x = new double[n];
-        for (var i = n - 1; i >= 0; i--)
-        {
-            var s = y[i];
-            for (var k = i + 1; k < n; k++) s -= l[k * n + i] * x[k];
-            x[i] = s / l[i * n + i];
-        }
-        return x;
     }
 }
