@@ -82,10 +82,24 @@ public sealed class SupernetTrainer : IDisposable
             correct += logits.argmax(1).eq(y).sum().item<long>();
             images += y.shape[0];
         }
+        if (Options.MeanGradientOverPaths && paths.Count > 1) AverageSharedGradients(paths.Count);
         _optimizer.Step(learningRate);
         var metrics = new StepMetrics(Step, lossSum / paths.Count, (double)correct / images, (int)images, learningRate);
         Step++;
         return metrics;
+    }
+
+    /// <summary>Parameters outside the choice layers were used by every path of the step: divide their gradient by m.</summary>
+    private void AverageSharedGradients(int paths)
+    {
+        using var noGrad = torch.no_grad();
+        using var divisor = ((double)paths).ToScalar();
+        foreach (var (name, p) in Network.named_parameters())
+        {
+            if (name.StartsWith("layers.", StringComparison.Ordinal)) continue;
+            using var grad = p.grad;
+            grad?.div_(divisor);
+        }
     }
 
     /// <summary>Writes a checkpoint (weights, buffers, momentum, step, sampler and schedule settings).</summary>

@@ -15,6 +15,12 @@ public sealed record SupernetTrainingOptions
     public LearningRateDecay Decay { get; init; } = LearningRateDecay.Cosine;
     public long WarmupSteps { get; init; }
     public long Seed { get; init; } = 1;
+    /// <summary>
+    /// Divide each parameter's accumulated gradient by the number of paths of the step that used it, so the stem, head
+    /// and classifier (used by all m FairNAS paths) move by the mean of their m gradients instead of the sum, like the
+    /// choice blocks (used once). FairNAS's own recipe sums; off by default.
+    /// </summary>
+    public bool MeanGradientOverPaths { get; init; }
     /// <summary>SPOS only: number of FLOPs bands to sample paths into (0 = unconstrained).</summary>
     public int FlopsBands { get; init; }
 

@@ -75,6 +75,10 @@ public class TrainSettings : EngineSettings
     [DefaultValue(0)]
     public int FlopsBands { get; init; }
 
+    [CommandOption("--mean-gradients")]
+    [Description("FairNAS: shared parameters move by the mean of the m path gradients, not their sum.")]
+    public bool MeanGradients { get; init; }
+
     [CommandOption("--seed <SEED>")]
     [DefaultValue(1L)]
     public long Seed { get; init; } = 1;
@@ -110,6 +114,7 @@ public class TrainSettings : EngineSettings
         },
         WarmupSteps = Warmup,
         FlopsBands = FlopsBands,
+        MeanGradientOverPaths = MeanGradients,
         Seed = Seed,
     };
 }
