@@ -35,3 +35,21 @@ public class EngineSettings : CommandSettings
     public TorchRuntimeInfo InitializeTorch() =>
         TorchRuntime.Initialize(new TorchRuntimeOptions { Device = Device, Threads = Threads, LibTorchFolder = LibTorch });
 }
+
+/// <summary>Options of commands that build a block space and read a dataset.</summary>
+public class SpaceDataSettings : EngineSettings
+{
+    [CommandOption("--space <SPACE>")]
+    [Description("Block space: fmnist-mbconv, fmnist-shufflenet, fairnas-mbconv, spos-shufflenet.")]
+    [DefaultValue("fmnist-mbconv")]
+    public string Space { get; init; } = "fmnist-mbconv";
+
+    [CommandOption("--dataset <NAME>")]
+    [Description("fmnist-embedded (shipped subset), fmnist (full; /usr/share/datasets/fashion-mnist or --data-dir), cifar10 (--data-dir).")]
+    [DefaultValue("fmnist-embedded")]
+    public string Dataset { get; init; } = "fmnist-embedded";
+
+    [CommandOption("--data-dir <FOLDER>")]
+    [Description("Folder holding the dataset files.")]
+    public string? DataDir { get; init; }
+}

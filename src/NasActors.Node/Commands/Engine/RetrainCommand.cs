@@ -9,22 +9,11 @@ using Spectre.Console.Cli;
 
 namespace NasActors.Node.Commands.Engine;
 
-public sealed class RetrainSettings : EngineSettings
+public sealed class RetrainSettings : SpaceDataSettings
 {
-    [CommandOption("--space <SPACE>")]
-    [DefaultValue("fmnist-mbconv")]
-    public string Space { get; init; } = "fmnist-mbconv";
-
     [CommandOption("-a|--arch <ARCH>")]
     [Description("The architecture to build and train from scratch.")]
     public string Architecture { get; init; } = "";
-
-    [CommandOption("--dataset <NAME>")]
-    [DefaultValue("fmnist-embedded")]
-    public string Dataset { get; init; } = "fmnist-embedded";
-
-    [CommandOption("--data-dir <FOLDER>")]
-    public string? DataDir { get; init; }
 
     [CommandOption("--epochs <N>")]
     [DefaultValue(10)]

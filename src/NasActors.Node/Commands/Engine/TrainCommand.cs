@@ -8,22 +8,8 @@ using Spectre.Console.Cli;
 
 namespace NasActors.Node.Commands.Engine;
 
-public class TrainSettings : EngineSettings
+public class TrainSettings : SpaceDataSettings
 {
-    [CommandOption("--space <SPACE>")]
-    [Description("Block space: fmnist-mbconv, fmnist-shufflenet, fairnas-mbconv, spos-shufflenet.")]
-    [DefaultValue("fmnist-mbconv")]
-    public string Space { get; init; } = "fmnist-mbconv";
-
-    [CommandOption("--dataset <NAME>")]
-    [Description("fmnist-embedded (shipped subset), fmnist (full; /usr/share/datasets/fashion-mnist or --data-dir), cifar10 (--data-dir).")]
-    [DefaultValue("fmnist-embedded")]
-    public string Dataset { get; init; } = "fmnist-embedded";
-
-    [CommandOption("--data-dir <FOLDER>")]
-    [Description("Folder holding the dataset files.")]
-    public string? DataDir { get; init; }
-
     [CommandOption("--validation-fraction <F>")]
     [Description("Part of the training set held out to score candidates.")]
     [DefaultValue(0.2)]
