@@ -80,6 +80,17 @@ public abstract class BatchController : IController
     protected Architecture? DrawNew(DeterministicRandom rng, ICollection<Architecture> batchSoFar) =>
         Constraints.DrawUniform(rng, a => _proposed.ContainsKey(a) || batchSoFar.Contains(a));
 
+    /// <summary>Adds uniformly random new feasible architectures until the batch has <paramref name="size"/> or none is left.</summary>
+    protected void FillWithNew(DeterministicRandom rng, List<Architecture> batch, int size)
+    {
+        while (batch.Count < size)
+        {
+            var a = DrawNew(rng, batch);
+            if (a is null) break;
+            batch.Add(a);
+        }
+    }
+
     public IReadOnlyList<Candidate> Propose(int max)
     {
         if (max < 0) throw new ArgumentOutOfRangeException(nameof(max));

@@ -61,12 +61,7 @@ public sealed class EvolutionSearch(SearchContext context, EvolutionSettings set
             }
         }
         var fill = Random("random", batch);
-        while (children.Count < size)
-        {
-            var a = DrawNew(fill, children);
-            if (a is null) break;
-            children.Add(a);
-        }
+        FillWithNew(fill, children, size);
         return children;
     }
 

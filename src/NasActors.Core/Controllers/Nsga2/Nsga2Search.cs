@@ -83,12 +83,7 @@ public sealed class Nsga2Search : BatchController
                 if (IsNew(child, children)) children.Add(child);
             }
         }
-        while (children.Count < size)
-        {
-            var a = DrawNew(rng, children);
-            if (a is null) break;
-            children.Add(a);
-        }
+        FillWithNew(rng, children, size);
         return children;
     }
 

@@ -197,15 +197,7 @@ public sealed class ArdGaussianProcess
             ks[i] = Math.Exp(-s);
             mean += ks[i] * _alpha[i];
         }
-        var variance = 1.0;
-        for (var i = 0; i < n; i++)
-        {
-            var s = ks[i];
-            var row = _chol.AsSpan(i * n, i);
-            for (var j = 0; j < row.Length; j++) s -= row[j] * ks[j];
-            ks[i] = s / _chol[i * n + i];
-            variance -= ks[i] * ks[i];
-        }
+        var variance = CholeskyMath.PosteriorVariance(_chol, n, ks);
         return (_mean + _scale * mean, _scale * Math.Sqrt(Math.Max(variance, 1e-12)));
     }
 

@@ -42,4 +42,21 @@ internal static class CholeskyMath
         }
         return x;
     }
+
+    /// <summary>
+    /// Posterior variance 1 - v.v of a unit-variance kernel, with v = L^-1 k solved in place in <paramref name="k"/>.
+    /// </summary>
+    public static double PosteriorVariance(double[] l, int n, Span<double> k)
+    {
+        var variance = 1.0;
+        for (var i = 0; i < n; i++)
+        {
+            var s = k[i];
+            var row = l.AsSpan(i * n, i);
+            for (var j = 0; j < row.Length; j++) s -= row[j] * k[j];
+            k[i] = s / l[i * n + i];
+            variance -= k[i] * k[i];
+        }
+        return variance;
+    }
 }

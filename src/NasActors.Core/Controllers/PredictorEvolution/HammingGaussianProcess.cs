@@ -76,16 +76,7 @@ public sealed class HammingGaussianProcess
         Span<double> ks = n <= 512 ? stackalloc double[n] : new double[n];
         var mean = 0.0;
         for (var i = 0; i < n; i++) { ks[i] = _kernelOfDistance[Hamming(a, _x[i])]; mean += ks[i] * _alpha[i]; }
-        // v = L^-1 k*, variance = k(a,a) - v.v
-        var variance = 1.0;
-        for (var i = 0; i < n; i++)
-        {
-            var s = ks[i];
-            var row = _chol.AsSpan(i * n, i);
-            for (var j = 0; j < row.Length; j++) s -= row[j] * ks[j];
-            ks[i] = s / _chol[i * n + i];
-            variance -= ks[i] * ks[i];
-        }
+        var variance = CholeskyMath.PosteriorVariance(_chol, n, ks);
         return (_mean + _scale * mean, _scale * Math.Sqrt(Math.Max(variance, 1e-12)));
     }
 

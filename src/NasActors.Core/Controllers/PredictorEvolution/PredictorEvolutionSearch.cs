@@ -44,12 +44,7 @@ public sealed class PredictorEvolutionSearch(SearchContext context, PredictorEvo
         {
             var n = Math.Min(Math.Max(Settings.Initial - EvaluationsUsed, Settings.Batch), maxCount);
             if (Settings.Design == "balanced" && batch == 0) picked.AddRange(BalancedDesign(rng, n));
-            while (picked.Count < n)
-            {
-                var a = DrawNew(rng, picked);
-                if (a is null) break;
-                picked.Add(a);
-            }
+            FillWithNew(rng, picked, n);
             return picked;
         }
 

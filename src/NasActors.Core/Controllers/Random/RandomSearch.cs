@@ -17,12 +17,7 @@ public sealed class RandomSearch(SearchContext context, RandomSearchSettings set
     {
         var rng = Random("sample", batch);
         var picked = new List<Architecture>();
-        while (picked.Count < Math.Min(Settings.Batch, maxCount))
-        {
-            var a = DrawNew(rng, picked);
-            if (a is null) break;
-            picked.Add(a);
-        }
+        FillWithNew(rng, picked, Math.Min(Settings.Batch, maxCount));
         return picked;
     }
 

@@ -42,12 +42,7 @@ public sealed class RegularizedEvolutionSearch(SearchContext context, Regularize
         if (_initialProposed < Settings.Population)
         {
             var n = Math.Min(Settings.Population - _initialProposed, maxCount);
-            while (picked.Count < n)
-            {
-                var a = DrawNew(rng, picked);
-                if (a is null) break;
-                picked.Add(a);
-            }
+            FillWithNew(rng, picked, n);
             _initialProposed += picked.Count;
             if (picked.Count > 0) return picked;
         }
@@ -60,12 +55,7 @@ public sealed class RegularizedEvolutionSearch(SearchContext context, Regularize
             if (IsNew(child, picked)) picked.Add(child);
         }
         // The neighbourhood of the population is used up: keep the budget working with random architectures.
-        while (picked.Count < size)
-        {
-            var a = DrawNew(rng, picked);
-            if (a is null) break;
-            picked.Add(a);
-        }
+        FillWithNew(rng, picked, size);
         return picked;
     }
 

@@ -48,12 +48,7 @@ public sealed class ReinforceSearch(SearchContext context, ReinforceSettings set
             var a = new Architecture(choices);
             if (IsNew(a, picked)) picked.Add(a);
         }
-        while (picked.Count < size)
-        {
-            var a = DrawNew(rng, picked);
-            if (a is null) break;
-            picked.Add(a);
-        }
+        FillWithNew(rng, picked, size);
         return picked;
     }
 
