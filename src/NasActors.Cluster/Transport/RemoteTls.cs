@@ -15,7 +15,8 @@ public sealed record RemoteTlsSettings(DotNettySslSetup Setup, string Certificat
 
 /// <summary>
 /// Remoting over TLS (DotNetty), switched on by Akka's own keys (see hocon/tls.conf):
-/// <c>akka.remote.dot-netty.tcp.enable-ssl = on</c> and <c>ssl.certificate { path, password, flags }</c>.
+/// <c>akka.remote.dot-netty.tcp.enable-ssl = on</c> and <c>ssl.certificate { path, password, flags }</c>; an empty
+/// path or password is taken from the environment (<c>NAS_TLS_CERTIFICATE</c>, <c>NAS_TLS_PASSWORD</c>).
 /// The certificate is loaded here, so a missing file or a wrong password fails the node at start with a message naming
 /// the key. Peers are authenticated both ways (mutual TLS, <c>ssl.require-mutual-authentication</c>): a peer is
 /// accepted only when its certificate chains to a trusted certificate, i.e. this node's own certificate (one cluster
@@ -35,24 +36,31 @@ public static class RemoteTls
     public const string MutualKey = Tcp + ".ssl.require-mutual-authentication";
     public const string HostnameKey = Tcp + ".ssl.validate-certificate-hostname";
     public const string TrustedKey = "nas.tls.trusted-certificates";
+    public const string PathVariableKey = "nas.tls.certificate-path-env";
+    public const string PasswordVariableKey = "nas.tls.password-env";
 
-    /// <summary>The environment variable hocon/tls.conf takes the certificate password from.</summary>
+    /// <summary>The environment variable the certificate password comes from when the key is empty (default).</summary>
     public const string PasswordVariable = "NAS_TLS_PASSWORD";
 
-    /// <summary>The environment variable hocon/tls.conf takes the certificate path from.</summary>
+    /// <summary>The environment variable the certificate path comes from when the key is empty (default).</summary>
     public const string PathVariable = "NAS_TLS_CERTIFICATE";
 
     /// <summary>Null when TLS is off; otherwise the loaded certificate and the peer validation, or an error naming the key.</summary>
     public static RemoteTlsSettings? FromConfig(Config config, string source = "configuration")
     {
         if (!config.HasPath(EnableKey) || !config.GetBoolean(EnableKey)) return null;
-        var path = config.HasPath(PathKey) ? config.GetString(PathKey) ?? "" : "";
+        // Akka's HOCON parser does not read environment variables: an empty key falls back to the variable named by
+        // nas.tls.certificate-path-env / nas.tls.password-env (NAS_TLS_CERTIFICATE / NAS_TLS_PASSWORD by default).
+        var pathVariable = Str(config, PathVariableKey, PathVariable);
+        var passwordVariable = Str(config, PasswordVariableKey, PasswordVariable);
+        var path = FromKeyOrEnvironment(config, PathKey, pathVariable);
+        var pathOrigin = $"{PathKey} (or the environment variable {pathVariable})";
         if (string.IsNullOrWhiteSpace(path))
-            throw new RemoteTlsException($"{source}: {EnableKey} is on but {PathKey} is empty: name the PKCS#12 (.pfx) certificate file " +
-                                         $"(hocon/tls.conf takes it from the environment variable {PathVariable}).");
+            throw new RemoteTlsException($"{source}: {EnableKey} is on but {PathKey} is empty and the environment variable {pathVariable} " +
+                                         "is not set: name the PKCS#12 (.pfx) certificate file.");
         if (!File.Exists(path))
-            throw new RemoteTlsException($"{source}: {PathKey}: the certificate file '{Path.GetFullPath(path)}' does not exist.");
-        var password = config.HasPath(PasswordKey) ? config.GetString(PasswordKey) ?? "" : "";
+            throw new RemoteTlsException($"{source}: {pathOrigin}: the certificate file '{Path.GetFullPath(path)}' does not exist.");
+        var password = FromKeyOrEnvironment(config, PasswordKey, passwordVariable);
         var flags = Flags(config, source);
 
         X509Certificate2 certificate;
@@ -60,14 +68,14 @@ public static class RemoteTls
         catch (CryptographicException e) when (IsWrongPassword(e))
         {
             throw new RemoteTlsException($"{source}: {PasswordKey} does not open the certificate file '{Path.GetFullPath(path)}' " +
-                                         $"(wrong password; hocon/tls.conf takes it from the environment variable {PasswordVariable}): {e.Message}", e);
+                                         $"(wrong password; when the key is empty it comes from the environment variable {passwordVariable}): {e.Message}", e);
         }
         catch (CryptographicException e)
         {
-            throw new RemoteTlsException($"{source}: {PathKey}: '{Path.GetFullPath(path)}' is not a readable PKCS#12 (.pfx) certificate with its key: {e.Message}", e);
+            throw new RemoteTlsException($"{source}: {pathOrigin}: '{Path.GetFullPath(path)}' is not a readable PKCS#12 (.pfx) certificate with its key: {e.Message}", e);
         }
         if (!certificate.HasPrivateKey)
-            throw new RemoteTlsException($"{source}: {PathKey}: '{Path.GetFullPath(path)}' holds no private key (export the certificate with its key as .pfx).");
+            throw new RemoteTlsException($"{source}: {pathOrigin}: '{Path.GetFullPath(path)}' holds no private key (export the certificate with its key as .pfx).");
 
         var trusted = new List<X509Certificate2> { certificate };
         if (config.HasPath(TrustedKey))
@@ -86,6 +94,12 @@ public static class RemoteTls
         var setup = new DotNettySslSetup(certificate, suppress, mutual, hostname, validator!);
         return new RemoteTlsSettings(setup, Path.GetFullPath(path), certificate.Thumbprint, trusted.Select(t => t.Thumbprint).ToArray());
     }
+
+    private static string Str(Config config, string key, string fallback) =>
+        config.HasPath(key) && config.GetString(key) is { Length: > 0 } v ? v : fallback;
+
+    private static string FromKeyOrEnvironment(Config config, string key, string variable) =>
+        config.HasPath(key) && config.GetString(key) is { Length: > 0 } v ? v : Environment.GetEnvironmentVariable(variable) ?? "";
 
     private static bool IsWrongPassword(CryptographicException e) =>
         e.Message.Contains("password", StringComparison.OrdinalIgnoreCase) || e.HResult == unchecked((int)0x80070056);
@@ -158,12 +172,9 @@ public static class RemoteTls
     /// </summary>
     public static Config Consumed { get; } = ConfigurationFactory.ParseString($"{Tcp}.ssl.certificate {{ path = \"\", password = \"\" }}");
 
-    /// <summary>Akka.Hosting: turns TLS on for this node when the configuration asks for it (a no-op otherwise).</summary>
-    public static AkkaConfigurationBuilder WithRemoteTls(this AkkaConfigurationBuilder builder, Config config, string source = "node configuration")
-    {
-        if (FromConfig(config, source) is not { } tls) return builder;
-        return builder
+    /// <summary>Akka.Hosting: remoting over TLS with these settings (from <see cref="FromConfig"/>).</summary>
+    public static AkkaConfigurationBuilder WithRemoteTls(this AkkaConfigurationBuilder builder, RemoteTlsSettings tls) =>
+        builder
             .AddHocon(ConfigurationFactory.ParseString($"{EnableKey} = on").WithFallback(Consumed), HoconAddMode.Prepend)
             .AddSetup(tls.Setup);
-    }
 }
