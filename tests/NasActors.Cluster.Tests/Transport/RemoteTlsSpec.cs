@@ -3,6 +3,11 @@ using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Event;
+using Akka.Hosting;
+using Akka.Remote.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Akka.Remote;
 using NasActors.Cluster.Transport;
 using static NasActors.Cluster.Evaluation.EvaluationProtocol;
@@ -180,7 +185,7 @@ public sealed class RemoteTlsSpec : IAsyncLifetime
         await using (proxy)
         {
             Assert.False(proxy.Saw(marker), "the marker crossed the wire in clear text");
-            Assert.False(proxy.Saw("akka.tcp://nas@"), "actor addresses crossed the wire in clear text");
+            Assert.False(proxy.Saw("nas@127.0.0.1:"), "actor addresses crossed the wire in clear text");
             Assert.True(proxy.Recorded().Length > 1000);
         }
     }
@@ -189,7 +194,41 @@ public sealed class RemoteTlsSpec : IAsyncLifetime
     public async Task The_same_message_is_readable_on_the_wire_when_tls_is_off()
     {
         var (marker, proxy) = await SendThroughProxyAsync(() => Plain);
-        await using (proxy) Assert.True(proxy.Saw(marker), "without TLS the recording proxy should see the marker");
+        await using (proxy)
+        {
+            Assert.True(proxy.Saw(marker), "without TLS the recording proxy should see the marker");
+            Assert.True(proxy.Saw("nas@127.0.0.1:"), "without TLS the recording proxy should see actor addresses");
+        }
+    }
+
+    [Fact]
+    public async Task A_node_started_through_Akka_Hosting_like_nas_node_talks_tls_only()
+    {
+        // The order of NodeConfig.StartAsync: the files' HOCON, then WithRemoting (inside AddNasActors), then TLS.
+        var port = FreePort();
+        await using var proxy = new TcpRecordingProxy(port);
+        var config = Tls(_cluster).WithFallback(ConfigurationFactory.ParseString("akka.loglevel = WARNING"));
+        var tls = RemoteTls.FromConfig(config, "test node")!;
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddAkka("nas", b =>
+        {
+            b.AddHocon(config, HoconAddMode.Prepend);
+            b.AddHocon(ConfigurationFactory.ParseString(NasActors.Cluster.Serialization.NasSerializer.Hocon), HoconAddMode.Prepend);
+            b.WithRemoting("127.0.0.1", port, publicPort: proxy.Port);
+            b.WithRemoteTls(tls);
+        });
+        using var host = builder.Build();
+        await host.StartAsync();
+        try
+        {
+            var a = host.Services.GetRequiredService<ActorSystem>();
+            Assert.Equal("", a.Settings.Config.GetString(RemoteTls.PasswordKey)); // the password does not stay in the configuration
+            var b = Node(Tls(_cluster), RemoteOnly(0, 0));
+            var marker = await DeliverAsync(b, a, AddressOf(a));
+            Assert.False(proxy.Saw(marker), "the marker crossed the wire in clear text");
+        }
+        finally { await host.StopAsync(); }
     }
 
     [Fact]
