@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Akka.Remote;
+using NasActors.Cluster.Checkpoints;
 using NasActors.Cluster.Transport;
 using static NasActors.Cluster.Evaluation.EvaluationProtocol;
 
@@ -19,24 +20,36 @@ namespace NasActors.Cluster.Tests.Transport;
 /// process; messages are NasSerializer messages (JSON), so a marker string in them is plain text on the wire unless
 /// TLS encrypts it.
 /// </summary>
-public sealed class RemoteTlsSpec : IAsyncLifetime
+/// <summary>The certificates of <see cref="RemoteTlsSpec"/>, made once: the cluster's and an intruder's.</summary>
+public sealed class TlsTestCertificates : IDisposable
 {
-    private const string Password = "s3cret-test-password";
+    public const string Password = "s3cret-test-password";
+    public string Folder { get; } = Directory.CreateTempSubdirectory("nas-tls-tests-").FullName;
+    public string Cluster { get; }
+    public string Intruder { get; }
+
+    public TlsTestCertificates()
+    {
+        Cluster = TestCertificates.CreatePfx(Folder, "cluster", Password);
+        Intruder = TestCertificates.CreatePfx(Folder, "intruder", Password);
+    }
+
+    public void Dispose() => Directory.Delete(Folder, recursive: true);
+}
+
+public sealed class RemoteTlsSpec(TlsTestCertificates certificates) : IAsyncLifetime, IClassFixture<TlsTestCertificates>
+{
+    private const string Password = TlsTestCertificates.Password;
     private static readonly TimeSpan Within = TimeSpan.FromSeconds(30);
     /// <summary>How long a refused node is watched for (not) becoming a member after the refusal was seen.</summary>
     private static readonly TimeSpan Refused = TimeSpan.FromSeconds(3);
 
-    private readonly string _folder = Directory.CreateTempSubdirectory("nas-tls-tests-").FullName;
+    private readonly string _folder = Directory.CreateTempSubdirectory("nas-tls-test-").FullName;
     private readonly List<ActorSystem> _systems = [];
-    private string _cluster = null!;
-    private string _other = null!;
+    private readonly string _cluster = certificates.Cluster;
+    private readonly string _other = certificates.Intruder;
 
-    public Task InitializeAsync()
-    {
-        _cluster = TestCertificates.CreatePfx(_folder, "cluster", Password);
-        _other = TestCertificates.CreatePfx(_folder, "intruder", Password);
-        return Task.CompletedTask;
-    }
+    public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()
     {
@@ -114,6 +127,26 @@ public sealed class RemoteTlsSpec : IAsyncLifetime
         await LoopbackNodes.JoinAsync(a, b, Within);
         await DeliverAsync(b, a, AddressOf(a));
         await DeliverAsync(a, b, AddressOf(b));
+    }
+
+    [Fact]
+    public async Task Checkpoints_are_fetched_between_nodes_over_tls()
+    {
+        var a = Node(Tls(_cluster), ConfigurationFactory.ParseString("akka.cluster.roles = [trainer]"));
+        var b = Node(Tls(_cluster));
+        var trainerFolder = Directory.CreateDirectory(Path.Combine(_folder, "trainer-checkpoints")).FullName;
+        var bytes = System.Security.Cryptography.RandomNumberGenerator.GetBytes(150_000);
+        var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+        await File.WriteAllBytesAsync(Path.Combine(trainerFolder, sha + ".nasckpt"), bytes);
+        CheckpointDistribution.Start(a, trainerFolder);
+        var fetcher = CheckpointDistribution.Start(b, Path.Combine(_folder, "evaluator-checkpoints"));
+        await LoopbackNodes.JoinAsync(a, b, Within);
+
+        var path = await fetcher.LocalPathAsync(new NasActors.Cluster.Evaluation.CheckpointRef(sha, "/elsewhere/" + sha + ".nasckpt", 1),
+            CancellationToken.None).WaitAsync(Within);
+
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(path));
+        Assert.StartsWith("akka.ssl.tcp", AddressOf(a).ToString());
     }
 
     [Fact]
