@@ -82,7 +82,7 @@ public sealed class CheckpointFetcher
         if (Cache.Find(sha) is { } cached)
         {
             if (await HasShaAsync(cached, sha, cancel).ConfigureAwait(false)) return cached;
-            File.Delete(cached); // damaged on this disk after it was verified: fetch it again
+            File.Delete(cached); // damaged on this disk after it was installed: fetch it again
         }
         var fetch = _fetching.GetOrAdd(sha, s => new Lazy<Task<string>>(() => FetchAsync(s, CancellationToken.None)));
         try { return await fetch.Value.WaitAsync(cancel).ConfigureAwait(false); }
@@ -92,9 +92,19 @@ public sealed class CheckpointFetcher
         }
     }
 
-    private static async Task<bool> HasShaAsync(string path, string sha, CancellationToken cancel)
+    /// <summary>Files whose SHA-256 was checked, with the length and write time they had then (a job per file hashes once).</summary>
+    private readonly ConcurrentDictionary<string, (string Sha, long Length, DateTime Written)> _verified = new(StringComparer.Ordinal);
+
+    private async Task<bool> HasShaAsync(string path, string sha, CancellationToken cancel)
     {
-        try { return (await CheckpointCache.Sha256OfAsync(path, cancel).ConfigureAwait(false)) == sha; }
+        try
+        {
+            var info = new FileInfo(path);
+            if (_verified.TryGetValue(path, out var v) && v.Sha == sha && v.Length == info.Length && v.Written == info.LastWriteTimeUtc) return true;
+            if (await CheckpointCache.Sha256OfAsync(path, cancel).ConfigureAwait(false) != sha) return false;
+            _verified[path] = (sha, info.Length, info.LastWriteTimeUtc);
+            return true;
+        }
         catch (IOException) { return false; }
         catch (UnauthorizedAccessException) { return false; }
     }
@@ -199,6 +209,8 @@ public sealed class CheckpointFetcher
             }
             if (actual != sha) throw new TransferFault($"the {received} bytes received have SHA-256 {actual}, not {sha} (corrupted in transit)");
             var path = Cache.Install(temporary, sha, Path.GetExtension(offer.FileName));
+            var installed = new FileInfo(path);
+            _verified[path] = (sha, installed.Length, installed.LastWriteTimeUtc);
             _system.Log.Info("Checkpoint {0} fetched from {1} ({2} bytes) into {3}", sha, from.Address, received, path);
             return path;
         }

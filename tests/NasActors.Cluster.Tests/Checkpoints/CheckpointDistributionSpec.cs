@@ -200,6 +200,23 @@ public sealed class CheckpointDistributionSpec(TwoNodeCheckpointCluster nodes) :
     }
 
     [Fact]
+    public async Task A_cached_checkpoint_damaged_on_disk_is_fetched_again()
+    {
+        var (sha, bytes) = nodes.NewCheckpoint();
+        var path = await nodes.Fetcher.LocalPathAsync(RefOnTrainer(sha), CancellationToken.None).WaitAsync(Within);
+        var damaged = (byte[])bytes.Clone();
+        damaged[7] ^= 1;
+        await File.WriteAllBytesAsync(path, damaged);
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddMinutes(1));
+        var transfers = nodes.Fetcher.Transfers;
+
+        var again = await nodes.Fetcher.LocalPathAsync(RefOnTrainer(sha), CancellationToken.None).WaitAsync(Within);
+
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(again));
+        Assert.Equal(transfers + 1, nodes.Fetcher.Transfers);
+    }
+
+    [Fact]
     public async Task A_server_serves_only_content_addressed_files_of_its_folder()
     {
         var (queue, replies) = LoopbackNodes.Collector(nodes.Evaluator);
