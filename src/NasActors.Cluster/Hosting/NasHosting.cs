@@ -5,6 +5,7 @@ using Akka.Cluster.Sharding;
 using Akka.Configuration;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
+using NasActors.Cluster.Checkpoints;
 using NasActors.Cluster.Evaluation;
 using NasActors.Cluster.Mutation;
 using NasActors.Cluster.Persistence;
@@ -56,7 +57,6 @@ public static class NasHosting
         ISupernetTrainingBackend training = o.TrainingBackend == "stub"
             ? new StubTrainingBackend(o.StubStepCost)
             : new TorchTrainingBackend(o.DataFolder);
-        var evaluation = new EvaluationBackends(() => new TorchEvaluationBackend(o.DataFolder));
         var population = o.Population with
         {
             TrainerProps = o.Roles.Contains(NasRoles.Trainer)
@@ -68,6 +68,9 @@ public static class NasHosting
         {
             if (o.SeedNodes.Count == 0) Akka.Cluster.Cluster.Get(system).Join(Akka.Cluster.Cluster.Get(system).SelfAddress);
             var queue = system.ActorOf(EvaluationQueue.Props(o.JobTimeout), "evaluation-queue");
+            // Every node serves its checkpoint folder; evaluators fetch checkpoints they lack from the other members.
+            var checkpoints = CheckpointDistribution.Start(system, o.CheckpointFolder);
+            var evaluation = new EvaluationBackends(() => new TorchEvaluationBackend(o.DataFolder).FetchingCheckpoints(checkpoints));
             registry.Register<EvaluationQueueKey>(queue);
             if (o.Roles.Contains(NasRoles.Evaluator))
                 for (var i = 0; i < o.Evaluators; i++) system.ActorOf(EvaluatorActor.Props(queue, evaluation), $"evaluator-{i}");
