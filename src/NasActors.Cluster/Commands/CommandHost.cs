@@ -57,6 +57,9 @@ public sealed class CommandHost : IExtension, IAsyncDisposable
     /// <summary>Where the host listens (port 0 in the settings: the port the system chose); null when it did not start.</summary>
     public IPEndPoint? Endpoint { get; }
 
+    /// <summary>Client connections open now.</summary>
+    public int Connections => _server?.Connections ?? 0;
+
     /// <summary>Why the host did not start, or null.</summary>
     public string? Failure { get; }
 
