@@ -22,6 +22,7 @@ public sealed class PbmConnection : IAsyncDisposable
     private readonly Task _pinging;
     private int _nextId;
     private int _busy;
+    private int _disposed;
 
     private PbmConnection(TcpClient client, Welcome welcome, string endpoint)
     {
@@ -132,6 +133,7 @@ public sealed class PbmConnection : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         await _closed.CancelAsync();
         try { await _pinging; } catch (OperationCanceledException) { }
         _client.Dispose();

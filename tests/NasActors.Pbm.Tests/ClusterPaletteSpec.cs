@@ -13,7 +13,7 @@ public sealed class ClusterPaletteSpec
         var a = nodes.Start("controller");
         var b = nodes.Start("evaluator, trainer");
         var c = nodes.Start("evaluator");
-        await ClusterNodes.AllUpAsync(a, 3);
+        foreach (var n in new[] { a, b, c }) await ClusterNodes.AllUpAsync(n, 3);
 
         var result = await PbmCli.RunAsync(ClusterNodes.Pbm(b), "cluster", "show");
 
@@ -118,7 +118,7 @@ public sealed class ClusterPaletteSpec
             var result = await PbmCli.RunAsync(ClusterNodes.Pbm(loner), "cluster", "join", "-a", ClusterNodes.AddressOf(a).ToString());
             Assert.True(result.ExitCode == 0, result.ToString());
             await ClusterNodes.AllUpAsync(a, 2);
-            Assert.Equal(MemberStatus.Up, Akka.Cluster.Cluster.Get(loner).SelfMember.Status);
+            await ClusterNodes.AllUpAsync(loner, 2);
         }
         finally { await loner.Terminate(); }
     }
