@@ -60,6 +60,7 @@ public static class PbmWire
     private static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
     {
         MaxDepth = 16,
+        AllowOutOfOrderMetadataProperties = true, // "type" may come anywhere in the object
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 

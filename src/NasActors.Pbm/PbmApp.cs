@@ -63,7 +63,7 @@ public sealed class PbmApp(TextReader input, TextWriter output, TextWriter error
             catch (FormatException e) { return Fail(ExitCodes.Usage, e.Message); }
             words.RemoveAt(0);
         }
-        if (words.Count == 1) return Fail(ExitCodes.Usage, $"'{words[0]}' needs a command: pbm [host:port] <palette> <command> (or no words for the interactive mode)");
+        if (words.Count == 1 && words[0] != "help") return Fail(ExitCodes.Usage, $"'{words[0]}' needs a command: pbm [host:port] <palette> <command> (or no words for the interactive mode)");
 
         PbmConnection connection;
         try { connection = await PbmConnection.ConnectAsync(host, port, token, _session.Token); }
@@ -78,6 +78,13 @@ public sealed class PbmApp(TextReader input, TextWriter output, TextWriter error
 
     private async Task<int> OneShotAsync(PbmConnection connection, IReadOnlyList<string> words)
     {
+        if (words[0] == "help")
+        {
+            if (words.Count > 1 && !connection.Palettes.Any(p => string.Equals(p.Name, words[1], StringComparison.OrdinalIgnoreCase)))
+                return Fail(ExitCodes.Usage, $"unknown palette '{words[1]}' (known: {string.Join(", ", connection.Palettes.Select(p => p.Name))})");
+            foreach (var h in HelpLines(connection.Palettes, words.Count > 1 ? words[1] : null)) await output.WriteLineAsync(h);
+            return ExitCodes.Ok;
+        }
         ParsedCommand parsed;
         try { parsed = CommandLine.Parse(connection.Palettes, words); }
         catch (FormatException e) { return Fail(ExitCodes.Usage, e.Message); }
