@@ -150,6 +150,7 @@ public sealed class PbmApp(TextReader input, TextWriter output, TextWriter error
                 }
             }
         }
+        if (lineReader is null) await output.WriteLineAsync(); // the last prompt's line, when input is not a terminal
         await connection.DisposeAsync();
         return ExitCodes.Ok;
     }

@@ -35,6 +35,7 @@ public static class LogPalette
         {
             Receive<LogEvent>(e =>
             {
+                if (e.LogLevel() < Context.System.EventStream.LogLevel) return; // some sources publish below akka.loglevel
                 _lines.Enqueue(Format(e));
                 while (_lines.Count > capacity) _lines.Dequeue();
             });
