@@ -32,13 +32,14 @@ public sealed class PbmApp(TextReader input, TextWriter output, TextWriter error
         2 bad input, 3 the host could not be reached or refused the connection.
         """;
 
-    /// <summary>Ctrl+C: stops the running command (a stream), or ends the session when none runs.</summary>
-    public void Interrupt()
+    /// <summary>Ctrl+C: stops the running command (a stream) and returns true, or ends the session when none runs.</summary>
+    public bool Interrupt()
     {
         lock (_gate)
         {
-            if (_command is { IsCancellationRequested: false } c) c.Cancel();
-            else _session.Cancel();
+            if (_command is { IsCancellationRequested: false } c) { c.Cancel(); return true; }
+            _session.Cancel();
+            return false;
         }
     }
 

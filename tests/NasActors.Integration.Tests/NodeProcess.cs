@@ -14,6 +14,7 @@ public sealed class NodeProcess : IDisposable
 
     public static string NasDll => Path.GetFullPath(Metadata("NasDll"));
     public static string Table => Path.GetFullPath(Metadata("NbTable"));
+    public static string PbmDll => Path.GetFullPath(Metadata("PbmDll"));
 
     private static string Metadata(string key) => typeof(NodeProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
         .Single(a => a.Key == key).Value!;
