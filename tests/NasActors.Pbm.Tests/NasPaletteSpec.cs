@@ -15,7 +15,7 @@ public sealed class NasPaletteSpec
     {
         var text = File.ReadAllText(SpecFile).Replace("../../tests/data/nb201-cifar10.csv", Path.Combine(AppContext.BaseDirectory, "data", "nb201-cifar10.csv"));
         var spec = SpecReader.ReadText(text, SpecFile);
-        return spec with { Evaluation = spec.Evaluation with { StubCost = TimeSpan.FromMilliseconds(100) } };
+        return spec with { Evaluation = spec.Evaluation with { StubCost = TimeSpan.FromMilliseconds(250) } };
     }
 
     /// <summary>A search that trains a supernet (stub trainer, 50 ms a step): it stays in training during the test.</summary>
