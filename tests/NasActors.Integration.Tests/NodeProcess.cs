@@ -14,6 +14,7 @@ public sealed class NodeProcess : IDisposable
 
     public static string NasDll => Path.GetFullPath(Metadata("NasDll"));
     public static string Table => Path.GetFullPath(Metadata("NbTable"));
+    public static string PbmDll => Path.GetFullPath(Metadata("PbmDll"));
 
     private static string Metadata(string key) => typeof(NodeProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
         .Single(a => a.Key == key).Value!;
@@ -31,7 +32,8 @@ public sealed class NodeProcess : IDisposable
         Port = port;
         var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { NasDll, "node", "--port", port.ToString(), "--set", "nas.backend = stub", "--set", "nas.evaluators = 2",
-                     "--set", "nas.population.snapshot-every = 25", "--set", "nas.population.resend-pending-every = 2s" })
+                     "--set", "nas.population.snapshot-every = 25", "--set", "nas.population.resend-pending-every = 2s",
+                     "--set", "nas.pbm.port = 0" })
             psi.ArgumentList.Add(a);
         foreach (var s in extraSets) { psi.ArgumentList.Add("--set"); psi.ArgumentList.Add(s); }
         _process = Process.Start(psi)!;

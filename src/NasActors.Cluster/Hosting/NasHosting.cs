@@ -88,6 +88,8 @@ public static class NasHosting
         {
             var api = system.ActorOf(SearchApi.Props(registry.Get<SearchRegion>(), new SearchCatalog(system), wakeOnStart: true), SearchApi.Name);
             registry.Register<SearchApiKey>(api);
+            // The command host (pbm) starts with the node; this feature adds its palette.
+            Commands.CommandHost.Get(system).Register(Commands.NasPalette.Create());
         });
         return builder;
     }

@@ -63,6 +63,11 @@ public sealed class NasSerializerSpec() : TestKit(NasSerializer.Hocon)
             new CheckpointTransferProtocol.RequestCheckpoint(new string('a', 64), 2),
             new CheckpointTransferProtocol.CheckpointUnavailable(new string('a', 64), "not here"),
             new CheckpointTransferProtocol.CheckpointOffer(new string('a', 64), "a.nasckpt", 1234, 30, "C", [1, 2, 3]),
+            new SearchInspection.GetTrainingProgress("s1"),
+            new SearchInspection.TrainingProgress("s1", "akka.tcp://nas@127.0.0.1:4053", "training", 3, 6, 1.2, 0.5, "ab12", false),
+            EvaluatorInspection.GetEvaluators.Instance,
+            new EvaluatorInspection.EvaluatorInfo("evaluator-0", "akka.tcp://nas@127.0.0.1:4053", 4, true, "s1#3 012345 (attempt 1)"),
+            new EvaluatorInspection.EvaluatorList([new EvaluatorInspection.EvaluatorInfo("evaluator-1", "akka.tcp://nas@127.0.0.1:4053", 0, false, null)]),
         ];
     }
 
