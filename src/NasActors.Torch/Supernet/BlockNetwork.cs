@@ -44,7 +44,7 @@ public sealed class BlockNetwork : nn.Module<Tensor, Tensor>
         head = nn.Sequential(
             ("conv", Layers.Conv(lastWidth, lastChannels, 1)),
             ("bn", Layers.Norm(lastChannels, affine)),
-            ("relu", nn.ReLU()),
+            ("relu", nn.ReLU(inplace: true)),
             ("pool", nn.AdaptiveAvgPool2d(1)),
             ("flatten", nn.Flatten()));
         _dropoutRate = dropoutRate;

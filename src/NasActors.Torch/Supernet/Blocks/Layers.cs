@@ -25,7 +25,8 @@ internal static class Layers
             ("conv", Conv(inChannels, outChannels, kernel, stride, groups)),
             ("bn", Norm(outChannels, affine)),
         };
-        if (relu) modules.Add(("relu", nn.ReLU()));
+        // In place, as in the PyTorch reference: the BatchNorm output is not needed by its backward pass.
+        if (relu) modules.Add(("relu", nn.ReLU(inplace: true)));
         return nn.Sequential(modules);
     }
 }
