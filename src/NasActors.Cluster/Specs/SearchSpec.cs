@@ -6,7 +6,9 @@ namespace NasActors.Cluster.Specs;
 public sealed record TrainingSpec(
     string Method, long Steps, int BatchSize, double LearningRate, long WarmupSteps, long CheckpointEvery,
     // EvaluateOn: "final" evaluates once training completed; "intermediate" starts on the first checkpoint.
-    string EvaluateOn) : INasMessage;
+    string EvaluateOn,
+    // FairNAS: divide the gradient of parameters every path used (stem, head) by the paths of the step.
+    bool MeanGradients = false) : INasMessage;
 
 /// <summary>How candidates are scored.</summary>
 public sealed record EvaluationSpec(

@@ -23,7 +23,7 @@ public static class SpecReader
     private static readonly string[] TopKeys =
         ["name", "space", "dataset", "seed", "budget", "top-k", "max-attempts", "constraints", "controller", "training", "evaluation"];
     private static readonly string[] ControllerKeys = ["name", "settings"];
-    private static readonly string[] TrainingKeys = ["method", "steps", "batch-size", "learning-rate", "warmup-steps", "checkpoint-every", "evaluate-on"];
+    private static readonly string[] TrainingKeys = ["method", "steps", "batch-size", "learning-rate", "warmup-steps", "checkpoint-every", "evaluate-on", "mean-gradients"];
     private static readonly string[] EvaluationKeys =
         ["kind", "stub-cost", "table", "signal", "fail-architectures", "fail-times", "recalibration-batches", "recalibration-batch-size", "evaluation-batch-size"];
 
@@ -96,7 +96,7 @@ public static class SpecReader
         var training = new TrainingSpec(
             t.String("method", "fairnas").ToLowerInvariant(), t.Long("steps", 300), t.Int("batch-size", 128),
             t.Double("learning-rate", 0.1), t.Long("warmup-steps", 0), t.Long("checkpoint-every", 50),
-            t.String("evaluate-on", "final").ToLowerInvariant());
+            t.String("evaluate-on", "final").ToLowerInvariant(), t.Bool("mean-gradients", false));
         if (training.Method is not ("spos" or "fairnas")) throw new SpecException("search.training.method", $"unknown method '{training.Method}' (known: spos, fairnas)", source);
         if (training.Steps < 1) throw new SpecException("search.training.steps", $"must be at least 1, got {training.Steps}", source);
         if (training.BatchSize < 1) throw new SpecException("search.training.batch-size", $"must be at least 1, got {training.BatchSize}", source);
@@ -184,6 +184,18 @@ public static class SpecReader
             if (!double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !double.IsFinite(v))
                 throw new SpecException(Key(key), $"'{raw}' is not a number", source);
             return v;
+        }
+
+        public bool Bool(string key, bool defaultValue)
+        {
+            if (!Config.HasPath(key)) return defaultValue;
+            var raw = Get(key, () => Config.GetString(key));
+            return raw.Trim().ToLowerInvariant() switch
+            {
+                "true" or "on" or "yes" => true,
+                "false" or "off" or "no" => false,
+                _ => throw new SpecException(Key(key), $"'{raw}' is not a boolean (true/false, on/off, yes/no)", source),
+            };
         }
 
         public TimeSpan Duration(string key, TimeSpan defaultValue)

@@ -20,7 +20,7 @@ public sealed class TorchTrainingBackend(string? dataFolder = null) : ISupernetT
         var options = new SupernetTrainingOptions
         {
             Method = t.Method, Steps = t.Steps, BatchSize = t.BatchSize, LearningRate = t.LearningRate,
-            WarmupSteps = t.WarmupSteps, Seed = spec.Seed,
+            WarmupSteps = t.WarmupSteps, Seed = spec.Seed, MeanGradientOverPaths = t.MeanGradients,
         };
         options.Validate();
         var lastReport = DateTime.MinValue;

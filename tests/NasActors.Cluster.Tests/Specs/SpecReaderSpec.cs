@@ -20,6 +20,19 @@ public sealed class SpecReaderSpec
     }
 
     [Fact]
+    public void Mean_gradients_is_off_unless_the_training_block_turns_it_on()
+    {
+        Assert.False(TestSpecs.Supernet().Training.MeanGradients);
+        var hocon = TestSpecs.SyntheticHocon(extra: "training { method = fairnas, steps = 10, mean-gradients = on }");
+        Assert.True(SpecReader.ReadText(hocon).Training.MeanGradients);
+    }
+
+    [Fact]
+    public void A_mean_gradients_value_that_is_not_a_boolean_is_rejected_naming_the_key() =>
+        Assert.Equal("search.training.mean-gradients",
+            Rejected(TestSpecs.SyntheticHocon(extra: "training { method = fairnas, steps = 10, mean-gradients = sometimes }")).Key);
+
+    [Fact]
     public void Unknown_space_is_rejected_naming_the_key() =>
         Assert.Equal("search.space", Rejected(TestSpecs.SyntheticHocon().Replace("fmnist-mbconv", "no-such-space")).Key);
 
