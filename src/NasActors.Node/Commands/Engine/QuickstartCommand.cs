@@ -17,18 +17,16 @@ namespace NasActors.Node.Commands.Engine;
 public sealed class QuickstartSettings : EngineSettings
 {
     [CommandOption("--space <SPACE>")]
-    [DefaultValue(BlockSpaces.FmnistMbConv)]
-    public string Space { get; init; } = BlockSpaces.FmnistMbConv;
+    [Description("Block space (default: the spec's, fmnist-mbconv).")]
+    public string? Space { get; init; }
 
     [CommandOption("--steps <N>")]
-    [Description("FairNAS steps (each trains every choice once, on m batches).")]
-    [DefaultValue(Quickstart.Steps)]
-    public long Steps { get; init; } = Quickstart.Steps;
+    [Description("FairNAS steps, each training every choice once on m batches (default: the spec's).")]
+    public long? Steps { get; init; }
 
     [CommandOption("--candidates <N>")]
-    [Description("Architectures sampled and scored with inherited weights.")]
-    [DefaultValue(Quickstart.Candidates)]
-    public int Candidates { get; init; } = Quickstart.Candidates;
+    [Description("Architectures scored with inherited weights (default: the spec's budget).")]
+    public int? Candidates { get; init; }
 
     [CommandOption("--seed <SEED>")]
     [DefaultValue(1L)]
@@ -39,18 +37,9 @@ public sealed class QuickstartSettings : EngineSettings
     public string Out { get; init; } = "runs/quickstart";
 }
 
-/// <summary>The quickstart's preset: sized to finish in minutes on two CPU cores.</summary>
-public static class Quickstart
-{
-    public const long Steps = 240;
-    public const int Candidates = 24;
-    public const int BatchSize = 128;
-    public const double LearningRate = 0.05;
-}
-
 /// <summary>
 /// <c>nas quickstart</c>, through the actor system: starts an in-process node (hocon/quickstart.conf), submits the
-/// search of hocon/specs/quickstart.conf (with the preset above), the supernet-trainer actor trains the FairNAS
+/// search of hocon/specs/quickstart.conf (the preset: sized to finish in minutes on two CPU cores), the supernet-trainer actor trains the FairNAS
 /// supernet on the shipped Fashion-MNIST subset, the population runs evolution with evaluator actors scoring by
 /// inherited weights, and the progress and the top-5 are printed. Everything is journaled under the output folder.
 /// </summary>
@@ -113,17 +102,20 @@ public sealed class QuickstartCommand : AsyncCommand<QuickstartSettings>
         }
     }
 
-    /// <summary>hocon/specs/quickstart.conf with the preset (and the command's options) applied.</summary>
+    /// <summary>hocon/specs/quickstart.conf with the options given on the command line applied.</summary>
     public static SearchSpec Spec(QuickstartSettings settings)
     {
         var spec = SpecReader.ReadFile(NodeConfig.Resolve(Path.Combine("specs", "quickstart.conf")));
+        // The spec file is the preset; options given on the command line replace its values.
+        var steps = settings.Steps ?? spec.Training.Steps;
         spec = spec with
         {
-            Space = settings.Space, Seed = settings.Seed, Budget = settings.Candidates,
-            Training = spec.Training with
+            Space = settings.Space ?? spec.Space, Seed = settings.Seed, Budget = settings.Candidates ?? spec.Budget,
+            Training = settings.Steps is null ? spec.Training : spec.Training with
             {
-                Steps = settings.Steps, BatchSize = Quickstart.BatchSize, LearningRate = Quickstart.LearningRate,
-                WarmupSteps = Math.Min(10, settings.Steps - 1), CheckpointEvery = Math.Max(1, settings.Steps / 6),
+                Steps = steps,
+                WarmupSteps = Math.Min(spec.Training.WarmupSteps, steps - 1),
+                CheckpointEvery = Math.Max(1, steps / 6),
             },
         };
         SearchSetup.Validate(spec, "quickstart");
