@@ -30,6 +30,7 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
     private SearchState _state;
     private IActorRef? _pendingRequester;
     private IActorRef? _trainer;
+    private bool _trainerAsked;
 
     public static Props Props(string searchId, IActorRef queue, PopulationSettings settings) =>
         Akka.Actor.Props.Create(() => new PopulationActor(searchId, queue, settings));
@@ -87,7 +88,14 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
             if (_state.Exists && !SearchStatusNames.IsFinal(_state.Status!))
                 PersistEvents([new SearchFailed(SearchId, f.Reason)], () => Publish("failed", f.Reason));
         });
-        Command<ResendPending>(_ => Enqueue());
+        Command<ResendPending>(_ =>
+        {
+            Enqueue();
+            // A sharded trainer whose node died starts again (from its journal) on the next request.
+            if (_settings.Trainers is not null && _state.Exists && _state.Spec!.NeedsSupernet && !_state.CheckpointFinal
+                && !SearchStatusNames.IsFinal(_state.Status!) && _state.Status != SearchStatusNames.Paused)
+                StartTrainer();
+        });
         Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
         Command<SaveSnapshotFailure>(f => _log.Warning(f.Cause, "Search {0}: snapshot failed", SearchId));
         Command<DeleteSnapshotsSuccess>(_ => { });
@@ -253,6 +261,12 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
 
     private void StartTrainer()
     {
+        if (_settings.Trainers is { } trainers)
+        {
+            _trainerAsked = true;
+            trainers.Tell(new TrainingProtocol.StartTraining(SearchId, _state.Spec!));
+            return;
+        }
         if (_settings.TrainerProps is null) return;
         _trainer ??= Context.ActorOf(_settings.TrainerProps(SearchId), "trainer");
         _trainer.Tell(new TrainingProtocol.StartTraining(SearchId, _state.Spec!));
@@ -260,6 +274,11 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
 
     private void StopTrainer()
     {
+        if (_settings.Trainers is { } trainers && _trainerAsked)
+        {
+            _trainerAsked = false;
+            trainers.Tell(new TrainingProtocol.StopTraining(SearchId));
+        }
         if (_trainer is null) return;
         Context.Stop(_trainer);
         _trainer = null;
