@@ -80,7 +80,7 @@ public sealed class EvaluationQueue : ReceiveActor, IWithTimers
             {
                 if (_inFlight.TryGetValue(job.Key, out var f) && f.Evaluator.Equals(Sender))
                 {
-                    _log.Info("Evaluator {0} left and handed back {1}: re-queued", h.Evaluator, job.Key);
+                    _log.Warning("Evaluator {0} is leaving and handed back {1}: re-queued", h.Evaluator, job.Key);
                     Requeue(f);
                 }
             }
@@ -96,7 +96,7 @@ public sealed class EvaluationQueue : ReceiveActor, IWithTimers
             _idle.Remove(t.ActorRef);
             foreach (var f in _inFlight.Values.Where(f => f.Evaluator.Equals(t.ActorRef)).ToArray())
             {
-                _log.Info("Evaluator {0} died holding {1}: re-queued", t.ActorRef.Path.Name, f.Job.Key);
+                _log.Warning("Evaluator {0} died holding {1}: re-queued", t.ActorRef.Path, f.Job.Key);
                 Requeue(f);
             }
             Dispatch();

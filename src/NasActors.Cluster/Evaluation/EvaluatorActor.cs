@@ -36,6 +36,7 @@ public sealed class EvaluatorActor : ReceiveActor, IWithTimers
     private readonly CancellationTokenSource _stop = new();
     private EvaluationJob? _current;
     private bool _leaving;
+    private bool _hadJob;
 
     /// <param name="name">How results name this evaluator (e.g. node address and actor name); default: the actor's name.</param>
     /// <param name="idlePoll">While idle, the request for work is repeated this often (default 2 s).</param>
@@ -67,7 +68,8 @@ public sealed class EvaluatorActor : ReceiveActor, IWithTimers
                 _log.Warning("Job {0} attempt {1} failed: {2}", d.Job.Key, d.Job.Attempt, d.Error);
                 _queue.Tell(new JobFailed(d.Job.SearchId, d.Job.JobId, d.Job.Attempt, d.Job.Architecture, d.Error!, _name));
             }
-            StartPolling();
+            // The result tells the queue this evaluator is idle; repeat the request only if nothing comes.
+            Timers.StartPeriodicTimer("poll", Poll.Instance, _idlePoll);
         });
         Receive<Poll>(_ =>
         {
@@ -89,18 +91,18 @@ public sealed class EvaluatorActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    protected override void PreStart() => StartPolling();
-
-    protected override void PostStop() => _stop.Cancel();
-
-    private void StartPolling()
+    protected override void PreStart()
     {
         _queue.Tell(new RequestWork(_name));
         Timers.StartPeriodicTimer("poll", Poll.Instance, _idlePoll);
     }
 
+    protected override void PostStop() => _stop.Cancel();
+
     private void Start(EvaluationJob job)
     {
+        if (!_hadJob) _log.Info("Evaluator {0} took its first job: {1}", _name, job.Key);
+        _hadJob = true;
         _current = job;
         Timers.Cancel("poll");
         var clock = Stopwatch.StartNew();

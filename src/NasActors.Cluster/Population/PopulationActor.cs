@@ -56,6 +56,8 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
             new SearchCancelled(SearchId, c.Reason), () => { _queue.Tell(new WithdrawJobs(SearchId)); StopTrainer(); }));
         Command<WakeSearch>(_ => Reply(() => _state.ToStatus(TrainingSteps)));
         Command<GetSearchStatus>(_ => Reply(() => _state.ToStatus(TrainingSteps)));
+        Command<GetSearchLocation>(_ => Reply(() =>
+            new SearchLocation(SearchId, ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString())));
         Command<GetTopK>(q => Reply(() => new TopK(SearchId, _state.Top(q.K))));
         Command<GetSearchResults>(_ => Reply(() => new SearchResults(SearchId, _state.Spec!.Name, _state.Spec.Space, _state.Status!,
             _state.Spec.TopK, _state.History())));

@@ -1,0 +1,81 @@
+using Akka.Configuration;
+using NasActors.Cluster.Hosting;
+using NasActors.Cluster.Persistence;
+
+namespace NasActors.Cluster.Tests.Hosting;
+
+/// <summary>Node options from HOCON and environment: overrides, and bad input named precisely.</summary>
+public sealed class NasNodeOptionsSpec
+{
+    private static NasNodeOptions Read(string hocon, params (string Key, string Value)[] env)
+    {
+        var vars = env.ToDictionary(e => e.Key, e => e.Value);
+        return NasNodeOptions.FromConfig(ConfigurationFactory.ParseString("nas { " + hocon + " }"), k => vars.GetValueOrDefault(k), "test.conf");
+    }
+
+    [Fact]
+    public void Seed_nodes_roles_port_and_hostname_come_from_the_environment_over_the_file()
+    {
+        var o = Read("seed-nodes = [\"akka.tcp://nas@10.0.0.1:4053\"], roles = [controller], port = 4053",
+            ("NAS_SEED_NODES", "akka.tcp://nas@10.0.0.7:4053, akka.tcp://nas@10.0.0.8:4053"), ("NAS_ROLES", "evaluator"),
+            ("NAS_PORT", "4060"), ("NAS_HOSTNAME", "0.0.0.0"), ("NAS_PUBLIC_HOSTNAME", "node-7"));
+        Assert.Equal(["akka.tcp://nas@10.0.0.7:4053", "akka.tcp://nas@10.0.0.8:4053"], o.SeedNodes);
+        Assert.Equal(["evaluator"], o.Roles);
+        Assert.Equal(4060, o.Port);
+        Assert.Equal("0.0.0.0", o.Hostname);
+        Assert.Equal("node-7", o.PublicHostname);
+    }
+
+    [Theory]
+    [InlineData("seed-nodes = [\"nas@host\"]", "", "nas.seed-nodes")]
+    [InlineData("seed-nodes = [\"akka.tcp://other@10.0.0.1:4053\"]", "", "must name the system 'nas'")]
+    [InlineData("", "NAS_SEED_NODES=akka.tcp://nas@:x", "NAS_SEED_NODES")]
+    [InlineData("", "NAS_PORT=port", "NAS_PORT")]
+    [InlineData("", "NAS_ROLES=controller,gardener", "unknown role 'gardener'")]
+    [InlineData("persistence.backend = oracle", "", "nas.persistence.backend")]
+    [InlineData("discovery.method = dns", "", "nas.discovery.method")]
+    [InlineData("discovery.method = config", "", "nas.discovery.endpoints")]
+    [InlineData("discovery { method = config, endpoints = [\"host-without-port\"] }", "", "host-without-port")]
+    public void Bad_settings_fail_naming_the_key_or_variable(string hocon, string env, string named)
+    {
+        var vars = env.Length == 0 ? [] : new[] { (env[..env.IndexOf('=')], env[(env.IndexOf('=') + 1)..]) };
+        var e = Assert.Throws<ArgumentException>(() => Read(hocon, vars));
+        Assert.Contains(named, e.Message);
+    }
+
+    [Fact]
+    public void Postgres_connection_string_comes_from_the_environment_and_the_password_separately()
+    {
+        var o = Read("persistence { backend = postgres, postgres.connection-string = \"Host=file-host;Database=nas;Username=nas\" }",
+            (PostgresPersistence.ConnectionVariable, "Host=env-host;Port=5433;Database=nas;Username=nas"),
+            (PostgresPersistence.PasswordVariable, "s3cret"));
+        Assert.Equal("postgres", o.PersistenceBackend);
+        var b = new Npgsql.NpgsqlConnectionStringBuilder(o.PostgresConnection);
+        Assert.Equal("env-host", b.Host);
+        Assert.Equal(5433, b.Port);
+        Assert.Equal("s3cret", b.Password);
+    }
+
+    [Theory]
+    [InlineData("", "", "NAS_POSTGRES_CONNECTION")]
+    [InlineData("Host=h;Database=nas;Bogus Key=1", "", "nas.persistence.postgres.connection-string: not a valid PostgreSQL connection string")]
+    [InlineData("", "Database=nas", "NAS_POSTGRES_CONNECTION: the connection string names no Host")]
+    [InlineData("Host=h", "", "names no Database")]
+    public void Bad_postgres_connection_strings_are_named(string configured, string fromEnv, string named)
+    {
+        var env = fromEnv.Length == 0 ? [] : new[] { (PostgresPersistence.ConnectionVariable, fromEnv) };
+        var e = Assert.Throws<ArgumentException>(() =>
+            Read($"persistence {{ backend = postgres, postgres.connection-string = \"{configured}\" }}", env));
+        Assert.Contains(named, e.Message);
+    }
+
+    [Fact]
+    public void Defaults_are_one_node_with_every_role_on_sqlite_and_seed_node_joining()
+    {
+        var o = Read("");
+        Assert.Equal(NasRoles.All, o.Roles);
+        Assert.Equal("sqlite", o.PersistenceBackend);
+        Assert.Empty(o.SeedNodes);
+        Assert.False(o.Discovery.UsesBootstrap);
+    }
+}
