@@ -24,7 +24,7 @@ public sealed class ClusterSpec(ITestOutputHelper output) : IDisposable
           seed = 17
           budget = {{budget}}
           top-k = 10
-          controller { name = evolution, settings { population = {{population}}, top_k = 4, mutation_children = 12, crossover_children = 6, generations = 100 } }
+          controller { name = evolution, settings { population = {{population}}, top_k = 4, mutation_children = {{population / 2}}, crossover_children = {{population / 4}}, generations = 100 } }
           evaluation { kind = stub, table = "{{NodeProcess.Table}}", signal = valid12, stub-cost = {{costMs}}ms }
         }
         """);
