@@ -17,6 +17,7 @@ public sealed class NodeProcess : IDisposable
 
     public static string NasDll => Path.GetFullPath(Metadata("NasDll"));
     public static string Table => Path.GetFullPath(Metadata("NbTable"));
+    public static string RepoRoot => Path.GetFullPath(Metadata("RepoRoot"));
 
     private static string Metadata(string key) => typeof(NodeProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
         .Single(a => a.Key == key).Value!;
@@ -26,6 +27,29 @@ public sealed class NodeProcess : IDisposable
         using var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();
         return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+
+    /// <summary>A free loopback port p such that p .. p + count - 1 are all free now.</summary>
+    public static int FreePortRange(int count)
+    {
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            var first = FreePort();
+            var listeners = new List<TcpListener>();
+            try
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    var l = new TcpListener(IPAddress.Loopback, first + i);
+                    l.Start();
+                    listeners.Add(l);
+                }
+                return first;
+            }
+            catch (SocketException) { }
+            finally { foreach (var l in listeners) l.Stop(); }
+        }
+        throw new InvalidOperationException($"no {count} consecutive free loopback ports found");
     }
 
     public NodeProcess(string folder, int port, params string[] extraSets) : this(folder, port, null, [], extraSets) { }

@@ -66,16 +66,23 @@ public sealed class TestCluster : IDisposable
         return node;
     }
 
-    public ActorSelection Api(NodeProcess node) => _client.ActorSelection($"akka.tcp://nas@127.0.0.1:{node.Port}/user/{SearchApi.Name}");
+    public ActorSelection Api(NodeProcess node) => Api(node.Port);
 
-    public async Task SubmitAsync(NodeProcess node, string id, SearchSpec spec)
+    public ActorSelection Api(int port) => _client.ActorSelection($"akka.tcp://nas@127.0.0.1:{port}/user/{SearchApi.Name}");
+
+    public Task SubmitAsync(NodeProcess node, string id, SearchSpec spec) => SubmitAsync(node.Port, id, spec);
+
+    public Task<SearchReplies.SearchStatus> WaitForStatusAsync(NodeProcess node, string id, Func<SearchReplies.SearchStatus, bool> done, TimeSpan? within = null) =>
+        WaitForStatusAsync(node.Port, id, done, within);
+
+    public async Task SubmitAsync(int node, string id, SearchSpec spec)
     {
         var accepted = await Eventually(async () => await Api(node).Ask<object>(new SearchCommands.SubmitSearch(id, spec), TimeSpan.FromSeconds(3)),
             TimeSpan.FromSeconds(120));
         Assert.IsType<SearchReplies.SearchAccepted>(accepted);
     }
 
-    public Task<SearchReplies.SearchStatus> WaitForStatusAsync(NodeProcess node, string id, Func<SearchReplies.SearchStatus, bool> done, TimeSpan? within = null) =>
+    public Task<SearchReplies.SearchStatus> WaitForStatusAsync(int node, string id, Func<SearchReplies.SearchStatus, bool> done, TimeSpan? within = null) =>
         Eventually(async () =>
         {
             var s = await Api(node).Ask<object>(new SearchQueries.GetSearchStatus(id), TimeSpan.FromSeconds(3));
