@@ -6,6 +6,7 @@
 #   deploy/local-cluster.sh start [-n N] [--persistence sqlite|postgres] [--backend torch|stub] [--base-port P] [--folder DIR]
 #   deploy/local-cluster.sh status [--folder DIR]
 #   deploy/local-cluster.sh stop [--folder DIR]
+#   deploy/local-cluster.sh clean [--folder DIR]      (stop, then delete the folder: journals, logs, database)
 #
 # Nodes run from NAS_DLL (default: src/NasActors.Node/bin/Release/net10.0/nas.dll, built when missing). Each node
 # has its folder DIR/<name> with node.log and node.pid; `stop` sends SIGTERM (graceful leave: evaluators hand their
@@ -35,7 +36,8 @@ case "$backend" in torch|stub) ;; *) echo "local-cluster.sh: --backend must be t
 [[ "$evaluators" =~ ^[0-9]+$ ]] || { echo "local-cluster.sh: -n must be a number, got '$evaluators'" >&2; exit 2; }
 [[ "$base_port" =~ ^[0-9]+$ ]] || { echo "local-cluster.sh: --base-port must be a number, got '$base_port'" >&2; exit 2; }
 folder="$(mkdir -p "$folder" && cd "$folder" && pwd)"
-pg="$folder/postgres"
+# PostgreSQL's folder; as root it must be reachable by the postgres user, else it goes to a temp folder (recorded).
+pg=$(cat "$folder/postgres.path" 2>/dev/null || echo "$folder/postgres")
 
 nas_dll=${NAS_DLL:-"$repo/src/NasActors.Node/bin/Release/net10.0/nas.dll"}
 
@@ -48,6 +50,11 @@ start_postgres() {
   [ -n "$bin" ] || { echo "PostgreSQL server binaries not found in /usr/lib/postgresql/*/bin (apt-get install postgresql)" >&2; exit 1; }
   if [ ! -d "$pg/data" ]; then
     mkdir -p "$pg"
+    if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$pg" 2>/dev/null; then
+      rmdir "$pg"
+      pg=$(mktemp -d /tmp/nas-local-cluster-pg-XXXXXX)
+    fi
+    echo "$pg" > "$folder/postgres.path"
     head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$pg/password"
     chmod 600 "$pg/password"
     [ "$(id -u)" = 0 ] && chown -R postgres "$pg"
@@ -136,6 +143,11 @@ case "$command" in
       rm -f "$pg/port"
       echo "PostgreSQL stopped"
     fi
+    ;;
+  clean)
+    "$0" stop --folder "$folder"
+    rm -rf "$pg" "$folder"
+    echo "removed $folder"
     ;;
   *)
     sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'

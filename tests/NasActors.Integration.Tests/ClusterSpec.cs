@@ -186,6 +186,42 @@ public sealed class ClusterSpec(ITestOutputHelper output) : IDisposable
         Assert.DoesNotContain("died holding", controller.Output); // handed back, not recovered after the node's removal
     }
 
+    [Fact]
+    public async Task PostgreSQL_stopped_for_10_s_during_a_search_is_survived_and_the_search_completes_with_none_lost_or_recorded_twice()
+    {
+        using var postgres = new PostgresServer();
+        using var cluster = new TestCluster(output, _root, postgres);
+        var (c, e) = (NodeProcess.FreePort(), NodeProcess.FreePort());
+        cluster.SeedPorts.Add(c);
+        var controller = cluster.Start("controller", c, ControllerTrainer, evaluators: 0, postgres: true);
+        cluster.Start("evaluator", e, Evaluator, evaluators: 3);
+        var spec = Spec(budget: 48, costMs: 150);
+        await cluster.SubmitAsync(controller, "db-outage", spec);
+        var before = await cluster.WaitForStatusAsync(controller, "db-outage", s => s.Evaluated >= 10);
+        postgres.Stop();
+        output.WriteLine($"PostgreSQL stopped with {before.Evaluated} evaluations recorded");
+        await Task.Delay(TimeSpan.FromSeconds(10)); // the outage itself: its length is what this test is about
+        postgres.Start();
+        var done = await cluster.WaitForStatusAsync(controller, "db-outage", s => s.Status == SearchStatusNames.Completed, TimeSpan.FromMinutes(5));
+        Assert.Equal(spec.Budget, done.Evaluated);
+        TestCluster.AssertNothingLostOrTwice(await cluster.ReadJournalAsync("db-outage"), spec.Budget);
+    }
+
+    [Fact]
+    public async Task Nodes_without_seed_nodes_form_a_cluster_through_config_discovery()
+    {
+        using var cluster = new TestCluster(output, _root);
+        var (c, e) = (NodeProcess.FreePort(), NodeProcess.FreePort());
+        var discovery = $"nas.discovery.endpoints = [\"127.0.0.1:{c}\", \"127.0.0.1:{e}\"]";
+        var controller = cluster.Start("controller", c, ControllerTrainer, 0, false, ["discovery-config.conf"], discovery);
+        cluster.Start("evaluator", e, Evaluator, 2, false, ["discovery-config.conf"], discovery);
+        var spec = Spec(budget: 24, costMs: 20, population: 12);
+        await cluster.SubmitAsync(controller, "discovery", spec);
+        await cluster.WaitForStatusAsync(controller, "discovery", s => s.Status == SearchStatusNames.Completed);
+        var recorded = TestCluster.AssertNothingLostOrTwice(await cluster.ReadJournalAsync("discovery", "controller"), spec.Budget);
+        Assert.All(recorded, r => Assert.Equal(e.ToString(), PortOf(r.Evaluator))); // the evaluator node joined the controller's cluster
+    }
+
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

@@ -45,7 +45,12 @@ public sealed class LocalClusterScriptSpec(ITestOutputHelper output) : IDisposab
             Assert.Empty(Directory.GetFiles(_folder, "node.pid", SearchOption.AllDirectories));
             foreach (var pid in pids) Assert.False(IsAlive(pid), $"node process {pid} still runs after stop");
             Assert.DoesNotContain("did not stop", stop.Output); // every node left on SIGTERM, none needed kill -9
-            if (persistence == "postgres") Assert.False(File.Exists(Path.Combine(_folder, "postgres", "data", "postmaster.pid")), "PostgreSQL still runs");
+            if (persistence == "postgres")
+            {
+                var pg = File.ReadAllText(Path.Combine(_folder, "postgres.path")).Trim();
+                Assert.False(File.Exists(Path.Combine(pg, "data", "postmaster.pid")), "PostgreSQL still runs");
+                Assert.Contains("PostgreSQL stopped", stop.Output);
+            }
         }
         finally
         {
@@ -78,6 +83,7 @@ public sealed class LocalClusterScriptSpec(ITestOutputHelper output) : IDisposab
 
     public void Dispose()
     {
+        RunScriptAsync("clean", "--folder", _folder).Wait(TimeSpan.FromMinutes(2));
         try { Directory.Delete(_folder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }

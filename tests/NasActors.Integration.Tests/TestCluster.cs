@@ -52,14 +52,17 @@ public sealed class TestCluster : IDisposable
     public string SeedNodes => string.Join(",", SeedPorts.Select(p => $"akka.tcp://nas@127.0.0.1:{p}"));
 
     /// <summary>Starts a node with these roles; its folder is Root/name (kept across restarts of the same name).</summary>
-    public NodeProcess Start(string name, int port, string[] roles, int evaluators = 2, bool postgres = false, params string[] sets)
+    public NodeProcess Start(string name, int port, string[] roles, int evaluators = 2, bool postgres = false, params string[] sets) =>
+        Start(name, port, roles, evaluators, postgres, [], sets);
+
+    public NodeProcess Start(string name, int port, string[] roles, int evaluators, bool postgres, string[] extraConfigs, params string[] sets)
     {
         var env = new Dictionary<string, string> { ["NAS_SEED_NODES"] = SeedNodes, ["NAS_ROLES"] = string.Join(",", roles) };
-        var configs = Array.Empty<string>();
+        var configs = extraConfigs;
         if (postgres)
         {
             foreach (var (k, v) in Postgres!.NodeEnvironment) env[k] = v;
-            configs = ["persistence-postgres.conf"];
+            configs = ["persistence-postgres.conf", .. extraConfigs];
         }
         var node = new NodeProcess(Path.Combine(Root, name), port, env, configs, [.. ClusterSets, $"nas.evaluators = {evaluators}", .. sets]);
         _nodes.Add((name, node));
@@ -110,18 +113,24 @@ public sealed class TestCluster : IDisposable
     public string Outputs() => string.Join("\n", _nodes.Select(n => $"--- {n.Name} (:{n.Node.Port}) ---\n{n.Node.Output}"));
 
     /// <summary>The events of a search from the SQLite journal of a node folder, or from the PostgreSQL database.</summary>
-    public async Task<List<ISearchEvent>> ReadJournalAsync(string searchId, string? sqliteNode = null)
+    public Task<List<ISearchEvent>> ReadJournalAsync(string searchId, string? sqliteNode = null) =>
+        Eventually(() => ReadJournalOnceAsync(searchId, sqliteNode), TimeSpan.FromSeconds(90)); // the reader's start may time out under load
+
+    private async Task<List<ISearchEvent>> ReadJournalOnceAsync(string searchId, string? sqliteNode)
     {
         var persistence = sqliteNode is null
             ? PostgresPersistence.Config(PostgresPersistence.ResolveConnectionString(Postgres!.ConnectionString,
                 k => k == PostgresPersistence.PasswordVariable ? PostgresServer.Password : null))
             : SqlitePersistence.Config(Path.Combine(Root, sqliteNode, "data", "journal.db"), Path.Combine(Root, sqliteNode, "data", "snapshots.db"));
-        using var system = ActorSystem.Create("journal-reader", ConfigurationFactory.ParseString(NasSerializer.Hocon).WithFallback(persistence));
-        var journal = PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>("akka.persistence.query.journal.sql");
-        var events = await journal.CurrentEventsByPersistenceId(PopulationActor.PersistenceIdOf(searchId), 0, long.MaxValue)
-            .RunAggregate(new List<ISearchEvent>(), (l, e) => { l.Add((ISearchEvent)e.Event); return l; }, system.Materializer());
-        await system.Terminate();
-        return events;
+        using var system = ActorSystem.Create("journal-reader", ConfigurationFactory.ParseString(NasSerializer.Hocon + "\nakka.loglevel = ERROR").WithFallback(persistence));
+        try
+        {
+            var journal = PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>("akka.persistence.query.journal.sql");
+            var events = await journal.CurrentEventsByPersistenceId(PopulationActor.PersistenceIdOf(searchId), 0, long.MaxValue)
+                .RunAggregate(new List<ISearchEvent>(), (l, e) => { l.Add((ISearchEvent)e.Event); return l; }, system.Materializer());
+            return events;
+        }
+        finally { await system.Terminate(); }
     }
 
     /// <summary>Every proposed job recorded exactly once (none lost, none twice), the budget spent, the search completed.</summary>

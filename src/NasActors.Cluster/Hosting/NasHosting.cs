@@ -73,7 +73,11 @@ public static class NasHosting
             .AddHocon(persistence, HoconAddMode.Append)
             .WithRemoting(new RemoteOptions { HostName = o.Hostname, PublicHostName = o.PublicHostname, Port = o.Port })
             .WithClustering(new ClusterOptions { Roles = o.Roles.ToArray(), SeedNodes = o.SeedNodes.ToArray() });
-        if (o.Discovery.UsesBootstrap) AddBootstrap(builder, o.Discovery, o.PublicHostname);
+        if (o.Discovery.UsesBootstrap)
+        {
+            if (o.Discovery.Join == "akka-management") AddBootstrap(builder, o.Discovery, o.PublicHostname);
+            else AddDiscoveredSeedNodes(builder, o.Discovery);
+        }
 
         ISupernetTrainingBackend training = o.TrainingBackend == "stub"
             ? new StubTrainingBackend(o.StubStepCost)
@@ -147,6 +151,53 @@ public static class NasHosting
                     .ContinueWith(t => t.IsCompletedSuccessfully ? t.Result.JobsHandedBack : 0, TaskScheduler.Default)));
             system.Log.Info("Leaving: evaluators handed back {0} job(s)", left.Sum());
             return Akka.Done.Instance;
+        });
+    }
+
+    /// <summary>
+    /// Discovery without Akka.Management's HTTP endpoint (see <see cref="DiscoveryOptions.Join"/>): looks up the
+    /// service's remoting endpoints (config: the listed host:port; kubernetes-api: the pods' port named
+    /// <c>remoting</c>) until at least the required number answer the lookup, then joins them as seed nodes, sorted,
+    /// so every node sees the same first seed (the only one that may form a new cluster by joining itself).
+    /// </summary>
+    private static void AddDiscoveredSeedNodes(AkkaConfigurationBuilder builder, DiscoveryOptions d)
+    {
+        var endpoints = string.Join(", ", d.Endpoints.Select(e => "\"" + e + "\""));
+        builder.AddHocon(ConfigurationFactory.ParseString($"akka.discovery.config.services.{d.ServiceName}.endpoints = [{endpoints}]"),
+            HoconAddMode.Prepend);
+        if (d.Method == "kubernetes-api")
+            builder.WithKubernetesDiscovery(k =>
+            {
+                k.PodLabelSelector = d.PodLabelSelector;
+                if (d.PodNamespace is not null) k.PodNamespace = d.PodNamespace;
+            });
+        builder.AddStartup((system, registry) =>
+        {
+            var log = Logging.GetLogger(system, "nas-discovery");
+            var discovery = Akka.Discovery.Discovery.Get(system).LoadServiceDiscovery(d.Method);
+            var lookup = new Akka.Discovery.Lookup(d.ServiceName, d.Method == "kubernetes-api" ? "remoting" : null, "tcp");
+            _ = Task.Run(async () =>
+            {
+                while (!system.WhenTerminated.IsCompleted)
+                {
+                    try
+                    {
+                        var resolved = await discovery.Lookup(lookup, TimeSpan.FromSeconds(5));
+                        var seeds = resolved.Addresses.Where(t => t.Port is not null)
+                            .Select(t => new Address("akka.tcp", "nas", t.Host, t.Port!.Value))
+                            .Distinct().OrderBy(a => a.Host, StringComparer.Ordinal).ThenBy(a => a.Port).ToArray();
+                        if (seeds.Length >= d.RequiredContactPoints)
+                        {
+                            log.Info("Discovery ({0}) found {1}: joining them as seed nodes", d.Method, string.Join(", ", seeds.Select(a => a.ToString())));
+                            Akka.Cluster.Cluster.Get(system).JoinSeedNodes(seeds);
+                            return;
+                        }
+                        log.Info("Discovery ({0}) found {1} of {2} contact points; looking again", d.Method, seeds.Length, d.RequiredContactPoints);
+                    }
+                    catch (Exception e) { log.Warning("Discovery ({0}) lookup of {1} failed: {2}", d.Method, d.ServiceName, e.Message); }
+                    await Task.Delay(TimeSpan.FromSeconds(1));
+                }
+            });
         });
     }
 

@@ -145,6 +145,13 @@ public sealed record NasNodeOptions
 public sealed record DiscoveryOptions
 {
     public string Method { get; init; } = "seed-nodes";
+    /// <summary>
+    /// How discovered nodes become a cluster: <c>seed-nodes</c> (default: the discovered remoting endpoints, sorted,
+    /// are joined as seed nodes) or <c>akka-management</c> (Akka.Management HTTP + cluster bootstrap, endpoints are
+    /// management ports). Akka.Management 1.5.73 needs Ceen.Httpd 0.9.9; with the 0.9.10 this mirror serves, its
+    /// HTTP server fails to start (MissingMethodException on HttpServer.ListenAsync), hence the default.
+    /// </summary>
+    public string Join { get; init; } = "seed-nodes";
     public string ServiceName { get; init; } = "nas";
     public int RequiredContactPoints { get; init; } = 2;
     public string ManagementHostname { get; init; } = "127.0.0.1";
@@ -165,6 +172,9 @@ public sealed record DiscoveryOptions
         var method = Str("method", "seed-nodes").ToLowerInvariant();
         if (method is not ("seed-nodes" or "config" or "kubernetes-api"))
             throw new ArgumentException($"{source}: nas.discovery.method must be seed-nodes, config or kubernetes-api, got '{method}'");
+        var join = Str("join", "seed-nodes").ToLowerInvariant();
+        if (join is not ("seed-nodes" or "akka-management"))
+            throw new ArgumentException($"{source}: nas.discovery.join must be seed-nodes or akka-management, got '{join}'");
         var required = c.HasPath("required-contact-points") ? c.GetInt("required-contact-points") : 2;
         if (required < 1) throw new ArgumentException($"{source}: nas.discovery.required-contact-points must be at least 1, got {required}");
         var managementPort = c.HasPath("management-port") ? c.GetInt("management-port") : 8558;
@@ -177,10 +187,11 @@ public sealed record DiscoveryOptions
                 throw new ArgumentException($"{source}: nas.discovery.endpoints: '{e}' is not host:port");
         }
         if (method == "config" && endpoints.Length == 0)
-            throw new ArgumentException($"{source}: nas.discovery.method = config needs nas.discovery.endpoints (management host:port of each node)");
+            throw new ArgumentException($"{source}: nas.discovery.method = config needs nas.discovery.endpoints (host:port of each node)");
         return new DiscoveryOptions
         {
             Method = method,
+            Join = join,
             ServiceName = Str("service-name", "nas"),
             RequiredContactPoints = required,
             ManagementHostname = Str("management-hostname", "127.0.0.1"),

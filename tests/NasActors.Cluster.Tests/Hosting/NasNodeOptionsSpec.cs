@@ -35,6 +35,7 @@ public sealed class NasNodeOptionsSpec
     [InlineData("persistence.backend = oracle", "", "nas.persistence.backend")]
     [InlineData("discovery.method = dns", "", "nas.discovery.method")]
     [InlineData("discovery.method = config", "", "nas.discovery.endpoints")]
+    [InlineData("discovery.join = gossip", "", "nas.discovery.join")]
     [InlineData("discovery { method = config, endpoints = [\"host-without-port\"] }", "", "host-without-port")]
     public void Bad_settings_fail_naming_the_key_or_variable(string hocon, string env, string named)
     {
@@ -77,5 +78,65 @@ public sealed class NasNodeOptionsSpec
         Assert.Equal("sqlite", o.PersistenceBackend);
         Assert.Empty(o.SeedNodes);
         Assert.False(o.Discovery.UsesBootstrap);
+    }
+}
+
+/// <summary>The shipped hocon/ files, layered on base.conf as <c>nas node --config FILE</c> does, give valid options.</summary>
+public sealed class ShippedHoconSpec
+{
+    private static Config Load(params string[] files)
+    {
+        var config = ConfigurationFactory.Empty;
+        foreach (var f in new[] { "base.conf", "persistence-sqlite.conf" }.Concat(files))
+            config = ConfigurationFactory.ParseString(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "hocon", f))).WithFallback(config);
+        return config;
+    }
+
+    private static readonly Dictionary<string, string> Postgres = new()
+    {
+        [PostgresPersistence.ConnectionVariable] = "Host=db;Database=nas;Username=nas", [PostgresPersistence.PasswordVariable] = "pw",
+    };
+
+    [Fact]
+    public void Base_keeps_the_majority_on_a_split_brain_with_ddata_sharding_and_remembered_entities_in_the_journal()
+    {
+        var akka = Load().GetConfig("akka");
+        Assert.Equal("keep-majority", akka.GetString("cluster.split-brain-resolver.active-strategy"));
+        Assert.True(akka.GetBoolean("cluster.split-brain-resolver.down-all-when-unstable"));
+        Assert.Equal("ddata", akka.GetString("cluster.sharding.state-store-mode"));
+        Assert.Equal("eventsourced", akka.GetString("cluster.sharding.remember-entities-store"));
+    }
+
+    [Theory]
+    [InlineData("roles-all.conf", "controller,trainer,evaluator")]
+    [InlineData("roles-controller.conf", "controller")]
+    [InlineData("roles-controller-trainer.conf", "controller,trainer")]
+    [InlineData("roles-trainer.conf", "trainer")]
+    [InlineData("roles-evaluator.conf", "evaluator")]
+    public void Role_files_give_their_roles(string file, string roles)
+    {
+        Assert.Equal(roles.Split(','), NasNodeOptions.FromConfig(Load(file), _ => null).Roles);
+    }
+
+    [Fact]
+    public void The_postgres_file_selects_postgres_and_needs_the_environment()
+    {
+        var o = NasNodeOptions.FromConfig(Load("persistence-postgres.conf"), Postgres.GetValueOrDefault);
+        Assert.Equal("postgres", o.PersistenceBackend);
+        Assert.Contains("Password=pw", o.PostgresConnection);
+        var e = Assert.Throws<ArgumentException>(() => NasNodeOptions.FromConfig(Load("persistence-postgres.conf"), _ => null));
+        Assert.Contains(PostgresPersistence.ConnectionVariable, e.Message);
+    }
+
+    [Theory]
+    [InlineData("discovery-config.conf", "config")]
+    [InlineData("discovery-kubernetes.conf", "kubernetes-api")]
+    public void Discovery_files_select_discovery_joined_as_seed_nodes(string file, string method)
+    {
+        var o = NasNodeOptions.FromConfig(Load("persistence-postgres.conf", file), Postgres.GetValueOrDefault);
+        Assert.True(o.Discovery.UsesBootstrap);
+        Assert.Equal(method, o.Discovery.Method);
+        Assert.Equal(2, o.Discovery.RequiredContactPoints);
+        Assert.Equal("seed-nodes", o.Discovery.Join);
     }
 }
