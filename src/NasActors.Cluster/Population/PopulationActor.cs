@@ -293,7 +293,7 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
             _state.Spec!.Budget, _state.TrainingStep, TrainingSteps, _state.Top(1).FirstOrDefault()?.Accuracy, message));
     }
 
-    /// <summary>Stops through the parent (shard or <see cref="SearchParent"/>), which buffers messages meanwhile.</summary>
+    /// <summary>Stops through the parent shard, which buffers messages meanwhile.</summary>
     private void Passivate() => Context.Parent.Tell(new Akka.Cluster.Sharding.Passivate(PoisonPill.Instance));
 
     // On a failed or rejected write the actor fails and is restarted by its supervisor: the new instance recovers
