@@ -18,6 +18,7 @@ public sealed class NodeProcess : IDisposable
     public static string NasDll => Path.GetFullPath(Metadata("NasDll"));
     public static string Table => Path.GetFullPath(Metadata("NbTable"));
     public static string RepoRoot => Path.GetFullPath(Metadata("RepoRoot"));
+    public static string PbmDll => Path.GetFullPath(Metadata("PbmDll"));
 
     private static string Metadata(string key) => typeof(NodeProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
         .Single(a => a.Key == key).Value!;
@@ -63,7 +64,8 @@ public sealed class NodeProcess : IDisposable
         Directory.CreateDirectory(folder);
         var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { NasDll, "node", "--port", port.ToString(), "--set", "nas.backend = stub", "--set", "nas.evaluators = 2",
-                     "--set", "nas.population.snapshot-every = 25", "--set", "nas.population.resend-pending-every = 2s" })
+                     "--set", "nas.population.snapshot-every = 25", "--set", "nas.population.resend-pending-every = 2s",
+                     "--set", "nas.pbm.port = 0" })
             psi.ArgumentList.Add(a);
         foreach (var c in configs) { psi.ArgumentList.Add("--config"); psi.ArgumentList.Add(c); }
         foreach (var s in extraSets) { psi.ArgumentList.Add("--set"); psi.ArgumentList.Add(s); }

@@ -33,6 +33,7 @@ public sealed class EvaluationQueue : ReceiveActor, IWithTimers
     private readonly HashSet<IActorRef> _evaluators = new();
     private readonly Dictionary<string, IActorRef> _populations = new();
     private readonly IActorRef? _searches;
+    private readonly Dictionary<IActorRef, int> _done = new();
     private int _requeued;
 
     /// <param name="searches">The search shard region results are routed through; null: results go to the actor
@@ -93,6 +94,7 @@ public sealed class EvaluationQueue : ReceiveActor, IWithTimers
         Receive<Terminated>(t =>
         {
             _evaluators.Remove(t.ActorRef);
+            _done.Remove(t.ActorRef);
             _idle.Remove(t.ActorRef);
             foreach (var f in _inFlight.Values.Where(f => f.Evaluator.Equals(t.ActorRef)).ToArray())
             {
@@ -112,6 +114,7 @@ public sealed class EvaluationQueue : ReceiveActor, IWithTimers
             Dispatch();
         });
         Receive<GetQueueStats>(_ => Sender.Tell(new QueueStats(_queued.Count, _inFlight.Count, _idle.Count, _evaluators.Count, _requeued)));
+        Receive<EvaluatorInspection.GetEvaluators>(_ => Sender.Tell(Evaluators()));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -131,11 +134,24 @@ public sealed class EvaluationQueue : ReceiveActor, IWithTimers
     {
         Register(Sender);
         var key = $"{searchId}#{jobId}";
+        _done[Sender] = _done.GetValueOrDefault(Sender) + 1;
         if (_inFlight.TryGetValue(key, out var f) && f.Evaluator.Equals(Sender) && f.Job.Attempt == attempt) _inFlight.Remove(key);
         if (_searches is not null) _searches.Tell(result);
         else if (_populations.TryGetValue(searchId, out var population)) population.Tell(result);
         if (!_idle.Contains(Sender)) _idle.AddLast(Sender);
         Dispatch();
+    }
+
+    private EvaluatorInspection.EvaluatorList Evaluators()
+    {
+        var local = ((ExtendedActorSystem)Context.System).Provider.DefaultAddress;
+        return new EvaluatorInspection.EvaluatorList(_evaluators.OrderBy(e => e.Path.ToString(), StringComparer.Ordinal).Select(e =>
+        {
+            var job = _inFlight.Values.FirstOrDefault(f => f.Evaluator.Equals(e))?.Job;
+            var node = e.Path.Address.HasLocalScope ? local : e.Path.Address;
+            return new EvaluatorInspection.EvaluatorInfo(e.Path.Name, node.ToString(), _done.GetValueOrDefault(e), job is not null,
+                job is null ? null : $"{job.Key} {job.Architecture} (attempt {job.Attempt})");
+        }).ToArray());
     }
 
     private void Requeue(InFlight f)

@@ -8,6 +8,7 @@ using Akka.Hosting;
 using Akka.Management;
 using Akka.Management.Cluster.Bootstrap;
 using Akka.Remote.Hosting;
+using NasActors.Cluster.Checkpoints;
 using NasActors.Cluster.Evaluation;
 using NasActors.Cluster.Mutation;
 using NasActors.Cluster.Persistence;
@@ -82,7 +83,6 @@ public static class NasHosting
         ISupernetTrainingBackend training = o.TrainingBackend == "stub"
             ? new StubTrainingBackend(o.StubStepCost)
             : new TorchTrainingBackend(o.DataFolder);
-        var evaluation = new EvaluationBackends(() => new TorchEvaluationBackend(o.DataFolder));
         var extractor = new SearchMessageExtractor();
 
         // Trainers: sharded on the trainer role, reporting to the search region (looked up when an entity starts).
@@ -125,6 +125,9 @@ public static class NasHosting
             var cluster = Akka.Cluster.Cluster.Get(system);
             if (o.SeedNodes.Count == 0 && !o.Discovery.UsesBootstrap) cluster.Join(cluster.SelfAddress);
             var queue = registry.Get<EvaluationQueueKey>();
+            // Every node serves its checkpoint folder; evaluators fetch checkpoints they lack from the other members.
+            var checkpoints = CheckpointDistribution.Start(system, o.CheckpointFolder);
+            var evaluation = new EvaluationBackends(() => new TorchEvaluationBackend(o.DataFolder).FetchingCheckpoints(checkpoints));
             if (isEvaluator)
             {
                 var node = $"{o.PublicHostname ?? o.Hostname}:{cluster.SelfAddress.Port}";
@@ -137,6 +140,8 @@ public static class NasHosting
             // Nodes without the controller role have no journal of their own to wake searches from.
             var api = system.ActorOf(SearchApi.Props(registry.Get<SearchRegion>(), new SearchCatalog(system), wakeOnStart: isController), SearchApi.Name);
             registry.Register<SearchApiKey>(api);
+            // The command host (pbm) starts with the node; this feature adds its palette.
+            Commands.CommandHost.Get(system).Register(Commands.NasPalette.Create());
         });
         return builder;
     }

@@ -4,7 +4,6 @@ using NasActors.Core.Controllers;
 using NasActors.Core.Determinism;
 using NasActors.Core.Spaces;
 using static NasActors.Cluster.Mutation.MutationProtocol;
-using CoreMutation = NasActors.Core.Controllers.Mutation;
 
 namespace NasActors.Cluster.Mutation;
 
@@ -43,19 +42,9 @@ public sealed class MutatorActor : ReceiveActor
             return true;
         }
 
-        var mut = DeterministicRandom.For(r.Spec.Seed, "mutator/mutation", r.Generation);
-        var made = 0;
-        for (var tries = 0; made < r.MutationChildren && tries < r.MaxTries; tries++)
-            if (TryAdd(CoreMutation.PerDecision(parents[mut.NextInt(parents.Length)], space, r.MutationProbability, mut))) made++;
-
-        var cross = DeterministicRandom.For(r.Spec.Seed, "mutator/crossover", r.Generation);
-        made = 0;
-        for (var tries = 0; parents.Length > 1 && made < r.CrossoverChildren && tries < r.MaxTries; tries++)
-        {
-            var i = cross.NextInt(parents.Length);
-            var j = CoreMutation.OtherChoice(i, parents.Length, cross);
-            if (TryAdd(Crossover.Uniform(parents[i], parents[j], cross))) made++;
-        }
+        EvolutionChildren.Produce(parents, space, r.MutationProbability, r.MutationChildren, r.CrossoverChildren, r.MaxTries,
+            int.MaxValue, DeterministicRandom.For(r.Spec.Seed, "mutator/mutation", r.Generation),
+            DeterministicRandom.For(r.Spec.Seed, "mutator/crossover", r.Generation), TryAdd);
         return children.Select(c => c.ToString()).ToArray();
     }
 }

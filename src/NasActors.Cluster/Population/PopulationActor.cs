@@ -31,6 +31,7 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
     private IActorRef? _pendingRequester;
     private IActorRef? _trainer;
     private bool _trainerAsked;
+    private TrainingProtocol.TrainingProgressed? _lastProgress;
 
     public static Props Props(string searchId, IActorRef queue, PopulationSettings settings) =>
         Akka.Actor.Props.Create(() => new PopulationActor(searchId, queue, settings));
@@ -58,6 +59,9 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
         Command<GetSearchStatus>(_ => Reply(() => _state.ToStatus(TrainingSteps)));
         Command<GetSearchLocation>(_ => Reply(() =>
             new SearchLocation(SearchId, ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString())));
+        Command<SearchInspection.GetTrainingProgress>(_ => Reply(() => new SearchInspection.TrainingProgress(SearchId,
+            ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString(), _state.Status!, _state.TrainingStep, TrainingSteps,
+            _lastProgress?.Loss, _lastProgress?.Accuracy, _state.Checkpoint?.Sha256, _state.CheckpointFinal)));
         Command<GetTopK>(q => Reply(() => new TopK(SearchId, _state.Top(q.K))));
         Command<GetSearchResults>(_ => Reply(() => new SearchResults(SearchId, _state.Spec!.Name, _state.Spec.Space, _state.Status!,
             _state.Spec.TopK, _state.History())));
@@ -83,6 +87,7 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
         Command<TrainingProtocol.TrainingProgressed>(p =>
         {
             _state.TrainingStep = p.Step;
+            _lastProgress = p;
             Publish("training", $"step {p.Step}/{p.Steps} loss {p.Loss:F3} acc {p.Accuracy:P1} {p.ImagesPerSecond:F0} img/s");
         });
         Command<TrainingProtocol.TrainingFailed>(f =>

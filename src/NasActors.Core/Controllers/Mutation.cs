@@ -56,6 +56,32 @@ public static class Crossover
     }
 }
 
+/// <summary>
+/// The children of one SPOS evolution generation: mutation children of random parents, then uniform-crossover
+/// children of two distinct parents. A child counts only when <c>accept</c> takes it (feasible and new, by the
+/// caller's rules); each kind stops at its count, at <c>limit</c> children in all, or after <c>maxTries</c> draws.
+/// Used by the evolution controller and by mutator actors, so both produce the same children from the same draws.
+/// </summary>
+public static class EvolutionChildren
+{
+    public static int Produce(IReadOnlyList<Architecture> parents, ISearchSpace space, double mutationProbability,
+        int mutationChildren, int crossoverChildren, int maxTries, int limit,
+        DeterministicRandom mutation, DeterministicRandom crossover, Func<Architecture, bool> accept)
+    {
+        var mutated = 0;
+        for (var tries = 0; parents.Count > 0 && mutated < Math.Min(mutationChildren, limit) && tries < maxTries; tries++)
+            if (accept(Mutation.PerDecision(parents[mutation.NextInt(parents.Count)], space, mutationProbability, mutation))) mutated++;
+        var crossed = 0;
+        for (var tries = 0; parents.Count > 1 && crossed < Math.Min(crossoverChildren, limit - mutated) && tries < maxTries; tries++)
+        {
+            var i = crossover.NextInt(parents.Count);
+            var j = Mutation.OtherChoice(i, parents.Count, crossover);
+            if (accept(Crossover.Uniform(parents[i], parents[j], crossover))) crossed++;
+        }
+        return mutated + crossed;
+    }
+}
+
 /// <summary>Tournament selection.</summary>
 public static class Tournament
 {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Akka.Serialization;
 using Akka.TestKit.Xunit2;
+using NasActors.Cluster.Checkpoints;
 using NasActors.Cluster.Evaluation;
 using NasActors.Cluster.Mutation;
 using NasActors.Cluster.Persistence;
@@ -61,6 +62,14 @@ public sealed class NasSerializerSpec() : TestKit(NasSerializer.Hocon)
             new MutationProtocol.ProduceChildren("s1", spec, 2, ["012345"], ["000000"], 2, 1, 0.2, 50),
             new MutationProtocol.ChildrenProduced("s1", 2, ["012344"]),
             summary, CatalogProtocol.ListSearches.Instance, new CatalogProtocol.SearchList([summary]), new CatalogProtocol.GetSummary("s1"),
+            new CheckpointTransferProtocol.RequestCheckpoint(new string('a', 64), 2),
+            new CheckpointTransferProtocol.CheckpointUnavailable(new string('a', 64), "not here"),
+            new CheckpointTransferProtocol.CheckpointOffer(new string('a', 64), "a.nasckpt", 1234, 30, "C", [1, 2, 3]),
+            new SearchInspection.GetTrainingProgress("s1"),
+            new SearchInspection.TrainingProgress("s1", "akka.tcp://nas@127.0.0.1:4053", "training", 3, 6, 1.2, 0.5, "ab12", false),
+            EvaluatorInspection.GetEvaluators.Instance,
+            new EvaluatorInspection.EvaluatorInfo("evaluator-0", "akka.tcp://nas@127.0.0.1:4053", 4, true, "s1#3 012345 (attempt 1)"),
+            new EvaluatorInspection.EvaluatorList([new EvaluatorInspection.EvaluatorInfo("evaluator-1", "akka.tcp://nas@127.0.0.1:4053", 0, false, null)]),
         ];
     }
 

@@ -41,25 +41,15 @@ public sealed class EvolutionSearch(SearchContext context, EvolutionSettings set
         var children = new List<Architecture>();
         var parents = Successful.OrderBy(e => e, Comparer<Evaluation>.Create(Evaluation.CompareBestFirst))
             .Take(Settings.TopK).Select(e => e.Architecture).ToArray();
-        if (batch > 0 && parents.Length > 0)
-        {
-            var mut = Random("mutation", batch);
-            for (var tries = 0; children.Count < Math.Min(Settings.MutationChildren, size) && tries < Settings.MaxTries; tries++)
-            {
-                var parent = parents[mut.NextInt(parents.Length)];
-                var child = Mutation.PerDecision(parent, Space, Settings.MutationProbability, mut);
-                if (IsNew(child, children)) children.Add(child);
-            }
-            var cross = Random("crossover", batch);
-            var target = Math.Min(children.Count + Settings.CrossoverChildren, size);
-            for (var tries = 0; parents.Length > 1 && children.Count < target && tries < Settings.MaxTries; tries++)
-            {
-                var i = cross.NextInt(parents.Length);
-                var j = Mutation.OtherChoice(i, parents.Length, cross);
-                var child = Crossover.Uniform(parents[i], parents[j], cross);
-                if (IsNew(child, children)) children.Add(child);
-            }
-        }
+        if (batch > 0)
+            EvolutionChildren.Produce(parents, Space, Settings.MutationProbability, Settings.MutationChildren,
+                Settings.CrossoverChildren, Settings.MaxTries, size, Random("mutation", batch), Random("crossover", batch),
+                child =>
+                {
+                    if (!IsNew(child, children)) return false;
+                    children.Add(child);
+                    return true;
+                });
         var fill = Random("random", batch);
         FillWithNew(fill, children, size);
         return children;

@@ -42,6 +42,8 @@ public sealed class NodeCommand : AsyncCommand<NodeSettings>
             TorchRuntime.Initialize();
         var address = Akka.Cluster.Cluster.Get(system).SelfAddress;
         Console.WriteLine($"nas node up at {address.Host}:{address.Port} roles [{string.Join(", ", options.Roles)}] journal {(options.PersistenceBackend == "postgres" ? "PostgreSQL" : Path.GetFullPath(options.JournalFile))}");
+        var pbm = NasActors.Cluster.Commands.CommandHost.Get(system);
+        Console.WriteLine(pbm.Endpoint is { } e ? $"pbm host at {e.Address}:{e.Port}" : $"pbm host not started: {pbm.Failure ?? "disabled (nas.pbm.enabled = off)"}");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
         using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM,

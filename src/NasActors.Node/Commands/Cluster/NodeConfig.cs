@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using NasActors.Cluster.Hosting;
+using NasActors.Cluster.Transport;
 
 namespace NasActors.Node.Commands.Cluster;
 
@@ -50,6 +51,8 @@ public static class NodeConfig
         Config config, CancellationToken cancel = default)
     {
         var options = NasNodeOptions.FromConfig(config);
+        // TLS when the files ask for it (hocon/tls.conf): a bad certificate setting fails here, naming the key.
+        var tls = RemoteTls.FromConfig(config, "node configuration");
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddAkka("nas", b =>
@@ -57,6 +60,7 @@ public static class NodeConfig
             // The files' akka.* settings first, the node's own wiring after (it owns persistence and serialization).
             b.AddHocon(config.GetConfig("akka") is { IsEmpty: false } ? config : ConfigurationFactory.Empty, HoconAddMode.Prepend);
             b.AddNasActors(options);
+            if (tls is not null) b.WithRemoteTls(tls);
         });
         var host = builder.Build();
         await host.StartAsync(cancel);
