@@ -208,6 +208,37 @@ public sealed class ClusterSpec(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task A_search_that_needs_a_supernet_trains_it_on_the_trainer_node_and_evaluates_on_the_evaluator_node()
+    {
+        using var cluster = new TestCluster(output, _root);
+        var (c, t, e) = (NodeProcess.FreePort(), NodeProcess.FreePort(), NodeProcess.FreePort());
+        cluster.SeedPorts.Add(c);
+        var controller = cluster.Start("controller", c, [NasRoles.Controller], evaluators: 0);
+        cluster.Start("trainer", t, [NasRoles.Trainer], evaluators: 0, sets: "nas.stub-step-cost = 100ms");
+        cluster.Start("evaluator", e, Evaluator);
+        // The stub trainer writes small checkpoints; a stub node scores torch-kind jobs with stub scores.
+        var spec = SpecReader.ReadText("""
+            search {
+              name = supernet, space = fmnist-mbconv, dataset = fmnist-embedded, seed = 5, budget = 16
+              controller { name = evolution, settings { population = 8, top_k = 3, mutation_children = 4, crossover_children = 2 } }
+              training { method = fairnas, steps = 12, checkpoint-every = 4 }
+              evaluation { kind = torch }
+            }
+            """);
+        await cluster.SubmitAsync(controller, "supernet", spec);
+        var done = await cluster.WaitForStatusAsync(controller, "supernet", s => s.Status == SearchStatusNames.Completed);
+        Assert.NotNull(done.Checkpoint);
+        Assert.Equal(12, done.TrainingStep); // progress reports reached the population from the trainer node
+        var events = await cluster.ReadJournalAsync("supernet", "controller");
+        var ready = Assert.Single(events.OfType<SearchEvents.SupernetReady>());
+        Assert.True(ready.Final);
+        Assert.Equal(12, ready.Checkpoint.Step);
+        // The checkpoint was written on the trainer node, not on the controller.
+        Assert.Single(Directory.GetFiles(Path.Combine(_root, "trainer", "data", "checkpoints", "supernet"), ready.Checkpoint.Sha256 + ".*"));
+        TestCluster.AssertNothingLostOrTwice(events, spec.Budget);
+    }
+
+    [Fact]
     public async Task Nodes_without_seed_nodes_form_a_cluster_through_config_discovery()
     {
         using var cluster = new TestCluster(output, _root);

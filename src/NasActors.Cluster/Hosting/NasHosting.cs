@@ -127,7 +127,10 @@ public static class NasHosting
             var queue = registry.Get<EvaluationQueueKey>();
             // Every node serves its checkpoint folder; evaluators fetch checkpoints they lack from the other members.
             var checkpoints = CheckpointDistribution.Start(system, o.CheckpointFolder);
-            var evaluation = new EvaluationBackends(() => new TorchEvaluationBackend(o.DataFolder).FetchingCheckpoints(checkpoints));
+            // A stub node runs no tensors: jobs of the torch kind get stub scores there (tests of the trainer path).
+            var evaluation = new EvaluationBackends(o.TrainingBackend == "stub"
+                ? () => new StubEvaluationBackend()
+                : () => new TorchEvaluationBackend(o.DataFolder).FetchingCheckpoints(checkpoints));
             if (isEvaluator)
             {
                 var node = $"{o.PublicHostname ?? o.Hostname}:{cluster.SelfAddress.Port}";
