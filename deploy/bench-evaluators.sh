@@ -17,6 +17,8 @@ while [ $# -gt 0 ]; do
 done
 nas_dll=${NAS_DLL:-"$repo/src/NasActors.Node/bin/Release/net10.0/nas.dll"}
 [ -f "$nas_dll" ] || dotnet build -c Release "$repo/src/NasActors.Node" >/dev/null
+pbm_dll=${PBM_DLL:-"$(dirname "$(dirname "$(dirname "$(dirname "$nas_dll")")")")/../NasActors.Pbm/bin/$(basename "$(dirname "$(dirname "$nas_dll")")")/net10.0/pbm.dll"}
+[ -f "$pbm_dll" ] || dotnet build -c Release "$repo/src/NasActors.Pbm" >/dev/null
 export NAS_DLL="$nas_dll"
 work=$(mktemp -d /tmp/nas-bench-evaluators-XXXXXX)
 trap '"$repo/deploy/local-cluster.sh" clean --folder "$work/cluster" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
@@ -34,7 +36,12 @@ printf "%-10s %-10s %-14s %-14s %-10s\n" processes seconds "eval/s" "ideal eval/
 base=""
 for n in $nodes; do
   "$repo/deploy/local-cluster.sh" start -n "$n" --backend stub --base-port "$base_port" --folder "$work/cluster" >/dev/null
-  # Wait until every evaluator has joined (a warm cluster), then time the search from submit to completion.
+  # Wait until the queue knows every evaluator (a warm cluster), then time the search from submit to completion.
+  deadline=$((SECONDS + 120))
+  until dotnet "$pbm_dll" "127.0.0.1:$((base_port + 100))" nas evaluators 2>/dev/null | grep -q "Count: $n evaluators"; do
+    [ $SECONDS -lt $deadline ] || { echo "the queue did not see $n evaluators in 120 s" >&2; exit 1; }
+    sleep 0.5
+  done
   start=$(date +%s.%N)
   dotnet "$nas_dll" submit "$work/spec.conf" --id "bench-$n" --node "127.0.0.1:$base_port" >/dev/null
   until dotnet "$nas_dll" status "bench-$n" --json --node "127.0.0.1:$base_port" 2>/dev/null | grep -q '"Status":"completed"'; do sleep 0.5; done

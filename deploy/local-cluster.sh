@@ -8,6 +8,7 @@
 #   deploy/local-cluster.sh stop [--folder DIR]
 #   deploy/local-cluster.sh clean [--folder DIR]      (stop, then delete the folder: journals, logs, database)
 #
+# Node i listens on base-port + i (remoting) and base-port + 100 + i (its pbm command host: pbm 127.0.0.1:<port>).
 # Nodes run from NAS_DLL (default: src/NasActors.Node/bin/Release/net10.0/nas.dll, built when missing). Each node
 # has its folder DIR/<name> with node.log and node.pid; `stop` sends SIGTERM (graceful leave: evaluators hand their
 # jobs back), waits, and stops the PostgreSQL server it started.
@@ -83,6 +84,7 @@ start_node() { # name port roles(comma) evaluators
   # script's output open.
   (cd "$dir" && NAS_ROLES=$roles NAS_SEED_NODES="akka.tcp://nas@127.0.0.1:$base_port" \
      exec nohup dotnet "$nas_dll" node --port "$port" "${configs[@]}" --set "nas.backend = $backend" --set "nas.evaluators = $count" \
+       --set "nas.pbm.port = $((port + 100))" \
      > node.log 2>&1 < /dev/null) &
   echo $! > "$dir/node.pid"
 }
