@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Cluster.Sharding;
 using Akka.Configuration;
 using Akka.TestKit.Xunit2;
 using NasActors.Cluster.Evaluation;
@@ -10,7 +11,10 @@ using Xunit.Abstractions;
 
 namespace NasActors.Cluster.Tests;
 
-/// <summary>A test actor system on SQLite files in a temp folder (the real persistence path), with the stubs.</summary>
+/// <summary>
+/// A test actor system on SQLite files in a temp folder (the real persistence path), with the stubs: a one-node
+/// cluster, the populations in a real shard region (as on a node), keyed by search id.
+/// </summary>
 public abstract class SqliteActorSpec : TestKit
 {
     protected SqliteActorSpec(ITestOutputHelper output, string? folder = null) : base(MakeConfig(folder ??= NewFolder()), output: output)
@@ -31,10 +35,25 @@ public abstract class SqliteActorSpec : TestKit
 
             akka.loglevel = INFO
             akka.persistence.journal.sql.warn-on-auto-init-fail = false
-            """).WithFallback(SqlitePersistence.Config(journal, snapshots, TimeSpan.FromMilliseconds(50)));
+            """).WithFallback(OneNodeCluster).WithFallback(SqlitePersistence.Config(journal, snapshots, TimeSpan.FromMilliseconds(50)));
     }
 
-    /// <summary>Queue, evaluators and a local search parent, wired as a node wires them.</summary>
+    /// <summary>A cluster provider on a loopback port of its own, sharding with the node's settings.</summary>
+    public static Config OneNodeCluster => ConfigurationFactory.ParseString("""
+        akka.actor.provider = cluster
+        akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0 }
+        akka.cluster.sharding.state-store-mode = ddata
+        """);
+
+    /// <summary>Joins this system to itself and starts a shard region of populations (type name unique per call).</summary>
+    public static IActorRef StartSearchRegion(ActorSystem system, string typeName, Func<string, Props> population)
+    {
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        cluster.Join(cluster.SelfAddress);
+        return ClusterSharding.Get(system).Start(typeName, population, ClusterShardingSettings.Create(system), new SearchMessageExtractor());
+    }
+
+    /// <summary>Queue, evaluators and the search shard region, wired as a node wires them.</summary>
     protected (IActorRef Searches, IActorRef Queue) StartSearchActors(int evaluators = 2, int snapshotEvery = 0,
         TimeSpan? jobTimeout = null, IEvaluationBackend? backend = null, string prefix = "")
     {
@@ -47,7 +66,7 @@ public abstract class SqliteActorSpec : TestKit
             ExportFolder = Path.Combine(Folder, "exports"),
             TrainerProps = id => SupernetTrainerActor.Props(id, new StubTrainingBackend(TimeSpan.Zero), Path.Combine(Folder, "checkpoints")),
         };
-        var searches = Sys.ActorOf(SearchParent.Props(id => PopulationActor.Props(id, queue, settings)), prefix + "searches");
+        var searches = StartSearchRegion(Sys, prefix + "search", id => PopulationActor.Props(id, queue, settings));
         return (searches, queue);
     }
 

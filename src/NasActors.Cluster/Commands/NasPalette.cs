@@ -99,15 +99,14 @@ public static class NasPalette
 
     private static async Task Evaluators(CommandRequest r, ICommandOutput output, CancellationToken cancel)
     {
-        var nodes = ((ExtendedActorSystem)r.System).Provider is Akka.Cluster.IClusterActorRefProvider
-            ? Akka.Cluster.Cluster.Get(r.System).State.Members.Where(m => m.Status == Akka.Cluster.MemberStatus.Up).Select(m => m.Address.ToString()).ToArray()
-            : [""];
-        var answers = await Task.WhenAll(nodes.Select(async node =>
+        // One queue per cluster (a singleton on the controller role) knows every evaluator; ask it through this node's proxy.
+        var answers = new EvaluatorInspection.EvaluatorList?[1];
+        try
         {
-            try { return await r.System.ActorSelection($"{node}/user/evaluation-queue").Ask<EvaluatorInspection.EvaluatorList>(
-                EvaluatorInspection.GetEvaluators.Instance, TimeSpan.FromSeconds(5), cancel); }
-            catch (AskTimeoutException) { return null; } // a node without a queue (or not answering) has no evaluators to show
-        }));
+            answers[0] = await r.System.ActorSelection($"/user/{Hosting.NasHosting.QueueSingletonName}-proxy").Ask<EvaluatorInspection.EvaluatorList>(
+                EvaluatorInspection.GetEvaluators.Instance, TimeSpan.FromSeconds(5), cancel);
+        }
+        catch (AskTimeoutException) { } // no queue reachable (no controller up yet): nothing to show
         var all = answers.Where(a => a is not null).SelectMany(a => a!.Evaluators).OrderBy(e => e.Node, StringComparer.Ordinal)
             .ThenBy(e => e.Name, StringComparer.Ordinal).ToArray();
         foreach (var e in all)

@@ -40,6 +40,12 @@ public static class EvaluationProtocol
     public sealed record JobFailed(string SearchId, int JobId, int Attempt, string Architecture, string Reason, string Evaluator)
         : IWithSearchId, INasMessage;
 
+    /// <summary>Evaluator -> queue when its node leaves gracefully: re-queue these jobs now; no more work for me.</summary>
+    public sealed record HandBackJobs(string Evaluator, IReadOnlyList<EvaluationJob> Jobs) : INasMessage;
+
+    /// <summary>Queue -> evaluator: the jobs are back in the queue.</summary>
+    public sealed record JobsHandedBack(string Evaluator, int Jobs) : INasMessage;
+
     public sealed record GetQueueStats : INasMessage
     {
         public static GetQueueStats Instance { get; } = new();

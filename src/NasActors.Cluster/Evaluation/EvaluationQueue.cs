@@ -10,6 +10,10 @@ namespace NasActors.Cluster.Evaluation;
 /// terminated, and jobs past their deadline, go back to the front of the queue. Results are forwarded to the
 /// population that enqueued the job; populations record each job once, so a job evaluated twice does no harm.
 /// Nothing here is persisted: populations hand their pending jobs over again after a restart and periodically.
+/// On a cluster it runs as a singleton on the <c>controller</c> role: evaluators on any node reach it through the
+/// singleton proxy and ask again while idle (so a queue that moved to another node learns them within seconds),
+/// and results go to the populations through the search shard region, wherever the entity lives now.
+/// An evaluator that leaves gracefully hands its in-flight jobs back (<see cref="HandBackJobs"/>).
 /// </summary>
 public sealed class EvaluationQueue : ReceiveActor, IWithTimers
 {
@@ -28,14 +32,19 @@ public sealed class EvaluationQueue : ReceiveActor, IWithTimers
     private readonly LinkedList<IActorRef> _idle = new();
     private readonly HashSet<IActorRef> _evaluators = new();
     private readonly Dictionary<string, IActorRef> _populations = new();
+    private readonly IActorRef? _searches;
     private readonly Dictionary<IActorRef, int> _done = new();
     private int _requeued;
 
-    public static Props Props(TimeSpan jobTimeout) => Akka.Actor.Props.Create(() => new EvaluationQueue(jobTimeout));
+    /// <param name="searches">The search shard region results are routed through; null: results go to the actor
+    /// that enqueued the search's jobs (a local parent in tests).</param>
+    public static Props Props(TimeSpan jobTimeout, IActorRef? searches = null) =>
+        Akka.Actor.Props.Create(() => new EvaluationQueue(jobTimeout, searches));
 
-    public EvaluationQueue(TimeSpan jobTimeout)
+    public EvaluationQueue(TimeSpan jobTimeout, IActorRef? searches = null)
     {
         _timeout = jobTimeout;
+        _searches = searches;
         Receive<EnqueueJobs>(e =>
         {
             _populations[e.SearchId] = Sender;
@@ -58,7 +67,26 @@ public sealed class EvaluationQueue : ReceiveActor, IWithTimers
         Receive<RequestWork>(_ =>
         {
             Register(Sender);
+            // Idle evaluators repeat their request: one that holds a job sent it before the job reached it.
+            if (_inFlight.Values.Any(f => f.Evaluator.Equals(Sender))) return;
             if (!_idle.Contains(Sender)) _idle.AddLast(Sender);
+            Dispatch();
+        });
+        Receive<HandBackJobs>(h =>
+        {
+            // A leaving evaluator: its jobs go to the front of the queue now, and it gets no more work.
+            _idle.Remove(Sender);
+            if (_evaluators.Remove(Sender)) Context.Unwatch(Sender);
+            foreach (var job in h.Jobs)
+            {
+                if (_inFlight.TryGetValue(job.Key, out var f) && f.Evaluator.Equals(Sender))
+                {
+                    _log.Warning("Evaluator {0} is leaving and handed back {1}: re-queued", h.Evaluator, job.Key);
+                    Requeue(f);
+                }
+            }
+            foreach (var f in _inFlight.Values.Where(f => f.Evaluator.Equals(Sender)).ToArray()) Requeue(f);
+            Sender.Tell(new JobsHandedBack(h.Evaluator, h.Jobs.Count));
             Dispatch();
         });
         Receive<JobSucceeded>(r => Completed(r.SearchId, r.JobId, r.Attempt, r));
@@ -70,7 +98,7 @@ public sealed class EvaluationQueue : ReceiveActor, IWithTimers
             _idle.Remove(t.ActorRef);
             foreach (var f in _inFlight.Values.Where(f => f.Evaluator.Equals(t.ActorRef)).ToArray())
             {
-                _log.Info("Evaluator {0} died holding {1}: re-queued", t.ActorRef.Path.Name, f.Job.Key);
+                _log.Warning("Evaluator {0} died holding {1}: re-queued", t.ActorRef.Path, f.Job.Key);
                 Requeue(f);
             }
             Dispatch();
@@ -108,7 +136,8 @@ public sealed class EvaluationQueue : ReceiveActor, IWithTimers
         var key = $"{searchId}#{jobId}";
         _done[Sender] = _done.GetValueOrDefault(Sender) + 1;
         if (_inFlight.TryGetValue(key, out var f) && f.Evaluator.Equals(Sender) && f.Job.Attempt == attempt) _inFlight.Remove(key);
-        if (_populations.TryGetValue(searchId, out var population)) population.Tell(result);
+        if (_searches is not null) _searches.Tell(result);
+        else if (_populations.TryGetValue(searchId, out var population)) population.Tell(result);
         if (!_idle.Contains(Sender)) _idle.AddLast(Sender);
         Dispatch();
     }

@@ -28,8 +28,31 @@ public sealed record NasNodeOptions
     /// <summary>Supernet training and scoring with tensors (torch) or without (stub: tests and benchmarks).</summary>
     public string TrainingBackend { get; init; } = "torch";
     public TimeSpan StubStepCost { get; init; } = TimeSpan.Zero;
+    /// <summary>Hostname other nodes use to reach this one when it differs from the bound one (containers); null: <see cref="Hostname"/>.</summary>
+    public string? PublicHostname { get; init; }
+    /// <summary>Idle evaluators repeat their request for work this often.</summary>
+    public TimeSpan EvaluatorPoll { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>sqlite (one machine, the default) or postgres (controllers on several machines).</summary>
+    public string PersistenceBackend { get; init; } = "sqlite";
+    /// <summary>The resolved PostgreSQL connection string (password included) when <see cref="PersistenceBackend"/> is postgres.</summary>
+    public string? PostgresConnection { get; init; }
+    public DiscoveryOptions Discovery { get; init; } = new();
 
-    public static NasNodeOptions FromConfig(Config config, string source = "configuration")
+    /// <summary>Environment variables that override the configuration (containers, Kubernetes, deploy/ scripts).</summary>
+    public static class Env
+    {
+        public const string Hostname = "NAS_HOSTNAME";
+        public const string PublicHostname = "NAS_PUBLIC_HOSTNAME";
+        public const string Port = "NAS_PORT";
+        public const string Roles = "NAS_ROLES";
+        /// <summary>Comma-separated, e.g. <c>akka.tcp://nas@10.0.0.5:4053,akka.tcp://nas@10.0.0.6:4053</c>.</summary>
+        public const string SeedNodes = "NAS_SEED_NODES";
+    }
+
+    public static NasNodeOptions FromConfig(Config config, string source = "configuration") =>
+        FromConfig(config, Environment.GetEnvironmentVariable, source);
+
+    public static NasNodeOptions FromConfig(Config config, Func<string, string?> environment, string source = "configuration")
     {
         if (!config.HasPath("nas")) throw new ArgumentException($"{source}: no 'nas' block");
         var c = config.GetConfig("nas");
@@ -41,18 +64,49 @@ public sealed record NasNodeOptions
         }
         TimeSpan Time(string key, TimeSpan def) => c.HasPath(key) ? c.GetTimeSpan(key, def, allowInfinite: false) : def;
 
+        var rolesSource = $"{source}: nas.roles";
         var roles = c.HasPath("roles") ? c.GetStringList("roles").Select(r => r.Trim().ToLowerInvariant()).ToArray() : NasRoles.All.ToArray();
+        if (environment(Env.Roles) is { Length: > 0 } envRoles)
+        {
+            roles = envRoles.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(r => r.ToLowerInvariant()).ToArray();
+            rolesSource = $"environment variable {Env.Roles}";
+        }
         foreach (var r in roles)
-            if (!NasRoles.All.Contains(r)) throw new ArgumentException($"{source}: nas.roles: unknown role '{r}' (known: {string.Join(", ", NasRoles.All)})");
+            if (!NasRoles.All.Contains(r)) throw new ArgumentException($"{rolesSource}: unknown role '{r}' (known: {string.Join(", ", NasRoles.All)})");
+        if (roles.Length == 0) throw new ArgumentException($"{rolesSource}: a node needs at least one role");
+        var port = Int("port", 4053, 0);
+        if (environment(Env.Port) is { Length: > 0 } envPort)
+            port = int.TryParse(envPort, out var p) && p is >= 0 and <= 65535
+                ? p : throw new ArgumentException($"environment variable {Env.Port}: not a port number: '{envPort}'");
+        var seeds = c.HasPath("seed-nodes") ? c.GetStringList("seed-nodes").ToArray() : [];
+        var seedSource = $"{source}: nas.seed-nodes";
+        if (environment(Env.SeedNodes) is { Length: > 0 } envSeeds)
+        {
+            seeds = envSeeds.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            seedSource = $"environment variable {Env.SeedNodes}";
+        }
+        foreach (var seed in seeds) CheckSeedNode(seed, seedSource);
+        var persistence = Str("persistence.backend", "sqlite").ToLowerInvariant();
+        if (persistence is not ("sqlite" or "postgres"))
+            throw new ArgumentException($"{source}: nas.persistence.backend must be sqlite or postgres, got '{persistence}'");
+        var postgres = persistence == "postgres"
+            ? Persistence.PostgresPersistence.ResolveConnectionString(Str("persistence.postgres.connection-string", ""), environment)
+            : null;
         var backend = Str("backend", "torch").ToLowerInvariant();
         if (backend is not ("torch" or "stub")) throw new ArgumentException($"{source}: nas.backend must be torch or stub, got '{backend}'");
         var export = Str("population.export-folder", "data/exports");
         return new NasNodeOptions
         {
             Roles = roles,
-            Hostname = Str("hostname", "127.0.0.1"),
-            Port = Int("port", 4053, 0),
-            SeedNodes = c.HasPath("seed-nodes") ? c.GetStringList("seed-nodes").ToArray() : [],
+            Hostname = environment(Env.Hostname) is { Length: > 0 } h ? h : Str("hostname", "127.0.0.1"),
+            PublicHostname = environment(Env.PublicHostname) is { Length: > 0 } ph ? ph
+                : Str("public-hostname", "") is { Length: > 0 } cph ? cph : null,
+            Port = port,
+            SeedNodes = seeds,
+            EvaluatorPoll = Time("evaluator-poll", TimeSpan.FromSeconds(2)),
+            PersistenceBackend = persistence,
+            PostgresConnection = postgres,
+            Discovery = DiscoveryOptions.FromConfig(c, source),
             Evaluators = Int("evaluators", 1, 0),
             JobTimeout = Time("job-timeout", TimeSpan.FromMinutes(5)),
             JournalFile = Str("persistence.sqlite.journal-file", "data/journal.db"),
@@ -67,6 +121,84 @@ public sealed record NasNodeOptions
             },
             TrainingBackend = backend,
             StubStepCost = Time("stub-step-cost", TimeSpan.Zero),
+        };
+    }
+
+    private static void CheckSeedNode(string seed, string source)
+    {
+        Akka.Actor.Address address;
+        try { address = Akka.Actor.Address.Parse(seed); }
+        catch (Exception e) when (e is UriFormatException or ArgumentException or FormatException)
+        {
+            throw new ArgumentException($"{source}: '{seed}' is not an actor system address (expected akka.tcp://nas@host:port)", e);
+        }
+        if (address.System != "nas" || address.Host is null || address.Port is null)
+            throw new ArgumentException($"{source}: '{seed}' must name the system 'nas', a host and a port (akka.tcp://nas@host:port)");
+    }
+}
+
+/// <summary>
+/// How a node finds the cluster (<c>nas.discovery</c>): <c>seed-nodes</c> (nas.seed-nodes, or the node starts a
+/// cluster of its own), or Akka.Management cluster bootstrap with <c>config</c> discovery (a fixed list of
+/// management endpoints) or <c>kubernetes-api</c> discovery (pods by label, see deploy/k8s).
+/// </summary>
+public sealed record DiscoveryOptions
+{
+    public string Method { get; init; } = "seed-nodes";
+    /// <summary>
+    /// How discovered nodes become a cluster: <c>seed-nodes</c> (default: the discovered remoting endpoints, sorted,
+    /// are joined as seed nodes) or <c>akka-management</c> (Akka.Management HTTP + cluster bootstrap, endpoints are
+    /// management ports). Akka.Management 1.5.73 needs Ceen.Httpd 0.9.9; with the 0.9.10 this mirror serves, its
+    /// HTTP server fails to start (MissingMethodException on HttpServer.ListenAsync), hence the default.
+    /// </summary>
+    public string Join { get; init; } = "seed-nodes";
+    public string ServiceName { get; init; } = "nas";
+    public int RequiredContactPoints { get; init; } = 2;
+    public string ManagementHostname { get; init; } = "127.0.0.1";
+    public int ManagementPort { get; init; } = 8558;
+    /// <summary>config discovery: the management endpoints (host:port) of the nodes that may form the cluster.</summary>
+    public IReadOnlyList<string> Endpoints { get; init; } = [];
+    /// <summary>kubernetes-api discovery: the pod label selector ({0} is the service name).</summary>
+    public string PodLabelSelector { get; init; } = "app={0}";
+    public string? PodNamespace { get; init; }
+
+    public bool UsesBootstrap => Method != "seed-nodes";
+
+    public static DiscoveryOptions FromConfig(Config nas, string source)
+    {
+        if (!nas.HasPath("discovery")) return new DiscoveryOptions();
+        var c = nas.GetConfig("discovery");
+        string Str(string key, string def) => c.HasPath(key) && c.GetString(key) is { Length: > 0 } v ? v : def;
+        var method = Str("method", "seed-nodes").ToLowerInvariant();
+        if (method is not ("seed-nodes" or "config" or "kubernetes-api"))
+            throw new ArgumentException($"{source}: nas.discovery.method must be seed-nodes, config or kubernetes-api, got '{method}'");
+        var join = Str("join", "seed-nodes").ToLowerInvariant();
+        if (join is not ("seed-nodes" or "akka-management"))
+            throw new ArgumentException($"{source}: nas.discovery.join must be seed-nodes or akka-management, got '{join}'");
+        var required = c.HasPath("required-contact-points") ? c.GetInt("required-contact-points") : 2;
+        if (required < 1) throw new ArgumentException($"{source}: nas.discovery.required-contact-points must be at least 1, got {required}");
+        var managementPort = c.HasPath("management-port") ? c.GetInt("management-port") : 8558;
+        if (managementPort is < 0 or > 65535) throw new ArgumentException($"{source}: nas.discovery.management-port: not a port number: {managementPort}");
+        var endpoints = c.HasPath("endpoints") ? c.GetStringList("endpoints").ToArray() : [];
+        foreach (var e in endpoints)
+        {
+            var colon = e.LastIndexOf(':');
+            if (colon <= 0 || !int.TryParse(e[(colon + 1)..], out _))
+                throw new ArgumentException($"{source}: nas.discovery.endpoints: '{e}' is not host:port");
+        }
+        if (method == "config" && endpoints.Length == 0)
+            throw new ArgumentException($"{source}: nas.discovery.method = config needs nas.discovery.endpoints (host:port of each node)");
+        return new DiscoveryOptions
+        {
+            Method = method,
+            Join = join,
+            ServiceName = Str("service-name", "nas"),
+            RequiredContactPoints = required,
+            ManagementHostname = Str("management-hostname", "127.0.0.1"),
+            ManagementPort = managementPort,
+            Endpoints = endpoints,
+            PodLabelSelector = Str("pod-label-selector", "app={0}"),
+            PodNamespace = c.HasPath("pod-namespace") && c.GetString("pod-namespace") is { Length: > 0 } ns ? ns : null,
         };
     }
 }

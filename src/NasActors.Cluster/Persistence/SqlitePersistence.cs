@@ -32,10 +32,15 @@ public static class SqlitePersistence
     }
 
     /// <summary>The persistence HOCON for these two files (the plugin defaults included as fallback).</summary>
-    public static Config Config(string journalFile, string snapshotFile, TimeSpan? queryRefresh = null)
+    public static Config Config(string journalFile, string snapshotFile, TimeSpan? queryRefresh = null) =>
+        SqlConfig(ConnectionString(journalFile), ConnectionString(snapshotFile), ProviderName, journalParallelism: 1, queryRefresh);
+
+    /// <summary>Akka.Persistence.Sql's journal, snapshot store and read journal on these connections (any provider).</summary>
+    internal static Config SqlConfig(string journalConnection, string snapshotConnection, string provider, int journalParallelism,
+        TimeSpan? queryRefresh)
     {
-        var journal = Quote(ConnectionString(journalFile));
-        var snapshots = Quote(ConnectionString(snapshotFile));
+        var journal = Quote(journalConnection);
+        var snapshots = Quote(snapshotConnection);
         var refresh = $"{(int)(queryRefresh ?? TimeSpan.FromMilliseconds(200)).TotalMilliseconds}ms";
         var hocon = $$"""
             akka.persistence {
@@ -43,8 +48,8 @@ public static class SqlitePersistence
                 plugin = "akka.persistence.journal.sql"
                 sql {
                   connection-string = {{journal}}
-                  provider-name = "{{ProviderName}}"
-                  parallelism = 1
+                  provider-name = "{{provider}}"
+                  parallelism = {{journalParallelism}}
                   auto-initialize = true
                   tag-write-mode = Csv
                 }
@@ -53,13 +58,13 @@ public static class SqlitePersistence
                 plugin = "akka.persistence.snapshot-store.sql"
                 sql {
                   connection-string = {{snapshots}}
-                  provider-name = "{{ProviderName}}"
+                  provider-name = "{{provider}}"
                   auto-initialize = true
                 }
               }
               query.journal.sql {
                 connection-string = {{journal}}
-                provider-name = "{{ProviderName}}"
+                provider-name = "{{provider}}"
                 tag-read-mode = Csv
                 refresh-interval = {{refresh}}
                 journal-sequence-retrieval.query-delay = {{refresh}}

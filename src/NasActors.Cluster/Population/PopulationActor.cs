@@ -30,6 +30,7 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
     private SearchState _state;
     private IActorRef? _pendingRequester;
     private IActorRef? _trainer;
+    private bool _trainerAsked;
     private TrainingProtocol.TrainingProgressed? _lastProgress;
 
     public static Props Props(string searchId, IActorRef queue, PopulationSettings settings) =>
@@ -56,6 +57,8 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
             new SearchCancelled(SearchId, c.Reason), () => { _queue.Tell(new WithdrawJobs(SearchId)); StopTrainer(); }));
         Command<WakeSearch>(_ => Reply(() => _state.ToStatus(TrainingSteps)));
         Command<GetSearchStatus>(_ => Reply(() => _state.ToStatus(TrainingSteps)));
+        Command<GetSearchLocation>(_ => Reply(() =>
+            new SearchLocation(SearchId, ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString())));
         Command<SearchInspection.GetTrainingProgress>(_ => Reply(() => new SearchInspection.TrainingProgress(SearchId,
             ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString(), _state.Status!, _state.TrainingStep, TrainingSteps,
             _lastProgress?.Loss, _lastProgress?.Accuracy, _state.Checkpoint?.Sha256, _state.CheckpointFinal)));
@@ -92,7 +95,14 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
             if (_state.Exists && !SearchStatusNames.IsFinal(_state.Status!))
                 PersistEvents([new SearchFailed(SearchId, f.Reason)], () => Publish("failed", f.Reason));
         });
-        Command<ResendPending>(_ => Enqueue());
+        Command<ResendPending>(_ =>
+        {
+            Enqueue();
+            // A sharded trainer whose node died starts again (from its journal) on the next request.
+            if (_settings.Trainers is not null && _state.Exists && _state.Spec!.NeedsSupernet && !_state.CheckpointFinal
+                && !SearchStatusNames.IsFinal(_state.Status!) && _state.Status != SearchStatusNames.Paused)
+                StartTrainer();
+        });
         Command<SaveSnapshotSuccess>(s => DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1)));
         Command<SaveSnapshotFailure>(f => _log.Warning(f.Cause, "Search {0}: snapshot failed", SearchId));
         Command<DeleteSnapshotsSuccess>(_ => { });
@@ -258,6 +268,12 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
 
     private void StartTrainer()
     {
+        if (_settings.Trainers is { } trainers)
+        {
+            _trainerAsked = true;
+            trainers.Tell(new TrainingProtocol.StartTraining(SearchId, _state.Spec!));
+            return;
+        }
         if (_settings.TrainerProps is null) return;
         _trainer ??= Context.ActorOf(_settings.TrainerProps(SearchId), "trainer");
         _trainer.Tell(new TrainingProtocol.StartTraining(SearchId, _state.Spec!));
@@ -265,6 +281,11 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
 
     private void StopTrainer()
     {
+        if (_settings.Trainers is { } trainers && _trainerAsked)
+        {
+            _trainerAsked = false;
+            trainers.Tell(new TrainingProtocol.StopTraining(SearchId));
+        }
         if (_trainer is null) return;
         Context.Stop(_trainer);
         _trainer = null;
@@ -277,7 +298,7 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
             _state.Spec!.Budget, _state.TrainingStep, TrainingSteps, _state.Top(1).FirstOrDefault()?.Accuracy, message));
     }
 
-    /// <summary>Stops through the parent (shard or <see cref="SearchParent"/>), which buffers messages meanwhile.</summary>
+    /// <summary>Stops through the parent shard, which buffers messages meanwhile.</summary>
     private void Passivate() => Context.Parent.Tell(new Akka.Cluster.Sharding.Passivate(PoisonPill.Instance));
 
     // On a failed or rejected write the actor fails and is restarted by its supervisor: the new instance recovers

@@ -17,6 +17,9 @@ public sealed record PopulationSettings
     /// <summary>False: recover from the journal alone (measurements, diagnosis of a bad snapshot).</summary>
     public bool RecoverFromSnapshots { get; init; } = true;
 
-    /// <summary>Props of the supernet trainer of a search (a persistent child of its population).</summary>
+    /// <summary>Props of the supernet trainer of a search as a persistent child of its population (tests, no cluster).</summary>
     public Func<string, Props>? TrainerProps { get; init; }
+
+    /// <summary>The trainer shard region (or its proxy) on a cluster; takes precedence over <see cref="TrainerProps"/>.</summary>
+    public IActorRef? Trainers { get; init; }
 }

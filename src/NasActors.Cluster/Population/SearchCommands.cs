@@ -28,6 +28,9 @@ public static class SearchQueries
 
     /// <summary>Every resolved evaluation, in the order they were recorded (for exports and plots).</summary>
     public sealed record GetSearchResults(string SearchId) : IWithSearchId, INasMessage;
+
+    /// <summary>Which node hosts the search's population now (answered with <see cref="SearchReplies.SearchLocation"/>).</summary>
+    public sealed record GetSearchLocation(string SearchId) : IWithSearchId, INasMessage;
 }
 
 /// <summary>What the population answers.</summary>
@@ -52,6 +55,9 @@ public static class SearchReplies
         string SearchId, string Name, string Status, string Controller, string Space, int Budget,
         int Evaluated, int Failed, int Pending, int Generations, string? BestArchitecture, double? BestAccuracy,
         long TrainingStep, long TrainingSteps, string? Checkpoint) : IWithSearchId, INasMessage;
+
+    /// <summary>The address (<c>akka.tcp://nas@host:port</c>) of the node that hosts the search's population.</summary>
+    public sealed record SearchLocation(string SearchId, string Node) : IWithSearchId, INasMessage;
 
     public sealed record TopK(string SearchId, IReadOnlyList<RankedArchitecture> Entries) : IWithSearchId, INasMessage;
 

@@ -8,7 +8,8 @@ using static NasActors.Cluster.Training.TrainingProtocol;
 namespace NasActors.Cluster.Training;
 
 /// <summary>
-/// The supernet trainer of one search (persistence id <c>trainer-{search id}</c>), a child of its population. It
+/// The supernet trainer of one search (persistence id <c>trainer-{search id}</c>): a sharded entity on the
+/// <c>trainer</c> role that reports to the search region, or (tests, no cluster) a child of its population. It
 /// persists TrainingStarted, each CheckpointSaved and TrainingCompleted, and after a crash resumes from the last
 /// checkpoint it persisted. The training itself runs on its own thread; its callbacks come back as messages.
 /// </summary>
@@ -26,15 +27,18 @@ public sealed class SupernetTrainerActor : ReceivePersistentActor
     private CheckpointRef? _last;
     private CheckpointRef? _completed;
     private Task? _running;
+    private readonly IActorRef? _reportTo;
 
-    public static Props Props(string searchId, ISupernetTrainingBackend backend, string checkpointRoot) =>
-        Akka.Actor.Props.Create(() => new SupernetTrainerActor(searchId, backend, Path.Combine(checkpointRoot, searchId)));
+    /// <param name="reportTo">Where reports go (the search shard region); null: the parent (the population).</param>
+    public static Props Props(string searchId, ISupernetTrainingBackend backend, string checkpointRoot, IActorRef? reportTo = null) =>
+        Akka.Actor.Props.Create(() => new SupernetTrainerActor(searchId, backend, Path.Combine(checkpointRoot, searchId), reportTo));
 
-    public SupernetTrainerActor(string searchId, ISupernetTrainingBackend backend, string checkpointFolder)
+    public SupernetTrainerActor(string searchId, ISupernetTrainingBackend backend, string checkpointFolder, IActorRef? reportTo = null)
     {
         SearchId = searchId;
         _backend = backend;
         _checkpointFolder = checkpointFolder;
+        _reportTo = reportTo;
 
         Recover<TrainingStarted>(_ => _started = true);
         Recover<CheckpointSaved>(c => _last = c.Checkpoint);
@@ -42,7 +46,7 @@ public sealed class SupernetTrainerActor : ReceivePersistentActor
 
         Command<StartTraining>(s =>
         {
-            if (_completed is not null) { Context.Parent.Tell(new TrainingCompleted(SearchId, _completed)); return; }
+            if (_completed is not null) { Report(new TrainingCompleted(SearchId, _completed)); return; }
             if (_running is not null) return;
             if (!_started)
                 Persist(new TrainingStarted(SearchId, s.Spec.Training.Method, s.Spec.Training.Steps), _ => { _started = true; Run(s); });
@@ -51,22 +55,30 @@ public sealed class SupernetTrainerActor : ReceivePersistentActor
         Command<Saved>(s => Persist(new CheckpointSaved(SearchId, s.Checkpoint, s.Loss, s.Accuracy), e =>
         {
             _last = e.Checkpoint;
-            Context.Parent.Tell(e);
+            Report(e);
         }));
-        Command<TrainingProgressed>(p => Context.Parent.Tell(p));
+        Command<TrainingProgressed>(p => Report(p));
         Command<Finished>(f => Persist(new TrainingCompleted(SearchId, f.Checkpoint), e =>
         {
             _completed = _last = e.Checkpoint;
             _running = null;
-            Context.Parent.Tell(e);
+            Report(e);
         }));
         Command<Crashed>(c =>
         {
             _running = null;
             _log.Error("Training of search {0} failed: {1}", SearchId, c.Reason);
-            Context.Parent.Tell(new TrainingFailed(SearchId, c.Reason));
+            Report(new TrainingFailed(SearchId, c.Reason));
+        });
+        Command<StopTraining>(_ =>
+        {
+            _stop.Cancel();
+            // Sharded: stop through the shard, which buffers messages meanwhile; a child is stopped by its population.
+            if (_reportTo is not null) Context.Parent.Tell(new Akka.Cluster.Sharding.Passivate(PoisonPill.Instance));
         });
     }
+
+    private void Report(object message) => (_reportTo ?? Context.Parent).Tell(message);
 
     public string SearchId { get; }
     public override string PersistenceId => "trainer-" + SearchId;

@@ -10,6 +10,9 @@ public static class TrainingProtocol
     /// <summary>Train (or go on training) the supernet of a search; repeated, it answers with where training is.</summary>
     public sealed record StartTraining(string SearchId, SearchSpec Spec) : IWithSearchId, INasMessage;
 
+    /// <summary>Population -> trainer: the search is over (or cancelled); stop training.</summary>
+    public sealed record StopTraining(string SearchId) : IWithSearchId, INasMessage;
+
     /// <summary>Progress after a step (not persisted).</summary>
     public sealed record TrainingProgressed(string SearchId, long Step, long Steps, double Loss, double Accuracy, double ImagesPerSecond)
         : IWithSearchId, INasMessage;

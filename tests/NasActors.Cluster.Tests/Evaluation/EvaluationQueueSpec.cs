@@ -82,4 +82,74 @@ public sealed class EvaluationQueueSpec() : TestKit(NasSerializer.Hocon)
         var ok = await queue.ExpectMsgAsync<JobSucceeded>();
         Assert.Equal(StubEvaluationBackend.Score(Job(2)).Accuracy, ok.Metrics.Accuracy);
     }
+
+    [Fact]
+    public async Task A_leaving_evaluator_hands_its_job_back_and_gets_no_more_work()
+    {
+        var queue = Sys.ActorOf(EvaluationQueue.Props(TimeSpan.FromMinutes(10)));
+        var leaving = CreateTestProbe();
+        queue.Tell(new RequestWork("leaving"), leaving.Ref);
+        queue.Tell(new EnqueueJobs("s", [Job(5), Job(6)]), TestActor);
+        var held = await leaving.ExpectMsgAsync<EvaluationJob>();
+        queue.Tell(new HandBackJobs("leaving", [held]), leaving.Ref);
+        Assert.Equal(1, (await leaving.ExpectMsgAsync<JobsHandedBack>()).Jobs);
+        var stats = await queue.Ask<QueueStats>(GetQueueStats.Instance);
+        Assert.Equal((2, 0, 1), (stats.Queued, stats.InFlight, stats.Requeued)); // back in the queue at once, no deadline waited for
+        var next = CreateTestProbe();
+        queue.Tell(new RequestWork("next"), next.Ref);
+        Assert.Equal(held.JobId, (await next.ExpectMsgAsync<EvaluationJob>()).JobId); // the handed-back job first
+        await leaving.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
+    public async Task A_repeated_request_from_a_busy_evaluator_does_not_give_it_a_second_job()
+    {
+        var queue = Sys.ActorOf(EvaluationQueue.Props(TimeSpan.FromMinutes(10)));
+        var worker = CreateTestProbe();
+        queue.Tell(new RequestWork("w"), worker.Ref);
+        queue.Tell(new EnqueueJobs("s", [Job(1), Job(2)]), TestActor);
+        await worker.ExpectMsgAsync<EvaluationJob>();
+        queue.Tell(new RequestWork("w"), worker.Ref); // a poll sent before the job arrived
+        await worker.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
+        Assert.Equal(1, (await queue.Ask<QueueStats>(GetQueueStats.Instance)).Queued);
+    }
+
+    [Fact]
+    public async Task Results_go_through_the_search_region_when_the_queue_has_one()
+    {
+        var region = CreateTestProbe();
+        var queue = Sys.ActorOf(EvaluationQueue.Props(TimeSpan.FromMinutes(10), region.Ref));
+        var worker = CreateTestProbe();
+        queue.Tell(new RequestWork("w"), worker.Ref);
+        queue.Tell(new EnqueueJobs("s", [Job(0)]), TestActor);
+        var j = await worker.ExpectMsgAsync<EvaluationJob>();
+        queue.Tell(new JobSucceeded("s", 0, 1, j.Architecture, new(1, 0, 0, 0, 0), null, "w"), worker.Ref);
+        Assert.Equal(0, (await region.ExpectMsgAsync<JobSucceeded>()).JobId);
+        ExpectNoMsg(TimeSpan.FromMilliseconds(100)); // not to the enqueuer
+    }
+
+    [Fact]
+    public async Task An_idle_evaluator_asks_again_until_a_queue_answers()
+    {
+        var queue = CreateTestProbe();
+        Sys.ActorOf(EvaluatorActor.Props(queue.Ref, new StubEvaluationBackend(), "node:1/evaluator-0", TimeSpan.FromMilliseconds(100)));
+        for (var i = 0; i < 3; i++) Assert.Equal("node:1/evaluator-0", (await queue.ExpectMsgAsync<RequestWork>()).Evaluator);
+    }
+
+    [Fact]
+    public async Task A_leaving_evaluator_hands_back_the_job_it_holds()
+    {
+        var queue = CreateTestProbe();
+        var evaluator = Sys.ActorOf(EvaluatorActor.Props(queue.Ref, new StubEvaluationBackend(), "e", TimeSpan.FromMinutes(1)));
+        await queue.ExpectMsgAsync<RequestWork>();
+        var slow = Job(4) with { Evaluation = TestSpecs.Synthetic().Evaluation with { StubCost = TimeSpan.FromMinutes(5) } };
+        evaluator.Tell(slow, queue.Ref);
+        var left = await evaluator.Ask<EvaluatorActor.Left>(EvaluatorActor.LeaveGracefully.Instance);
+        Assert.Equal(1, left.JobsHandedBack);
+        var back = await queue.ExpectMsgAsync<HandBackJobs>();
+        Assert.Equal(4, Assert.Single(back.Jobs).JobId);
+        evaluator.Tell(Job(5), queue.Ref); // a job that crossed the leave goes straight back
+        Assert.Equal(5, Assert.Single((await queue.ExpectMsgAsync<HandBackJobs>()).Jobs).JobId);
+        await queue.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
+    }
 }

@@ -20,12 +20,12 @@ public sealed class PersistenceFailureSpec(ITestOutputHelper output) : TestKit(C
         akka.persistence.journal.plugin = "akka.persistence.journal.test"
         akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.test"
         akka.loglevel = INFO
-        """).WithFallback(ConfigurationFactory.FromResource<TestJournal>("Akka.Persistence.TestKit.config.conf"));
+        """).WithFallback(SqliteActorSpec.OneNodeCluster).WithFallback(ConfigurationFactory.FromResource<TestJournal>("Akka.Persistence.TestKit.config.conf"));
 
     private ITestJournal Journal => TestJournal.FromRef(Akka.Persistence.Persistence.Instance.Apply(Sys).JournalFor(null));
 
     private IActorRef Searches(IActorRef queue) =>
-        Sys.ActorOf(SearchParent.Props(id => PopulationActor.Props(id, queue, new PopulationSettings())));
+        SqliteActorSpec.StartSearchRegion(Sys, "search-" + Guid.NewGuid().ToString("N"), id => PopulationActor.Props(id, queue, new PopulationSettings()));
 
     [Fact]
     public async Task A_submit_whose_event_cannot_be_written_is_reported_and_not_acted_on()

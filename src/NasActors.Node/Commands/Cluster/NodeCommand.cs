@@ -41,7 +41,7 @@ public sealed class NodeCommand : AsyncCommand<NodeSettings>
         if (options.TrainingBackend == "torch" && options.Roles.Any(r => r is "trainer" or "evaluator"))
             TorchRuntime.Initialize();
         var address = Akka.Cluster.Cluster.Get(system).SelfAddress;
-        Console.WriteLine($"nas node up at {address.Host}:{address.Port} roles [{string.Join(", ", options.Roles)}] journal {Path.GetFullPath(options.JournalFile)}");
+        Console.WriteLine($"nas node up at {address.Host}:{address.Port} roles [{string.Join(", ", options.Roles)}] journal {(options.PersistenceBackend == "postgres" ? "PostgreSQL" : Path.GetFullPath(options.JournalFile))}");
         var pbm = NasActors.Cluster.Commands.CommandHost.Get(system);
         Console.WriteLine(pbm.Endpoint is { } e ? $"pbm host at {e.Address}:{e.Port}" : $"pbm host not started: {pbm.Failure ?? "disabled (nas.pbm.enabled = off)"}");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);

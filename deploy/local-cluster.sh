@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# A local multi-process NasActors cluster on loopback: one controller+trainer node and N evaluator nodes, on SQLite
+# (the controller's journal) or PostgreSQL (a throw-away server in the cluster folder, or an external one given by
+# NAS_POSTGRES_CONNECTION / NAS_POSTGRES_PASSWORD). See deploy/README.md.
+#
+#   deploy/local-cluster.sh start [-n N] [--persistence sqlite|postgres] [--backend torch|stub] [--base-port P] [--folder DIR]
+#   deploy/local-cluster.sh status [--folder DIR]
+#   deploy/local-cluster.sh stop [--folder DIR]
+#   deploy/local-cluster.sh clean [--folder DIR]      (stop, then delete the folder: journals, logs, database)
+#
+# Node i listens on base-port + i (remoting) and base-port + 100 + i (its pbm command host: pbm 127.0.0.1:<port>).
+# Nodes run from NAS_DLL (default: src/NasActors.Node/bin/Release/net10.0/nas.dll, built when missing). Each node
+# has its folder DIR/<name> with node.log and node.pid; `stop` sends SIGTERM (graceful leave: evaluators hand their
+# jobs back), waits, and stops the PostgreSQL server it started.
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+
+command=${1:-}
+[ -n "$command" ] && shift || true
+evaluators=2
+persistence=sqlite
+backend=torch
+base_port=4053
+folder="$repo/runs/local-cluster"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -n) evaluators=$2; shift 2 ;;
+    --persistence) persistence=$2; shift 2 ;;
+    --backend) backend=$2; shift 2 ;;
+    --base-port) base_port=$2; shift 2 ;;
+    --folder) folder=$2; shift 2 ;;
+    *) echo "local-cluster.sh: unknown argument '$1'" >&2; exit 2 ;;
+  esac
+done
+case "$persistence" in sqlite|postgres) ;; *) echo "local-cluster.sh: --persistence must be sqlite or postgres, got '$persistence'" >&2; exit 2 ;; esac
+case "$backend" in torch|stub) ;; *) echo "local-cluster.sh: --backend must be torch or stub, got '$backend'" >&2; exit 2 ;; esac
+[[ "$evaluators" =~ ^[0-9]+$ ]] || { echo "local-cluster.sh: -n must be a number, got '$evaluators'" >&2; exit 2; }
+[[ "$base_port" =~ ^[0-9]+$ ]] || { echo "local-cluster.sh: --base-port must be a number, got '$base_port'" >&2; exit 2; }
+folder="$(mkdir -p "$folder" && cd "$folder" && pwd)"
+# PostgreSQL's folder; as root it must be reachable by the postgres user, else it goes to a temp folder (recorded).
+pg=$(cat "$folder/postgres.path" 2>/dev/null || echo "$folder/postgres")
+
+nas_dll=${NAS_DLL:-"$repo/src/NasActors.Node/bin/Release/net10.0/nas.dll"}
+
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
+as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+start_postgres() {
+  local bin port=$((base_port + 1000))
+  bin=$(pg_bin)
+  [ -n "$bin" ] || { echo "PostgreSQL server binaries not found in /usr/lib/postgresql/*/bin (apt-get install postgresql)" >&2; exit 1; }
+  if [ ! -d "$pg/data" ]; then
+    mkdir -p "$pg"
+    if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$pg" 2>/dev/null; then
+      rmdir "$pg"
+      pg=$(mktemp -d /tmp/nas-local-cluster-pg-XXXXXX)
+    fi
+    echo "$pg" > "$folder/postgres.path"
+    head -c 18 /dev/urandom | base64 | tr -d '/+=' > "$pg/password"
+    chmod 600 "$pg/password"
+    [ "$(id -u)" = 0 ] && chown -R postgres "$pg"
+    as_postgres "$bin/initdb" -D "$pg/data" -U nas --auth=scram-sha-256 --pwfile="$pg/password" -E UTF8 >/dev/null
+    fresh=1
+  fi
+  as_postgres "$bin/pg_ctl" -D "$pg/data" -l "$pg/server.log" -w -o "-p $port -k $pg -c listen_addresses=127.0.0.1" start >/dev/null
+  echo "$port" > "$pg/port"
+  if [ "${fresh:-0}" = 1 ]; then
+    PGPASSWORD=$(cat "$pg/password") "$bin/psql" -h 127.0.0.1 -p "$port" -U nas -d postgres -qc "CREATE DATABASE nas" >/dev/null
+  fi
+  export NAS_POSTGRES_CONNECTION="Host=127.0.0.1;Port=$port;Database=nas;Username=nas"
+  export NAS_POSTGRES_PASSWORD=$(cat "$pg/password")
+  echo "PostgreSQL on 127.0.0.1:$port (data in $pg/data)"
+}
+
+start_node() { # name port roles(comma) evaluators
+  local name=$1 port=$2 roles=$3 count=$4 dir="$folder/$1"
+  mkdir -p "$dir"
+  if [ -f "$dir/node.pid" ] && kill -0 "$(cat "$dir/node.pid")" 2>/dev/null; then
+    echo "$name is running already (pid $(cat "$dir/node.pid"))" >&2; exit 1
+  fi
+  local configs=()
+  [ "$persistence" = postgres ] && configs=(--config persistence-postgres.conf)
+  # The background subshell execs into the node: the pid file names the node itself, and nothing keeps this
+  # script's output open.
+  (cd "$dir" && NAS_ROLES=$roles NAS_SEED_NODES="akka.tcp://nas@127.0.0.1:$base_port" \
+     exec nohup dotnet "$nas_dll" node --port "$port" "${configs[@]}" --set "nas.backend = $backend" --set "nas.evaluators = $count" \
+       --set "nas.pbm.port = $((port + 100))" \
+     > node.log 2>&1 < /dev/null) &
+  echo $! > "$dir/node.pid"
+}
+
+wait_up() { # name
+  local dir="$folder/$1" deadline=$((SECONDS + 180))
+  until grep -q "nas node up" "$dir/node.log" 2>/dev/null; do
+    if ! kill -0 "$(cat "$dir/node.pid")" 2>/dev/null; then echo "$1 exited:" >&2; tail -20 "$dir/node.log" >&2; return 1; fi
+    [ $SECONDS -lt $deadline ] || { echo "$1 not up after 180 s" >&2; return 1; }
+    sleep 0.2
+  done
+  echo "$1: $(grep -m1 "nas node up" "$dir/node.log")"
+}
+
+stop_node() { # name
+  local dir="$folder/$1" pid deadline
+  [ -f "$dir/node.pid" ] || return 0
+  pid=$(cat "$dir/node.pid")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid"
+    deadline=$((SECONDS + 60))
+    while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
+    if kill -0 "$pid" 2>/dev/null; then echo "$1 did not stop in 60 s: killed" >&2; kill -9 "$pid" || true; fi
+    echo "$1 stopped"
+  fi
+  rm -f "$dir/node.pid"
+}
+
+case "$command" in
+  start)
+    if [ ! -f "$nas_dll" ]; then
+      echo "building the node (Release)..."
+      dotnet build -c Release "$repo/src/NasActors.Node" >/dev/null
+    fi
+    [ "$persistence" = postgres ] && [ -z "${NAS_POSTGRES_CONNECTION:-}" ] && start_postgres
+    echo "$evaluators" > "$folder/evaluator-nodes"
+    trap 'echo "start failed: stopping what started" >&2; "$0" stop --folder "$folder"' ERR
+    start_node controller "$base_port" controller,trainer 0
+    wait_up controller
+    for i in $(seq 1 "$evaluators"); do start_node "evaluator-$i" $((base_port + i)) evaluator 1; done
+    for i in $(seq 1 "$evaluators"); do wait_up "evaluator-$i"; done
+    trap - ERR
+    echo "cluster up: submit with  dotnet $nas_dll submit hocon/specs/nb201-stub.conf --node 127.0.0.1:$base_port"
+    ;;
+  status)
+    for dir in "$folder"/*/; do
+      [ -f "$dir/node.pid" ] || continue
+      name=$(basename "$dir"); pid=$(cat "$dir/node.pid")
+      if kill -0 "$pid" 2>/dev/null; then echo "$name: running (pid $pid)"; else echo "$name: not running"; fi
+    done
+    ;;
+  stop)
+    # Evaluators first (they hand their jobs back), then the controller, then the database.
+    for dir in "$folder"/evaluator-*/; do [ -d "$dir" ] && stop_node "$(basename "$dir")"; done
+    stop_node controller
+    if [ -f "$pg/port" ] && [ -d "$pg/data" ]; then
+      as_postgres "$(pg_bin)/pg_ctl" -D "$pg/data" -w -m fast stop >/dev/null 2>&1 || true
+      rm -f "$pg/port"
+      echo "PostgreSQL stopped"
+    fi
+    ;;
+  clean)
+    "$0" stop --folder "$folder"
+    rm -rf "$pg" "$folder"
+    echo "removed $folder"
+    ;;
+  *)
+    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+    exit 2
+    ;;
+esac

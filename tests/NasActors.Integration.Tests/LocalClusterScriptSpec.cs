@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using NasActors.Cluster.Population;
+using NasActors.Cluster.Specs;
+using Xunit.Abstractions;
+
+namespace NasActors.Integration.Tests;
+
+/// <summary>deploy/local-cluster.sh: starts a controller+trainer node and evaluator nodes, runs a search, stops cleanly.</summary>
+public sealed class LocalClusterScriptSpec(ITestOutputHelper output) : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("nas-local-cluster-").FullName;
+
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public async Task The_local_cluster_script_starts_a_cluster_that_completes_a_search_and_stops_cleanly(string persistence)
+    {
+        // Ports base .. base+2 for the nodes; base+1000 for the script's PostgreSQL.
+        var basePort = NodeProcess.FreePortRange(3);
+        var started = false;
+        try
+        {
+            var start = await RunScriptAsync("start", "-n", "2", "--backend", "stub", "--persistence", persistence,
+                "--base-port", basePort.ToString(), "--folder", _folder);
+            started = true;
+            Assert.True(start.Code == 0, start.Output);
+            Assert.Contains("cluster up", start.Output);
+            var pids = Directory.GetFiles(_folder, "node.pid", SearchOption.AllDirectories).Select(f => int.Parse(File.ReadAllText(f).Trim())).ToArray();
+            Assert.Equal(3, pids.Length);
+
+            using var cluster = new TestCluster(output, _folder);
+            var spec = SpecReader.ReadText($$"""
+                search {
+                  name = script, space = table, seed = 3, budget = 24
+                  controller { name = evolution, settings { population = 12, top_k = 3, mutation_children = 6, crossover_children = 3, generations = 100 } }
+                  evaluation { kind = stub, table = "{{NodeProcess.Table}}", signal = valid12, stub-cost = 20ms }
+                }
+                """);
+            await cluster.SubmitAsync(basePort, "script", spec);
+            await cluster.WaitForStatusAsync(basePort, "script", s => s.Status == SearchStatusNames.Completed);
+
+            var stop = await RunScriptAsync("stop", "--folder", _folder);
+            started = false;
+            Assert.True(stop.Code == 0, stop.Output);
+            Assert.Empty(Directory.GetFiles(_folder, "node.pid", SearchOption.AllDirectories));
+            foreach (var pid in pids) Assert.False(IsAlive(pid), $"node process {pid} still runs after stop");
+            Assert.DoesNotContain("did not stop", stop.Output); // every node left on SIGTERM, none needed kill -9
+            if (persistence == "postgres")
+            {
+                var pg = File.ReadAllText(Path.Combine(_folder, "postgres.path")).Trim();
+                Assert.False(File.Exists(Path.Combine(pg, "data", "postmaster.pid")), "PostgreSQL still runs");
+                Assert.Contains("PostgreSQL stopped", stop.Output);
+            }
+        }
+        finally
+        {
+            if (started) output.WriteLine((await RunScriptAsync("stop", "--folder", _folder)).Output);
+            foreach (var log in Directory.GetFiles(_folder, "node.log", SearchOption.AllDirectories))
+                output.WriteLine($"--- {log} ---\n{File.ReadAllText(log)}");
+        }
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try { using var p = Process.GetProcessById(pid); return !p.HasExited; }
+        catch (ArgumentException) { return false; }
+    }
+
+    private static async Task<(int Code, string Output)> RunScriptAsync(params string[] args)
+    {
+        var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add(Path.Combine(NodeProcess.RepoRoot, "deploy", "local-cluster.sh"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment["NAS_DLL"] = NodeProcess.NasDll;
+        psi.Environment.Remove("NAS_POSTGRES_CONNECTION");
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        await p.WaitForExitAsync(cts.Token);
+        return (p.ExitCode, await stdout + await stderr);
+    }
+
+    public void Dispose()
+    {
+        RunScriptAsync("clean", "--folder", _folder).Wait(TimeSpan.FromMinutes(2));
+        try { Directory.Delete(_folder, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
