@@ -77,7 +77,7 @@ public sealed class RankStudyTests : IDisposable
         var o = Tiny();
         var space = NasActors.Core.Spaces.Blocks.BlockSpaces.FmnistMb();
         Assert.Equal(6 * o.SupernetOptions("fairnas", space).Steps, o.SupernetOptions("spos", space).Steps);
-        Assert.Contains("--k", Assert.Throws<ArgumentException>(() => (o with { Architectures = 1 }).Validate()).Message);
+        Assert.Contains("--architectures", Assert.Throws<ArgumentException>(() => (o with { Architectures = 1 }).Validate()).Message);
         Assert.Contains("cpu, gpu", Assert.Throws<ArgumentException>(() => RankStudyOptions.Preset("tpu")).Message);
     }
 
