@@ -34,7 +34,13 @@ public sealed class StudyJournal : IDisposable
     public static StudyJournal OpenOrCreate(string path, StudyStarted start)
     {
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
-        var stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
+        FileStream stream;
+        // Exclusive: two studies appending to one journal would interleave their results.
+        try { stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None); }
+        catch (IOException e) when (File.Exists(path))
+        {
+            throw new StudyJournalException(path, $"it is in use by another process (is a study already running in this folder?): {e.Message}");
+        }
         try
         {
             if (stream.Length == 0)

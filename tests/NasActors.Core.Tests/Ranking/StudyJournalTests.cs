@@ -63,5 +63,13 @@ public sealed class StudyJournalTests : IDisposable
         Assert.Contains("first line", Assert.Throws<StudyJournalException>(() => StudyJournal.Read(File)).Message);
     }
 
+    [Fact]
+    public void A_journal_in_use_is_refused_by_a_second_study()
+    {
+        using var first = StudyJournal.OpenOrCreate(File, Start());
+        var e = Assert.Throws<StudyJournalException>(() => StudyJournal.OpenOrCreate(File, Start()));
+        Assert.Contains("in use by another process", e.Message);
+    }
+
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 }
