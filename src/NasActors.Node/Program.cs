@@ -2,6 +2,7 @@ using NasActors.Node.Benchmarks;
 using NasActors.Node.Commands.Bench;
 using NasActors.Node.Commands.Cluster;
 using NasActors.Node.Commands.Engine;
+using NasActors.Node.Commands.Study;
 using Spectre.Console.Cli;
 
 var app = new CommandApp();
@@ -20,6 +21,8 @@ app.Configure(config =>
     config.AddCommand<TrainCommand>("train").WithDescription("Train a supernet (SPOS or FairNAS) and write checkpoints.");
     config.AddCommand<ScoreCommand>("score").WithDescription("Score architectures with a supernet checkpoint's inherited weights.");
     config.AddCommand<RetrainCommand>("retrain").WithDescription("Train one architecture stand-alone from scratch and report test accuracy.");
+    config.AddCommand<RankStudyCommand>("rank-study")
+        .WithDescription("How well SPOS and FairNAS supernets rank architectures: Kendall tau and Spearman rho against stand-alone training, with intervals and plots; resumable.");
     config.AddCommand<SpacesCommand>("spaces").WithDescription("List the block search spaces, or describe one.");
     config.AddBench();
     config.AddCommand<StepBenchmarkCommand>("benchmark-step")

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The GPU-sized ranking study (issue 7) in one run, on a machine with an NVIDIA GPU and PyTorch (no .NET SDK):
+# K = 24 architectures of fmnist-mbconv on the full Fashion-MNIST, stand-alone training of each, an SPOS and a FairNAS
+# supernet with the same per-choice budget, Kendall tau / Spearman rho with bootstrap intervals.
+# Usage (from the bundle made by prepare.sh):  OUT=/some/folder ./rank-study.sh [extra nas rank-study options]
+# The study folder is $OUT/rank-study-gpu. The study is resumable: when a run is cut short (time limit), run the same
+# command again on the same folder (carry the folder back if the machine changed) and it continues where it stopped.
+# Fashion-MNIST: /usr/share/datasets/fashion-mnist, or set FMNIST=<folder with the four .gz IDX files>.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+py=${PYTHON:-python3}
+torchlib=$($py -c 'import torch,os;print(os.path.dirname(torch.__file__)+"/lib")')
+site=$(dirname "$(dirname "$torchlib")")
+nvlibs=$(ls -d "$site"/nvidia/*/lib 2>/dev/null | tr '\n' ':')
+export LD_LIBRARY_PATH="$torchlib:${nvlibs}${LD_LIBRARY_PATH:-}"
+export NASACTORS_LIBTORCH="$torchlib"
+out=${OUT:-.}
+mkdir -p "$out"
+data=()
+if [ -n "${FMNIST:-}" ]; then data=(--data-dir "$FMNIST"); fi
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$out/rank-study-gpu.txt"
+start=$(date +%s)
+"$here/nas/nas" rank-study --preset gpu --device cuda -o "$out/rank-study-gpu" "${data[@]}" "$@" 2>&1 | tee "$out/rank-study-gpu.log"
+echo "wall seconds: $(( $(date +%s) - start ))" | tee -a "$out/rank-study-gpu.txt"
