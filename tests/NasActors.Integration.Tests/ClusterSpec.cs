@@ -57,11 +57,12 @@ public sealed class ClusterSpec(ITestOutputHelper output) : IDisposable
         var (c, e1, e2) = (NodeProcess.FreePort(), NodeProcess.FreePort(), NodeProcess.FreePort());
         cluster.SeedPorts.Add(c);
         var controller = cluster.Start("controller", c, ControllerTrainer, evaluators: 0);
-        var victim = cluster.Start("evaluator-1", e1, Evaluator);
+        var victim = cluster.Start("evaluator-1", e1, Evaluator, sets: "akka.loglevel = INFO");
         cluster.Start("evaluator-2", e2, Evaluator);
         var spec = Spec(budget: 48, costMs: 400);
         await cluster.SubmitAsync(controller, "kill-evaluator", spec);
-        // Mid first generation (24 jobs for 4 evaluator actors): the victim's two evaluators hold a job each.
+        // Mid first generation (24 jobs for 4 evaluator actors), once the victim works: its evaluators hold a job each.
+        await victim.WaitForOutputAsync("took its first job", TimeSpan.FromSeconds(90));
         var at = await cluster.WaitForStatusAsync(controller, "kill-evaluator", s => s.Evaluated >= 6);
         victim.KillHard();
         output.WriteLine($"killed evaluator-1 with {at.Evaluated} evaluations recorded");
