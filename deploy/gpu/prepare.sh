@@ -8,5 +8,5 @@ out=artifacts/gpu
 rm -rf "$out" && mkdir -p "$out"
 dotnet publish src/NasActors.Node -c Release -r linux-x64 --self-contained true \
   -p:TorchBackend=external -p:PublishTrimmed=true -p:TrimMode=partial -o "$out/nas"
-cp deploy/gpu/run.sh deploy/gpu/rank-study.sh "$out/"
+cp deploy/gpu/torch-env.sh deploy/gpu/run.sh deploy/gpu/rank-study.sh "$out/"
 du -sh "$out"

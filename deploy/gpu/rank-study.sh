@@ -8,13 +8,8 @@
 # Fashion-MNIST: /usr/share/datasets/fashion-mnist, or set FMNIST=<folder with the four .gz IDX files>.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-py=${PYTHON:-python3}
-torchlib=$($py -c 'import torch,os;print(os.path.dirname(torch.__file__)+"/lib")')
-site=$(dirname "$(dirname "$torchlib")")
-nvlibs=$(ls -d "$site"/nvidia/*/lib 2>/dev/null | tr '\n' ':')
-export LD_LIBRARY_PATH="$torchlib:${nvlibs}${LD_LIBRARY_PATH:-}"
-export NASACTORS_LIBTORCH="$torchlib"
-out=${OUT:-.}
+# shellcheck source=torch-env.sh
+. "$here/torch-env.sh"
 mkdir -p "$out"
 data=()
 if [ -n "${FMNIST:-}" ]; then data=(--data-dir "$FMNIST"); fi

@@ -4,13 +4,8 @@
 # and scoring. Prints everything; writes JSON results to ${OUT:-.}.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-py=${PYTHON:-python3}
-torchlib=$($py -c 'import torch,os;print(os.path.dirname(torch.__file__)+"/lib")')
-site=$(dirname "$(dirname "$torchlib")")
-nvlibs=$(ls -d "$site"/nvidia/*/lib 2>/dev/null | tr '\n' ':')
-export LD_LIBRARY_PATH="$torchlib:${nvlibs}${LD_LIBRARY_PATH:-}"
-export NASACTORS_LIBTORCH="$torchlib"
-out=${OUT:-.}
+# shellcheck source=torch-env.sh
+. "$here/torch-env.sh"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$out/gpu.txt"
 $py -c 'import torch; print("pytorch", torch.__version__, "cuda", torch.version.cuda)' | tee -a "$out/gpu.txt"
 "$here/nas/nas" benchmark-step --device cuda --python "$py" --batch-size 256 --spos-steps 60 --fairnas-steps 10 --rounds 3 --json \
