@@ -3,7 +3,7 @@
 py=${PYTHON:-python3}
 torchlib=$($py -c 'import torch,os;print(os.path.dirname(torch.__file__)+"/lib")')
 site=$(dirname "$(dirname "$torchlib")")
-nvlibs=$(ls -d "$site"/nvidia/*/lib 2>/dev/null | tr '\n' ':')
+nvlibs=$( (ls -d "$site"/nvidia/*/lib 2>/dev/null || true) | tr "\n" ":")
 export LD_LIBRARY_PATH="$torchlib:${nvlibs}${LD_LIBRARY_PATH:-}"
 export NASACTORS_LIBTORCH="$torchlib"
 out=${OUT:-.}
