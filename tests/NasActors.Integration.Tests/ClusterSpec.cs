@@ -84,7 +84,7 @@ public sealed class ClusterSpec(ITestOutputHelper output) : IDisposable
         var first = cluster.Start("controller-1", c1, ControllerTrainer, evaluators: 0, postgres: true);
         var second = cluster.Start("controller-2", c2, ControllerTrainer, evaluators: 0, postgres: true);
         cluster.Start("evaluator", e, Evaluator, evaluators: 3);
-        var spec = Spec(budget: 48, costMs: 150);
+        var spec = Spec(budget: 48, costMs: 600); // about 10 s of work on 3 evaluators: the kill lands mid-search on a quiet machine too
         await cluster.SubmitAsync(first, "kill-host", spec);
         await cluster.WaitForStatusAsync(first, "kill-host", s => s.Evaluated >= 10);
         var host = await cluster.LocationAsync(first, "kill-host");
