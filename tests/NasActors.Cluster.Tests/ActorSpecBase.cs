@@ -1,9 +1,12 @@
+using Akka.Streams;
+using Akka.Streams.Dsl;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Configuration;
 using Akka.TestKit.Xunit2;
 using NasActors.Cluster.Evaluation;
 using NasActors.Cluster.Persistence;
+using NasActors.Cluster.Mutation;
 using NasActors.Cluster.Population;
 using NasActors.Cluster.Serialization;
 using NasActors.Cluster.Training;
@@ -54,8 +57,10 @@ public abstract class SqliteActorSpec : TestKit
     }
 
     /// <summary>Queue, evaluators and the search shard region, wired as a node wires them.</summary>
+    /// <param name="mutators">The mutator pool; by default a pool of two, as on a node; <see cref="ActorRefs.Nobody"/>: none (the controller produces children).</param>
     protected (IActorRef Searches, IActorRef Queue) StartSearchActors(int evaluators = 2, int snapshotEvery = 0,
-        TimeSpan? jobTimeout = null, IEvaluationBackend? backend = null, string prefix = "")
+        TimeSpan? jobTimeout = null, IEvaluationBackend? backend = null, string prefix = "", IActorRef? mutators = null,
+        TimeSpan? resendEvery = null)
     {
         var queue = Sys.ActorOf(EvaluationQueue.Props(jobTimeout ?? TimeSpan.FromSeconds(30)), prefix + "queue");
         var evaluation = backend ?? new EvaluationBackends(() => new StubEvaluationBackend());
@@ -64,10 +69,26 @@ public abstract class SqliteActorSpec : TestKit
         {
             SnapshotEvery = snapshotEvery,
             ExportFolder = Path.Combine(Folder, "exports"),
+            Mutators = mutators == ActorRefs.Nobody ? null
+                : mutators ?? Sys.ActorOf(MutatorActor.Props().WithRouter(new Akka.Routing.RoundRobinPool(2)), prefix + "mutators"),
+            ResendPendingEvery = resendEvery ?? new PopulationSettings().ResendPendingEvery,
             TrainerProps = id => SupernetTrainerActor.Props(id, new StubTrainingBackend(TimeSpan.Zero), Path.Combine(Folder, "checkpoints")),
         };
         var searches = StartSearchRegion(Sys, prefix + "search", id => PopulationActor.Props(id, queue, settings));
         return (searches, queue);
+    }
+
+    /// <summary>The events of a search, from the journal.</summary>
+    protected Task<List<ISearchEvent>> JournalEvents(string searchId) => JournalEvents<ISearchEvent>(PopulationActor.PersistenceIdOf(searchId));
+
+    /// <summary>The events of a persistence id, from the journal (Persistence.Query).</summary>
+    protected async Task<List<T>> JournalEvents<T>(string persistenceId)
+    {
+        var journal = Akka.Persistence.Query.PersistenceQuery.Get(Sys)
+            .ReadJournalFor<Akka.Persistence.Sql.Query.SqlReadJournal>("akka.persistence.query.journal.sql");
+        return await journal.CurrentEventsByPersistenceId(persistenceId, 0, long.MaxValue)
+            .Select(e => (T)e.Event)
+            .RunAggregate(new List<T>(), (l, e) => { l.Add(e); return l; }, Sys.Materializer());
     }
 
     /// <summary>Waits (no sleeps) until the search reports the status.</summary>

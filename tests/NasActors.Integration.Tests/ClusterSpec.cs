@@ -58,11 +58,13 @@ public sealed class ClusterSpec(ITestOutputHelper output) : IDisposable
         cluster.SeedPorts.Add(c);
         var controller = cluster.Start("controller", c, ControllerTrainer, evaluators: 0);
         var victim = cluster.Start("evaluator-1", e1, Evaluator, sets: "akka.loglevel = INFO");
-        cluster.Start("evaluator-2", e2, Evaluator);
-        var spec = Spec(budget: 48, costMs: 400);
+        var survivor = cluster.Start("evaluator-2", e2, Evaluator, sets: "akka.loglevel = INFO");
+        var spec = Spec(budget: 48, costMs: 1000); // 12 s of work on 4 evaluator actors
         await cluster.SubmitAsync(controller, "kill-evaluator", spec);
-        // Mid first generation (24 jobs for 4 evaluator actors), once the victim works: its evaluators hold a job each.
+        // Once both evaluator nodes work (all three members up: killing one of two members would leave the keep-majority
+        // resolver a tie, which the lowest address wins), its evaluators hold a job each.
         await victim.WaitForOutputAsync("took its first job", TimeSpan.FromSeconds(90));
+        await survivor.WaitForOutputAsync("took its first job", TimeSpan.FromSeconds(90));
         var at = await cluster.WaitForStatusAsync(controller, "kill-evaluator", s => s.Evaluated >= 6);
         victim.KillHard();
         output.WriteLine($"killed evaluator-1 with {at.Evaluated} evaluations recorded");

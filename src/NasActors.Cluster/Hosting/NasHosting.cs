@@ -97,12 +97,16 @@ public static class NasHosting
         else if (isController)
             builder.WithShardRegionProxy<TrainerRegion>(TrainerTypeName, NasRoles.Trainer, extractor);
 
+        // The mutator pool of this node, registered before the populations that use it start.
+        builder.WithActors((system, registry) =>
+            registry.Register<MutatorPoolKey>(system.ActorOf(MutatorActor.Props().WithRouter(new Akka.Routing.RoundRobinPool(o.Mutators)), "mutators")));
+
         // Populations: sharded on the controller role; remembered entities (in the journal) restart on a survivor
         // when their node dies, and the API wakes unfinished searches when a node starts (whole-cluster restart).
         if (isController)
             builder.WithShardRegion<SearchRegion>(SearchTypeName,
                 (_, registry) => id => PopulationActor.Props(id, registry.Get<EvaluationQueueKey>(),
-                    o.Population with { Trainers = registry.Get<TrainerRegion>() }),
+                    o.Population with { Trainers = registry.Get<TrainerRegion>(), Mutators = registry.Get<MutatorPoolKey>() }),
                 extractor, new ShardOptions
                 {
                     StateStoreMode = StateStoreMode.DData, RememberEntities = true,
@@ -139,7 +143,6 @@ public static class NasHosting
                     .ToArray();
                 HandBackOnLeave(system, evaluators);
             }
-            registry.Register<MutatorPoolKey>(system.ActorOf(MutatorActor.Props().WithRouter(new Akka.Routing.RoundRobinPool(2)), "mutators"));
             // Nodes without the controller role have no journal of their own to wake searches from.
             var api = system.ActorOf(SearchApi.Props(registry.Get<SearchRegion>(), new SearchCatalog(system), wakeOnStart: isController), SearchApi.Name);
             registry.Register<SearchApiKey>(api);

@@ -19,6 +19,8 @@ public sealed record NasNodeOptions
     public int Port { get; init; } = 4053;
     public IReadOnlyList<string> SeedNodes { get; init; } = [];
     public int Evaluators { get; init; } = 1;
+    /// <summary>Mutator actors in this node's pool (children of evolutionary generations for its populations).</summary>
+    public int Mutators { get; init; } = 2;
     public TimeSpan JobTimeout { get; init; } = TimeSpan.FromMinutes(5);
     public string JournalFile { get; init; } = "data/journal.db";
     public string SnapshotFile { get; init; } = "data/snapshots.db";
@@ -108,6 +110,7 @@ public sealed record NasNodeOptions
             PostgresConnection = postgres,
             Discovery = DiscoveryOptions.FromConfig(c, source),
             Evaluators = Int("evaluators", 1, 0),
+            Mutators = Int("mutators", 2, 1),
             JobTimeout = Time("job-timeout", TimeSpan.FromMinutes(5)),
             JournalFile = Str("persistence.sqlite.journal-file", "data/journal.db"),
             SnapshotFile = Str("persistence.sqlite.snapshot-file", "data/snapshots.db"),

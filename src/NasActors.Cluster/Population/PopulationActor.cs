@@ -3,6 +3,7 @@ using Akka.Event;
 using Akka.Cluster.Sharding;
 using Akka.Persistence;
 using NasActors.Cluster.Evaluation;
+using NasActors.Cluster.Mutation;
 using NasActors.Cluster.Training;
 using static NasActors.Cluster.Evaluation.EvaluationProtocol;
 using static NasActors.Cluster.Population.SearchCommands;
@@ -32,6 +33,7 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
     private IActorRef? _trainer;
     private bool _trainerAsked;
     private TrainingProtocol.TrainingProgressed? _lastProgress;
+    private int? _offspringAsked;
 
     public static Props Props(string searchId, IActorRef queue, PopulationSettings settings) =>
         Akka.Actor.Props.Create(() => new PopulationActor(searchId, queue, settings));
@@ -43,9 +45,9 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
         SearchId = searchId;
         _queue = queue;
         _settings = settings;
-        _state = SearchState.Empty(searchId);
+        _state = SearchState.Empty(searchId, settings.Mutators is not null);
 
-        Recover<SnapshotOffer>(o => _state = SearchState.FromSnapshot((SearchSnapshot)o.Snapshot));
+        Recover<SnapshotOffer>(o => _state = SearchState.FromSnapshot((SearchSnapshot)o.Snapshot, settings.Mutators is not null));
         Recover<ISearchEvent>(e => _state.Apply(e));
         Recover<RecoveryCompleted>(_ => AfterRecovery());
 
@@ -74,6 +76,15 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
             Kick();
         }));
 
+        Command<MutationProtocol.ChildrenProduced>(c =>
+        {
+            var e = _state.OnChildren(c, out var problem);
+            if (problem is not null) _log.Error("Search {0}: children of generation {1} refused: {2}", SearchId, c.Generation, problem);
+            if (e is not null) PersistEvents([e], Kick);
+        });
+        // A mutator that could not produce children (a bug: the spec was validated at submit); asked again on resend.
+        Command<Status.Failure>(f => _log.Error(f.Cause, "Search {0}: the mutator pool failed", SearchId));
+
         Command<TrainingEvents.CheckpointSaved>(c =>
         {
             if (_state.Spec?.Training.EvaluateOn == "intermediate" && _state.Checkpoint is null && !SearchStatusNames.IsFinal(_state.Status!))
@@ -98,6 +109,8 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
         Command<ResendPending>(_ =>
         {
             Enqueue();
+            _offspringAsked = null; // an answer lost with a mutator's node: ask again (the answer is the same)
+            AskOffspring();
             // A sharded trainer whose node died starts again (from its journal) on the next request.
             if (_settings.Trainers is not null && _state.Exists && _state.Spec!.NeedsSupernet && !_state.CheckpointFinal
                 && !SearchStatusNames.IsFinal(_state.Status!) && _state.Status != SearchStatusNames.Paused)
@@ -190,6 +203,8 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
                 Publish("evaluated", $"job {r.JobId} {_state.Format(r.Architecture)} acc {r.Metrics.Accuracy:F2}");
             else if (e is EvaluationFailed f)
                 Publish("evaluation-failed", $"job {f.JobId} attempt {f.Attempt}{(f.Final ? " (final)" : "")}: {f.Reason}");
+            else if (e is OffspringProduced o)
+                Publish("offspring", $"generation {o.Generation}: {o.Children.Count} children from the mutators");
             else if (e is GenerationCompleted g)
                 Publish("generation", $"generation {g.Generation} done, best {(g.BestArchitecture is null ? "-" : _state.Format(g.BestArchitecture))} {g.BestAccuracy:F2}");
             if (--left == 0) { _pendingRequester = null; after(); }
@@ -231,7 +246,7 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
     private void Kick()
     {
         var next = _state.Decide();
-        if (next is null) return;
+        if (next is null) { AskOffspring(); return; }
         Persist(next, e =>
         {
             Applied(e);
@@ -250,6 +265,14 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
             }
             Kick();
         });
+    }
+
+    /// <summary>Asks the mutator pool for the children the controller waits for (once per generation until the resend timer).</summary>
+    private void AskOffspring()
+    {
+        if (_settings.Mutators is not { } mutators || _state.OffspringWanted is not { } wanted || _offspringAsked == wanted.Batch) return;
+        _offspringAsked = wanted.Batch;
+        mutators.Tell(MutationProtocol.ProduceChildren.From(SearchId, _state.Spec!, wanted));
     }
 
     private void Export()

@@ -20,6 +20,12 @@ public sealed record PopulationSettings
     /// <summary>Props of the supernet trainer of a search as a persistent child of its population (tests, no cluster).</summary>
     public Func<string, Props>? TrainerProps { get; init; }
 
+    /// <summary>
+    /// The mutator pool that produces the children of evolutionary generations; null: the controller produces them
+    /// itself (the same children: a journal replays either way).
+    /// </summary>
+    public IActorRef? Mutators { get; init; }
+
     /// <summary>The trainer shard region (or its proxy) on a cluster; takes precedence over <see cref="TrainerProps"/>.</summary>
     public IActorRef? Trainers { get; init; }
 }

@@ -25,6 +25,9 @@ public static class SearchEvents
     /// <summary>An attempt failed; <see cref="Final"/> when no attempt is left and the job is recorded as failed.</summary>
     public sealed record EvaluationFailed(string SearchId, int JobId, string Architecture, int Attempt, string Reason, bool Final) : ISearchEvent;
 
+    /// <summary>The children of an evolutionary generation, produced by the mutator pool (the generation's proposal follows).</summary>
+    public sealed record OffspringProduced(string SearchId, int Generation, IReadOnlyList<string> Children) : ISearchEvent;
+
     public sealed record GenerationCompleted(string SearchId, int Generation, int Evaluations, string? BestArchitecture, double? BestAccuracy) : ISearchEvent;
 
     public sealed record SearchPaused(string SearchId) : ISearchEvent;

@@ -2,6 +2,7 @@ using NasActors.Cluster.Evaluation;
 using NasActors.Cluster.Protocol;
 using NasActors.Cluster.Specs;
 using NasActors.Core.Controllers;
+using NasActors.Core.Controllers.Evolution;
 using NasActors.Core.Spaces;
 using static NasActors.Cluster.Population.SearchEvents;
 
@@ -28,7 +29,8 @@ public sealed record JobRecord(int JobId, string Architecture, int Generation, i
 
 /// <summary>The snapshot of a search: the facts from which <see cref="SearchState"/> rebuilds the controller.</summary>
 public sealed record SearchSnapshot(string SearchId, SearchSpec Spec, string Status, CheckpointRef? Checkpoint, bool CheckpointFinal,
-    IReadOnlyList<CandidatesProposed> Generations, IReadOnlyList<JobRecord> Jobs, int CompletedGenerations, int ResolvedCount)
+    IReadOnlyList<CandidatesProposed> Generations, IReadOnlyList<JobRecord> Jobs, int CompletedGenerations, int ResolvedCount,
+    IReadOnlyList<OffspringProduced>? Offspring = null)
     : INasMessage;
 
 /// <summary>
@@ -41,9 +43,15 @@ public sealed class SearchState
 {
     private readonly Dictionary<int, JobRecord> _jobs = new();
     private readonly List<CandidatesProposed> _generations = [];
+    private readonly List<OffspringProduced> _offspring = [];
+    private readonly bool _delegateOffspring;
     private IReadOnlyList<Candidate>? _tentative;
 
-    private SearchState(string searchId) => SearchId = searchId;
+    private SearchState(string searchId, bool delegateOffspring)
+    {
+        SearchId = searchId;
+        _delegateOffspring = delegateOffspring;
+    }
 
     public string SearchId { get; }
     public SearchSpec? Spec { get; private set; }
@@ -63,7 +71,18 @@ public sealed class SearchState
     public IEnumerable<JobRecord> PendingJobs => _jobs.Values.Where(j => !j.Resolved).OrderBy(j => j.JobId);
     public bool CanEvaluate => Spec is not null && (!Spec.NeedsSupernet || Checkpoint is not null);
 
-    public static SearchState Empty(string searchId) => new(searchId);
+    /// <summary>
+    /// A search not submitted yet. With <paramref name="delegateOffspring"/>, an evolutionary controller waits for
+    /// each generation's children (<see cref="OffspringWanted"/>, answered by the mutator pool) instead of producing
+    /// them; the children are the same either way (<see cref="EvolutionOffspring.Produce"/>), so a journal replays
+    /// into either kind of state.
+    /// </summary>
+    public static SearchState Empty(string searchId, bool delegateOffspring = false) => new(searchId, delegateOffspring);
+
+    /// <summary>The children the controller waits for, while the search runs; null otherwise.</summary>
+    public OffspringRequest? OffspringWanted => Status == SearchStatusNames.Running && CanEvaluate && Controller is IOffspringController o
+        ? o.OffspringWanted
+        : null;
 
     // ---- events -------------------------------------------------------------------------------------------------
 
@@ -75,12 +94,19 @@ public sealed class SearchState
                 Spec = s.Spec;
                 Setup = SearchSetup.Build(s.Spec);
                 Controller = Setup.NewController();
+                if (_delegateOffspring && Controller is IOffspringController delegating) delegating.DelegateOffspring();
                 Status = s.Spec.NeedsSupernet ? SearchStatusNames.Training : SearchStatusNames.Running;
                 break;
             case SupernetReady r:
                 Checkpoint = r.Checkpoint;
                 CheckpointFinal = r.Final;
                 if (Status == SearchStatusNames.Training) Status = SearchStatusNames.Running;
+                break;
+            case OffspringProduced o:
+                _offspring.Add(o);
+                // A state that does not delegate produced the same children itself.
+                if (Controller is IOffspringController { OffspringWanted: { } wanted } c && wanted.Batch == o.Generation)
+                    c.ProvideOffspring(o.Generation, o.Children.Select(Architecture.ParseChoiceString).ToArray());
                 break;
             case CandidatesProposed p:
                 ApplyProposal(p);
@@ -128,6 +154,9 @@ public sealed class SearchState
 
     private void ApplyProposal(CandidatesProposed p)
     {
+        // A journal written without the mutator pool has no OffspringProduced: the children are computed here.
+        if (Controller is IOffspringController { OffspringWanted: { } wanted } c && wanted.Batch == p.Generation)
+            c.ProvideOffspring(p.Generation, EvolutionOffspring.Produce(wanted, c.Context));
         var drawn = _tentative ?? Controller!.Propose(int.MaxValue);
         _tentative = null;
         if (drawn.Count != p.Jobs.Count || drawn.Zip(p.Jobs).Any(x => x.Item1.Sequence != x.Item2.JobId || x.Item1.Architecture.ToString() != x.Item2.Architecture))
@@ -147,6 +176,7 @@ public sealed class SearchState
         if (Status != SearchStatusNames.Running || !CanEvaluate) return null;
         if (PendingJobs.Any()) return null;
         if (Controller!.IsDone) return new SearchCompleted(SearchId, _jobs.Count(j => j.Value.Resolved), Top(Spec!.TopK));
+        if (OffspringWanted is not null) return null; // the mutator pool answers, then the generation is proposed
         _tentative ??= Controller.Propose(int.MaxValue);
         if (_tentative.Count == 0)
         {
@@ -165,6 +195,21 @@ public sealed class SearchState
             || Status is SearchStatusNames.Cancelled or SearchStatusNames.Failed or SearchStatusNames.Completed) return [];
         var recorded = new EvaluationRecorded(SearchId, r.JobId, r.Architecture, r.Metrics, r.Checkpoint, r.Evaluator);
         return WithGenerationEnd(recorded, job.Generation);
+    }
+
+    /// <summary>
+    /// The event the mutator pool's answer brings: the offspring of the generation the controller waits for, or
+    /// nothing (a late or repeated answer; <paramref name="problem"/> says why children were refused).
+    /// </summary>
+    public OffspringProduced? OnChildren(Mutation.MutationProtocol.ChildrenProduced c, out string? problem)
+    {
+        problem = null;
+        if (OffspringWanted is not { } wanted || wanted.Batch != c.Generation) return null;
+        Architecture[] children;
+        try { children = c.Children.Select(Architecture.ParseChoiceString).ToArray(); }
+        catch (FormatException e) { problem = e.Message; return null; }
+        problem = ((IOffspringController)Controller!).OffspringProblem(c.Generation, children);
+        return problem is null ? new OffspringProduced(SearchId, c.Generation, c.Children.ToArray()) : null;
     }
 
     public IReadOnlyList<ISearchEvent> OnFailure(EvaluationProtocol.JobFailed f)
@@ -233,16 +278,18 @@ public sealed class SearchState
     // ---- snapshots ----------------------------------------------------------------------------------------------
 
     public SearchSnapshot ToSnapshot() => new(SearchId, Spec!, Status!, Checkpoint, CheckpointFinal, _generations.ToArray(),
-        _jobs.Values.OrderBy(j => j.JobId).ToArray(), CompletedGenerations, ResolvedCount);
+        _jobs.Values.OrderBy(j => j.JobId).ToArray(), CompletedGenerations, ResolvedCount, _offspring.ToArray());
 
     /// <summary>Rebuilds the state, controller included, from a snapshot: each generation proposed, then its results told.</summary>
-    public static SearchState FromSnapshot(SearchSnapshot s)
+    public static SearchState FromSnapshot(SearchSnapshot s, bool delegateOffspring = false)
     {
-        var state = new SearchState(s.SearchId);
+        var state = new SearchState(s.SearchId, delegateOffspring);
         state.Apply(new SearchSubmitted(s.SearchId, s.Spec, DateTimeOffset.MinValue));
         var byGeneration = s.Jobs.ToLookup(j => j.Generation);
+        var offspring = (s.Offspring ?? []).ToDictionary(o => o.Generation);
         foreach (var g in s.Generations)
         {
+            if (offspring.Remove(g.Generation, out var children)) state.Apply(children);
             state.ApplyProposal(g);
             foreach (var j in byGeneration[g.Generation].Where(j => j.Resolved).OrderBy(j => j.Order))
             {
@@ -252,6 +299,8 @@ public sealed class SearchState
         }
         foreach (var j in s.Jobs) state._jobs[j.JobId] = j;
         state.Status = s.Status;
+        // Children of a generation not proposed yet (the snapshot came between the two events).
+        foreach (var o in offspring.Values.OrderBy(o => o.Generation)) state.Apply(o);
         state.Checkpoint = s.Checkpoint;
         state.CheckpointFinal = s.CheckpointFinal;
         state.CompletedGenerations = s.CompletedGenerations;

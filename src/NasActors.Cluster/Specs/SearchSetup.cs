@@ -34,7 +34,10 @@ public sealed class SearchSetup
     public BenchmarkTable? Table { get; }
 
     /// <summary>A fresh controller in its initial state (a search replays its events into it).</summary>
-    public IController NewController() => _factory(new SearchContext(Space, Spec.Seed, Spec.Budget, Constraints, Costs));
+    public IController NewController() => _factory(Context);
+
+    /// <summary>What the search's controller knows of it: space, seed, budget, constraints, costs.</summary>
+    public SearchContext Context => new(Space, Spec.Seed, Spec.Budget, Constraints, Costs);
 
     /// <summary>Validates a spec (the key is named in every failure); nothing else happens.</summary>
     public static void Validate(SearchSpec spec, string? source = null) => Build(spec, source).NewController();

@@ -19,6 +19,7 @@ public abstract class BatchController : IController
     private int _batchIndex = -1;
     private int _batchResolved;
     private bool _started;
+    private bool _waiting;
     private bool _done;
     private Evaluation? _best;
 
@@ -68,6 +69,29 @@ public abstract class BatchController : IController
 
     /// <summary>True when the controller's own schedule (e.g. a number of generations) is over.</summary>
     protected virtual bool ScheduleFinished(int nextBatch) => false;
+
+    /// <summary>
+    /// True when batch <paramref name="batch"/> needs input from outside before <see cref="NextBatch"/> can decide it
+    /// (e.g. children produced elsewhere); the controller proposes nothing until <see cref="InputArrived"/>.
+    /// </summary>
+    protected virtual bool WaitsForInput(int batch) => false;
+
+    /// <summary>The batch being decided (the one that waits for input, when <see cref="IsWaiting"/>).</summary>
+    protected int CurrentBatch { get { EnsureStarted(); return _batchIndex; } }
+
+    /// <summary>True while the current batch waits for outside input.</summary>
+    protected bool IsWaiting { get { EnsureStarted(); return _waiting; } }
+
+    /// <summary>The outside input of the waiting batch has arrived: the batch is decided now.</summary>
+    protected void InputArrived()
+    {
+        if (!_waiting) throw new InvalidOperationException($"Controller '{Name}' does not wait for input.");
+        _waiting = false;
+        BuildBatch();
+    }
+
+    /// <summary>Every architecture proposed so far, in proposal order.</summary>
+    protected IReadOnlyList<Architecture> ProposedSoFar => _proposed.Values.OrderBy(c => c.Sequence).Select(c => c.Architecture).ToArray();
 
     /// <summary>
     /// Whether a new architecture may join the batch being built: feasible, not proposed before, not in the batch.
@@ -153,6 +177,12 @@ public abstract class BatchController : IController
         _issued = 0;
         _batchResolved = 0;
         if (RemainingBudget <= 0 || ScheduleFinished(_batchIndex)) { _done = true; return; }
+        if (WaitsForInput(_batchIndex)) { _waiting = true; return; }
+        BuildBatch();
+    }
+
+    private void BuildBatch()
+    {
         var archs = NextBatch(_batchIndex, RemainingBudget);
         if (archs.Count > RemainingBudget)
             throw new InvalidOperationException($"Controller '{Name}' proposed {archs.Count} architectures with {RemainingBudget} evaluations left.");

@@ -134,17 +134,4 @@ public sealed class PopulationActorSpec(ITestOutputHelper output) : SqliteActorS
         var s = Assert.Single(list);
         Assert.Equal(("l1", SearchStatusNames.Completed, 8), (s.SearchId, s.Status, s.Evaluated));
     }
-
-
-    private async Task<List<ISearchEvent>> JournalEvents(string searchId) =>
-        await JournalEvents<ISearchEvent>(PopulationActor.PersistenceIdOf(searchId));
-
-    private async Task<List<T>> JournalEvents<T>(string persistenceId)
-    {
-        var journal = Akka.Persistence.Query.PersistenceQuery.Get(Sys)
-            .ReadJournalFor<Akka.Persistence.Sql.Query.SqlReadJournal>("akka.persistence.query.journal.sql");
-        return await journal.CurrentEventsByPersistenceId(persistenceId, 0, long.MaxValue)
-            .Select(e => (T)e.Event)
-            .RunAggregate(new List<T>(), (l, e) => { l.Add(e); return l; }, Sys.Materializer());
-    }
 }

@@ -8,9 +8,9 @@ namespace NasActors.Cluster.Tests.Population;
 /// <summary>The search's logic without actors: events in, decisions out.</summary>
 public sealed class SearchStateSpec
 {
-    private static SearchState Submitted(int budget = 24)
+    private static SearchState Submitted(int budget = 24, bool delegateOffspring = false)
     {
-        var s = SearchState.Empty("s");
+        var s = SearchState.Empty("s", delegateOffspring);
         s.Apply(new SearchSubmitted("s", TestSpecs.Synthetic(budget), DateTimeOffset.UnixEpoch));
         return s;
     }
@@ -20,7 +20,7 @@ public sealed class SearchStateSpec
     {
         var events = new List<ISearchEvent>();
         void Apply(ISearchEvent e) { s.Apply(e); events.Add(e); }
-        while (s.Decide() is { } next)
+        while ((s.Decide() ?? Mutate(s)) is { } next)
         {
             Apply(next);
             if (next is SearchCompleted) break;
@@ -32,6 +32,88 @@ public sealed class SearchStateSpec
             }
         }
         return events;
+    }
+
+    /// <summary>What a population does when its state waits for children: the mutator pool's answer, as an event.</summary>
+    private static OffspringProduced? Mutate(SearchState s)
+    {
+        if (s.OffspringWanted is not { } wanted) return null;
+        var request = NasActors.Cluster.Mutation.MutationProtocol.ProduceChildren.From("s", s.Spec!, wanted);
+        var e = s.OnChildren(new NasActors.Cluster.Mutation.MutationProtocol.ChildrenProduced("s", wanted.Batch, NasActors.Cluster.Mutation.MutatorActor.Produce(request)), out var problem);
+        Assert.Null(problem);
+        return Assert.IsType<OffspringProduced>(e);
+    }
+
+    [Fact]
+    public void A_search_whose_offspring_comes_from_mutators_has_the_same_events_as_one_that_produces_it()
+    {
+        var alone = RunToEnd(Submitted(40));
+        var delegated = RunToEnd(Submitted(40, delegateOffspring: true));
+        var offspring = delegated.OfType<OffspringProduced>().ToArray();
+        Assert.Equal([1, 2, 3, 4], offspring.Select(o => o.Generation));
+        Assert.All(offspring, o => Assert.InRange(o.Children.Count, 1, 6)); // up to 4 mutation + 2 crossover children
+        Assert.Equal(Describe(alone), Describe(delegated.Where(e => e is not OffspringProduced)));
+        // Each generation's proposal starts with its children.
+        foreach (var o in offspring)
+            Assert.Equal(o.Children, delegated.OfType<CandidatesProposed>().Single(p => p.Generation == o.Generation).Jobs.Take(o.Children.Count).Select(j => j.Architecture));
+    }
+
+    [Fact]
+    public void Offspring_replays_from_journal_and_snapshot_and_a_journal_without_it_replays_into_a_delegating_state()
+    {
+        var live = Submitted(40, delegateOffspring: true);
+        var events = new List<ISearchEvent> { new SearchSubmitted("s", live.Spec!, DateTimeOffset.UnixEpoch) };
+        // Two generations, then the children of the third: the snapshot falls between OffspringProduced and its proposal.
+        while (live.CompletedGenerations < 2)
+        {
+            var next = live.Decide() ?? (ISearchEvent)Mutate(live)!;
+            live.Apply(next); events.Add(next);
+            foreach (var job in live.JobsToEnqueue())
+                foreach (var e in live.OnResult(new JobSucceeded("s", job.JobId, 1, job.Architecture, StubEvaluationBackend.Score(job), null, "e")))
+                { live.Apply(e); events.Add(e); }
+        }
+        var children = Mutate(live)!;
+        live.Apply(children); events.Add(children);
+        Assert.Null(live.OffspringWanted);
+
+        var replayed = SearchState.Empty("s", delegateOffspring: true);
+        foreach (var e in events) replayed.Apply(e);
+        var fromSnapshot = SearchState.FromSnapshot(live.ToSnapshot(), delegateOffspring: true);
+        var notDelegating = SearchState.Empty("s");
+        foreach (var e in events) notDelegating.Apply(e);
+        var oldJournal = SearchState.Empty("s", delegateOffspring: true);
+        foreach (var e in events.Where(e => e is not OffspringProduced)) oldJournal.Apply(e);
+
+        var expected = Describe(RunToEnd(Clone(events, delegateOffspring: true))).ToArray();
+        Assert.Equal(expected, Describe(RunToEnd(replayed)));
+        Assert.Equal(expected, Describe(RunToEnd(fromSnapshot)));
+        Assert.Equal(expected.Where(d => d != nameof(OffspringProduced)), Describe(RunToEnd(notDelegating)));
+        // The old journal's state computed generation 1's children itself; it asks for generation 2's, then goes on alike.
+        var fromOld = Describe(RunToEnd(oldJournal)).ToArray();
+        Assert.Equal(nameof(OffspringProduced), fromOld[0]);
+        Assert.Equal(expected, fromOld.Skip(1));
+    }
+
+    [Fact]
+    public void Children_that_are_not_the_offspring_asked_for_are_refused_and_late_answers_ignored()
+    {
+        var s = Submitted(40, delegateOffspring: true);
+        var first = s.Decide()!;
+        s.Apply(first);
+        foreach (var job in s.JobsToEnqueue())
+            foreach (var e in s.OnResult(new JobSucceeded("s", job.JobId, 1, job.Architecture, StubEvaluationBackend.Score(job), null, "e")))
+                s.Apply(e);
+        Assert.Null(s.Decide());
+        var wanted = s.OffspringWanted!;
+        var old = ((CandidatesProposed)first).Jobs[0].Architecture;
+        Assert.Null(s.OnChildren(new("s", 1, [old]), out var problem));
+        Assert.Contains("proposed before", problem);
+        Assert.Null(s.OnChildren(new("s", 1, ["not-an-architecture"]), out problem));
+        Assert.NotNull(problem);
+        Assert.Null(s.OnChildren(new("s", 5, []), out problem)); // not the generation it waits for: ignored
+        Assert.Null(problem);
+        Assert.Equal(1, s.OffspringWanted!.Batch);
+        Assert.Equal(wanted.Exclude, s.OffspringWanted.Exclude);
     }
 
     [Fact]
@@ -83,9 +165,11 @@ public sealed class SearchStateSpec
         }
     }
 
-    private static SearchState Clone(SearchState _, List<ISearchEvent> events)
+    private static SearchState Clone(SearchState _, List<ISearchEvent> events) => Clone(events);
+
+    private static SearchState Clone(List<ISearchEvent> events, bool delegateOffspring = false)
     {
-        var s = SearchState.Empty("s");
+        var s = SearchState.Empty("s", delegateOffspring);
         foreach (var e in events) s.Apply(e);
         return s;
     }
