@@ -4,6 +4,7 @@ using NasActors.Core.Controllers.PredictorEvolution;
 using NasActors.Core.Controllers.Random;
 using NasActors.Core.Controllers.RegularizedEvolution;
 using NasActors.Core.Controllers.Reinforce;
+using NasActors.Core.Controllers.Stratified;
 
 namespace NasActors.Core.Controllers;
 
@@ -16,8 +17,10 @@ public static class ControllerNames
     public const string Nsga2 = "nsga2";
     public const string Reinforce = "reinforce";
     public const string PredictorEvolution = "predictor-evolution";
+    /// <summary>Not a search: K architectures stratified by FLOPs, once (ranking studies).</summary>
+    public const string Stratified = "stratified";
 
-    public static IReadOnlyList<string> All { get; } = [Random, Evolution, RegularizedEvolution, Nsga2, Reinforce, PredictorEvolution];
+    public static IReadOnlyList<string> All { get; } = [Random, Evolution, RegularizedEvolution, Nsga2, Reinforce, PredictorEvolution, Stratified];
 }
 
 /// <summary>Builds a controller from its name and settings (key/value text, e.g. from a HOCON spec).</summary>
@@ -47,6 +50,7 @@ public static class ControllerFactory
             ControllerNames.Nsga2 => Bind(Nsga2Settings.Read(r), (c, s) => new Nsga2Search(c, s)),
             ControllerNames.Reinforce => Bind(ReinforceSettings.Read(r), (c, s) => new ReinforceSearch(c, s)),
             ControllerNames.PredictorEvolution => Bind(PredictorEvolutionSettings.Read(r), (c, s) => new PredictorEvolutionSearch(c, s)),
+            ControllerNames.Stratified => Bind(StratifiedSampleSettings.Read(r), (c, s) => new StratifiedSample(c, s)),
             _ => throw new ArgumentException($"Unknown controller '{name}' (known: {string.Join(", ", ControllerNames.All)})."),
         };
         r.RejectUnknown();

@@ -13,7 +13,8 @@ public static class FlopsStratifiedSample
 {
     public const int PoolPerStratum = 50;
 
-    public static IReadOnlyList<Architecture> Draw(ISearchSpace space, ICostModel costs, int k, long seed)
+    /// <param name="feasible">Only architectures this accepts (constraints); K shrinks to the feasible ones when fewer.</param>
+    public static IReadOnlyList<Architecture> Draw(ISearchSpace space, ICostModel costs, int k, long seed, Func<Architecture, bool>? feasible = null)
     {
         if (k < 2) throw new ArgumentException($"A ranking study needs at least 2 architectures, got K = {k}.");
         var size = space.Size();
@@ -22,10 +23,14 @@ public static class FlopsStratifiedSample
         var rng = DeterministicRandom.For(seed, "rank-study/pool");
         var pool = new HashSet<Architecture>();
         // A pool of nearly the whole space cannot be filled by rejection quickly; enumerate small spaces instead.
-        if (poolSize > size / 2) pool.UnionWith(Enumerate(space));
+        if (poolSize > size / 2) pool.UnionWith(feasible is null ? Enumerate(space) : Enumerate(space).Where(feasible));
         else
-            while (pool.Count < poolSize)
-                pool.Add(new Architecture(space.ChoiceCounts.Select(m => rng.NextInt(m))));
+            for (long tries = 0; pool.Count < poolSize && tries < (long)poolSize * 1000; tries++)
+            {
+                var a = new Architecture(space.ChoiceCounts.Select(m => rng.NextInt(m)));
+                if (feasible is null || feasible(a)) pool.Add(a);
+            }
+        k = Math.Min(k, pool.Count);
         var sorted = pool.Select(a => (Arch: a, Flops: costs.Cost(CostMetrics.Flops, a), Text: a.ToString()))
             .OrderBy(p => p.Flops).ThenBy(p => p.Text, StringComparer.Ordinal).ToArray();
         var picks = new List<Architecture>(k);

@@ -42,6 +42,7 @@ public static class TestSpaces
         ControllerNames.Nsga2 => new Dictionary<string, string> { ["population"] = "6" },
         ControllerNames.Reinforce => new Dictionary<string, string> { ["batch"] = "3", ["learning_rate"] = "0.3" },
         ControllerNames.PredictorEvolution => new Dictionary<string, string> { ["initial"] = "5", ["batch"] = "8", ["mutants"] = "10", ["random_pool"] = "10" },
+        ControllerNames.Stratified => new Dictionary<string, string> { ["count"] = "6" },
         _ => new Dictionary<string, string>(),
     };
 

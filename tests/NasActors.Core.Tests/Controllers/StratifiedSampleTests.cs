@@ -1,0 +1,52 @@
+using NasActors.Core.Controllers;
+using NasActors.Core.Controllers.Stratified;
+using NasActors.Core.Costs;
+using NasActors.Core.Ranking;
+
+namespace NasActors.Core.Tests.Controllers;
+
+/// <summary>The <c>stratified</c> controller of ranking studies: the study's K architectures, once.</summary>
+public class StratifiedSampleTests
+{
+    [Fact]
+    public void It_proposes_the_flops_stratified_sample_once_and_is_done()
+    {
+        var space = TestSpaces.Small;
+        var costs = TestSpaces.Flops(space);
+        var c = ControllerFactory.Create(ControllerNames.Stratified, new SearchContext(space, 9, 100, costs: costs),
+            new Dictionary<string, string> { ["count"] = "8" });
+        var proposed = c.Propose(int.MaxValue);
+        Assert.Equal(FlopsStratifiedSample.Draw(space, costs, 8, 9), proposed.Select(p => p.Architecture));
+        var flops = proposed.Select(p => costs.Cost(CostMetrics.Flops, p.Architecture)).ToArray();
+        Assert.Equal(flops.Order(), flops); // one per stratum, from the cheapest stratum up
+        Assert.True(flops[^1] - flops[0] > 15, "spread over the FLOPs range (16 to 46)");
+        foreach (var p in proposed) c.Tell(new EvaluationResult(p.Architecture, 1));
+        Assert.True(c.IsDone);
+        Assert.Empty(c.Propose(int.MaxValue));
+    }
+
+    [Fact]
+    public void The_budget_caps_k_and_constraints_restrict_the_pool()
+    {
+        var space = TestSpaces.Small;
+        var costs = TestSpaces.Flops(space);
+        var capped = ControllerFactory.Create(ControllerNames.Stratified, new SearchContext(space, 1, 5, costs: costs),
+            new Dictionary<string, string> { ["count"] = "12" });
+        Assert.Equal(5, capped.Propose(int.MaxValue).Count);
+        var constraints = new Constraints(space, costs, [new CostConstraint(CostMetrics.Flops, 20)]);
+        var cheap = ControllerFactory.Create(ControllerNames.Stratified, new SearchContext(space, 1, 12, constraints, costs));
+        var picks = cheap.Propose(int.MaxValue);
+        Assert.NotEmpty(picks);
+        Assert.All(picks, p => Assert.True(costs.Cost(CostMetrics.Flops, p.Architecture) <= 20));
+    }
+
+    [Fact]
+    public void A_space_without_costs_and_a_count_below_two_are_named_errors()
+    {
+        var e = Assert.Throws<InvalidOperationException>(() =>
+            ControllerFactory.Create(ControllerNames.Stratified, new SearchContext(TestSpaces.Small, 1, 10)).Propose(1));
+        Assert.Contains("FLOPs", e.Message);
+        Assert.Contains("count", Assert.Throws<ControllerSettingsException>(() =>
+            ControllerFactory.Prepare(ControllerNames.Stratified, new Dictionary<string, string> { ["count"] = "1" })).Message);
+    }
+}
