@@ -58,23 +58,44 @@ public sealed class NodeProcess : IDisposable
     /// <param name="environment">Extra environment variables (seed nodes, PostgreSQL connection and password).</param>
     /// <param name="configs">HOCON files after base.conf (e.g. persistence-postgres.conf).</param>
     public NodeProcess(string folder, int port, IReadOnlyDictionary<string, string>? environment, string[] configs, params string[] extraSets)
+        : this(folder, port, environment, NodeArguments(port, configs, extraSets)) { }
+
+    private static IEnumerable<string> NodeArguments(int port, string[] configs, string[] extraSets)
+    {
+        foreach (var a in new[] { "node", "--port", port.ToString(), "--set", "nas.backend = stub", "--set", "nas.evaluators = 2",
+                     "--set", "nas.population.snapshot-every = 25", "--set", "nas.population.resend-pending-every = 2s",
+                     "--set", "nas.pbm.port = 0" })
+            yield return a;
+        foreach (var c in configs) { yield return "--config"; yield return c; }
+        foreach (var s in extraSets) { yield return "--set"; yield return s; }
+    }
+
+    private NodeProcess(string folder, int port, IReadOnlyDictionary<string, string>? environment, IEnumerable<string> nasArguments)
     {
         if (!File.Exists(NasDll)) throw new FileNotFoundException($"{NasDll} is missing: build src/NasActors.Node first (dotnet build NasActors.sln).");
         Port = port;
         Directory.CreateDirectory(folder);
         var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { NasDll, "node", "--port", port.ToString(), "--set", "nas.backend = stub", "--set", "nas.evaluators = 2",
-                     "--set", "nas.population.snapshot-every = 25", "--set", "nas.population.resend-pending-every = 2s",
-                     "--set", "nas.pbm.port = 0" })
-            psi.ArgumentList.Add(a);
-        foreach (var c in configs) { psi.ArgumentList.Add("--config"); psi.ArgumentList.Add(c); }
-        foreach (var s in extraSets) { psi.ArgumentList.Add("--set"); psi.ArgumentList.Add(s); }
+        psi.ArgumentList.Add(NasDll);
+        foreach (var a in nasArguments) psi.ArgumentList.Add(a);
         foreach (var (k, v) in environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         _process = Process.Start(psi)!;
         _process.OutputDataReceived += (_, e) => Add(e.Data);
         _process.ErrorDataReceived += (_, e) => Add(e.Data);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
+    }
+
+    /// <summary>Any `nas` command (e.g. rank-study) as a process in <paramref name="folder"/>, its output captured.</summary>
+    public static NodeProcess Nas(string folder, params string[] arguments) => new(folder, 0, null, (IEnumerable<string>)arguments);
+
+    /// <summary>Waits for the process to end and returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan within)
+    {
+        using var cts = new CancellationTokenSource(within);
+        try { await _process.WaitForExitAsync(cts.Token); }
+        catch (OperationCanceledException) { throw new TimeoutException($"nas did not end within {within}\n{Output}"); }
+        return _process.ExitCode;
     }
 
     private void Add(string? line)

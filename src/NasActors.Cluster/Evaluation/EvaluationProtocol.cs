@@ -15,7 +15,9 @@ public sealed record EvaluationMetrics(double Accuracy, double Loss, double Flop
 /// can take any job and a repeated job gives the same result.
 /// </summary>
 public sealed record EvaluationJob(string SearchId, int JobId, int Attempt, string Architecture, string Space, long Seed,
-    EvaluationSpec Evaluation, CheckpointRef? Checkpoint) : IWithSearchId, INasMessage
+    EvaluationSpec Evaluation, CheckpointRef? Checkpoint,
+    // The search's dataset (stand-alone training reads it; supernet scoring takes it from the checkpoint).
+    string? Dataset = null) : IWithSearchId, INasMessage
 {
     public string Key => $"{SearchId}#{JobId}";
 }

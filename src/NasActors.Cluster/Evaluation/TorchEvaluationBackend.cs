@@ -1,5 +1,9 @@
+using NasActors.Core.Costs;
 using NasActors.Core.Spaces;
+using NasActors.Core.Spaces.Blocks;
 using NasActors.Torch.Checkpoints;
+using NasActors.Torch.Data;
+using NasActors.Torch.Training;
 using NasActors.Torch.Runtime;
 using NasActors.Torch.Scoring;
 
@@ -8,6 +12,8 @@ namespace NasActors.Cluster.Evaluation;
 /// <summary>
 /// Scores with the torch layer: the job's checkpoint is loaded (and its SHA-256 verified) once per node and kept by
 /// its SHA-256; each candidate gets BatchNorm recalibration and validation (<see cref="CandidateEvaluator"/>).
+/// Jobs of kind <c>standalone</c> build the architecture alone, train it from scratch on the search's training split
+/// and report its test accuracy (ranking studies' ground truth); the dataset is loaded once per (dataset, seed).
 /// Evaluations run one at a time on their own thread: tensor operations already use every core.
 /// </summary>
 public sealed class TorchEvaluationBackend : IEvaluationBackend, IDisposable
@@ -23,18 +29,56 @@ public sealed class TorchEvaluationBackend : IEvaluationBackend, IDisposable
 
     public async Task<EvaluationMetrics> EvaluateAsync(EvaluationJob job, CancellationToken cancel)
     {
-        var checkpoint = job.Checkpoint ?? throw new EvaluationException($"job {job.Key} names no supernet checkpoint");
+        var standalone = job.Evaluation.Kind == Specs.EvaluationKinds.Standalone;
+        var checkpoint = job.Checkpoint;
+        if (!standalone && checkpoint is null) throw new EvaluationException($"job {job.Key} names no supernet checkpoint");
         await _one.WaitAsync(cancel).ConfigureAwait(false);
         try
         {
             return await Task.Factory.StartNew(() =>
             {
-                var evaluator = EvaluatorFor(checkpoint, job);
+                if (standalone) return TrainStandalone(job);
+                var evaluator = EvaluatorFor(checkpoint!, job);
                 var score = evaluator.Evaluate(Architecture.ParseChoiceString(job.Architecture));
                 return new EvaluationMetrics(Math.Round(score.Accuracy * 100, 4), score.Loss, score.Flops, score.Params, score.Duration.TotalMilliseconds);
             }, cancel, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
         }
         finally { _one.Release(); }
+    }
+
+    private (string Key, SearchData Data)? _standaloneData;
+
+    private EvaluationMetrics TrainStandalone(EvaluationJob job)
+    {
+        var e = job.Evaluation;
+        var dataset = job.Dataset ?? throw new EvaluationException($"job {job.Key} names no dataset");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            var space = BlockSpaces.Get(job.Space);
+            var architecture = space.Validate(Architecture.ParseChoiceString(job.Architecture));
+            var key = $"{dataset}|{job.Seed}|{e.StandaloneTrainImages}";
+            if (_standaloneData?.Key != key)
+                _standaloneData = (key, SearchData.Load(dataset, _dataFolder, SearchData.DefaultValidationFraction, job.Seed)
+                    .WithTrainImages(e.StandaloneTrainImages, job.Seed));
+            var data = _standaloneData.Value.Data;
+            data.EnsureFits(space);
+            var options = new StandaloneOptions
+            {
+                Epochs = e.StandaloneEpochs, BatchSize = e.StandaloneBatchSize, LearningRate = e.StandaloneLearningRate,
+                WeightDecay = e.StandaloneWeightDecay, Seed = job.Seed,
+            };
+            var runtime = TorchRuntime.Current ?? TorchRuntime.Initialize();
+            var score = StandaloneTrainer.Train(space, architecture, data.TrainLoader(options.BatchSize, options.Seed), data.TestLoader(500),
+                options, runtime.Device);
+            var costs = space.CostModel();
+            return new EvaluationMetrics(Math.Round(score.Accuracy * 100, 4), score.Loss, costs.Cost(CostMetrics.Flops, architecture),
+                costs.Cost(CostMetrics.Params, architecture), clock.Elapsed.TotalMilliseconds);
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or IOException or InvalidDataException)
+        {
+            throw new EvaluationException($"stand-alone training of {job.Architecture} failed: {ex.Message}", ex);
+        }
     }
 
     private CandidateEvaluator EvaluatorFor(CheckpointRef checkpoint, EvaluationJob job)

@@ -245,7 +245,7 @@ public sealed class SearchState
     public IReadOnlyList<EvaluationJob> JobsToEnqueue() =>
         Status == SearchStatusNames.Running && CanEvaluate
             ? PendingJobs.Select(j => new EvaluationJob(SearchId, j.JobId, j.Attempts + 1, j.Architecture, Spec!.Space, Spec.Seed,
-                Spec.Evaluation, Checkpoint)).ToArray()
+                Spec.Evaluation, Checkpoint, Spec.Dataset)).ToArray()
             : [];
 
     // ---- views --------------------------------------------------------------------------------------------------

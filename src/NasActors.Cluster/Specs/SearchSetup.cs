@@ -80,18 +80,19 @@ public sealed class SearchSetup
                 throw new SpecException("search.space", $"a stub evaluation table brings its own space: use space = {TableSpace}", source);
         }
 
-        if (spec.NeedsSupernet || !string.Equals(spec.Dataset, "none", StringComparison.OrdinalIgnoreCase))
+        var tensors = spec.NeedsSupernet || spec.Evaluation.Kind == EvaluationKinds.Standalone;
+        if (tensors || !string.Equals(spec.Dataset, "none", StringComparison.OrdinalIgnoreCase))
         {
             (int Channels, int Height, int Width) shape;
             try { shape = DatasetCatalog.ImageShape(spec.Dataset); }
             catch (Exception)
             {
-                throw new SpecException("search.dataset", $"unknown dataset '{spec.Dataset}' (known: {string.Join(", ", DatasetCatalog.Names)}{(spec.NeedsSupernet ? "" : ", or none for a stub evaluation")})", source);
+                throw new SpecException("search.dataset", $"unknown dataset '{spec.Dataset}' (known: {string.Join(", ", DatasetCatalog.Names)}{(tensors ? "" : ", or none for a stub evaluation")})", source);
             }
             if (space is BlockSpace b && (b.Input.Channels, b.Input.Height, b.Input.Width) != shape)
                 throw new SpecException("search.dataset", $"dataset '{spec.Dataset}' has {shape.Channels}x{shape.Height}x{shape.Width} images, space '{b.Name}' takes {b.Input}", source);
-            if (spec.NeedsSupernet && space is not BlockSpace)
-                throw new SpecException("search.space", "torch evaluation needs a block space (a supernet)", source);
+            if (tensors && space is not BlockSpace)
+                throw new SpecException("search.space", $"{spec.Evaluation.Kind} evaluation needs a block space (a network to build)", source);
         }
 
         Constraints constraints;

@@ -25,7 +25,11 @@ public sealed record EvaluationSpec(
     // Stub only: how many times each of FailArchitectures fails before it succeeds (0 = always fails).
     int FailTimes,
     // Torch only: BatchNorm recalibration batches and sizes.
-    int RecalibrationBatches, int RecalibrationBatchSize, int EvaluationBatchSize) : INasMessage;
+    int RecalibrationBatches, int RecalibrationBatchSize, int EvaluationBatchSize,
+    // Standalone only: each architecture is built alone, trained from scratch on the training split and scored on the
+    // test set (the ground truth of ranking studies). TrainImages > 0 cuts the training split (smoke tests).
+    int StandaloneEpochs = 2, int StandaloneBatchSize = 128, double StandaloneLearningRate = 0.1,
+    double StandaloneWeightDecay = 5e-4, int StandaloneTrainImages = 0) : INasMessage;
 
 /// <summary>
 /// A search as the user asked for it: persisted whole in <c>SearchSubmitted</c>, so a search replays with the spec
@@ -47,4 +51,7 @@ public static class EvaluationKinds
 {
     public const string Torch = "torch";
     public const string Stub = "stub";
+    /// <summary>Stand-alone training from scratch, test accuracy (no supernet).</summary>
+    public const string Standalone = "standalone";
+    public static IReadOnlyList<string> All { get; } = [Torch, Stub, Standalone];
 }

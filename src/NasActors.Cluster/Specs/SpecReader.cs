@@ -25,7 +25,8 @@ public static class SpecReader
     private static readonly string[] ControllerKeys = ["name", "settings"];
     private static readonly string[] TrainingKeys = ["method", "steps", "batch-size", "learning-rate", "warmup-steps", "checkpoint-every", "evaluate-on", "mean-gradients"];
     private static readonly string[] EvaluationKeys =
-        ["kind", "stub-cost", "table", "signal", "fail-architectures", "fail-times", "recalibration-batches", "recalibration-batch-size", "evaluation-batch-size"];
+        ["kind", "stub-cost", "table", "signal", "fail-architectures", "fail-times", "recalibration-batches", "recalibration-batch-size", "evaluation-batch-size",
+         "standalone-epochs", "standalone-batch-size", "standalone-learning-rate", "standalone-weight-decay", "standalone-train-images"];
 
     public static SearchSpec ReadFile(string path)
     {
@@ -110,9 +111,16 @@ public static class SpecReader
         var evaluation = new EvaluationSpec(
             e.String("kind", EvaluationKinds.Torch).ToLowerInvariant(), e.Duration("stub-cost", TimeSpan.Zero),
             e.OptionalString("table"), e.OptionalString("signal"), e.StringList("fail-architectures"), e.Int("fail-times", 0),
-            e.Int("recalibration-batches", 8), e.Int("recalibration-batch-size", 128), e.Int("evaluation-batch-size", 500));
-        if (evaluation.Kind is not (EvaluationKinds.Torch or EvaluationKinds.Stub))
-            throw new SpecException("search.evaluation.kind", $"unknown kind '{evaluation.Kind}' (known: torch, stub)", source);
+            e.Int("recalibration-batches", 8), e.Int("recalibration-batch-size", 128), e.Int("evaluation-batch-size", 500),
+            e.Int("standalone-epochs", 2), e.Int("standalone-batch-size", 128), e.Double("standalone-learning-rate", 0.1),
+            e.Double("standalone-weight-decay", 5e-4), e.Int("standalone-train-images", 0));
+        if (!EvaluationKinds.All.Contains(evaluation.Kind))
+            throw new SpecException("search.evaluation.kind", $"unknown kind '{evaluation.Kind}' (known: {string.Join(", ", EvaluationKinds.All)})", source);
+        if (evaluation.StandaloneEpochs < 1) throw new SpecException("search.evaluation.standalone-epochs", "must be at least 1", source);
+        if (evaluation.StandaloneBatchSize < 1) throw new SpecException("search.evaluation.standalone-batch-size", "must be at least 1", source);
+        if (!(evaluation.StandaloneLearningRate > 0)) throw new SpecException("search.evaluation.standalone-learning-rate", "must be positive", source);
+        if (evaluation.StandaloneWeightDecay < 0) throw new SpecException("search.evaluation.standalone-weight-decay", "must be >= 0", source);
+        if (evaluation.StandaloneTrainImages < 0) throw new SpecException("search.evaluation.standalone-train-images", "must be >= 0", source);
         if (evaluation.StubCost < TimeSpan.Zero) throw new SpecException("search.evaluation.stub-cost", "must not be negative", source);
         if (evaluation.FailTimes < 0) throw new SpecException("search.evaluation.fail-times", "must be >= 0", source);
         if (evaluation.RecalibrationBatches < 1) throw new SpecException("search.evaluation.recalibration-batches", "must be at least 1", source);

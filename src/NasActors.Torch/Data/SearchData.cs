@@ -18,6 +18,19 @@ public sealed record SearchData(DatasetBundle Bundle, DatasetSplit Split, string
         return new SearchData(bundle, DatasetSplit.Stratified(bundle.Train, validationFraction, splitSeed), folder, validationFraction, splitSeed);
     }
 
+    /// <summary>
+    /// The same data with the training split cut to a fixed, seeded subset of <paramref name="trainImages"/> images
+    /// (0 or more than there are: all), e.g. for a smoke test of stand-alone training.
+    /// </summary>
+    public SearchData WithTrainImages(int trainImages, long seed)
+    {
+        if (trainImages < 0) throw new ArgumentException($"train images must be >= 0, got {trainImages}.");
+        if (trainImages == 0 || trainImages >= Split.Train.Length) return this;
+        var copy = (int[])Split.Train.Clone();
+        NasActors.Core.Determinism.DeterministicRandom.For(seed, "train-subset").Shuffle(copy);
+        return this with { Split = new DatasetSplit(copy[..trainImages], Split.Validation) };
+    }
+
     /// <summary>The shuffled, drop-last stream of supernet-training batches.</summary>
     public BatchLoader TrainLoader(int batchSize, long seed) =>
         new(Bundle.Train, batchSize, seed, Bundle.Normalization, Split.Train, shuffle: true, dropLast: true);

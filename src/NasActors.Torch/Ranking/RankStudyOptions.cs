@@ -23,10 +23,8 @@ public sealed record RankStudyOptions
     /// <summary>K: architectures ranked, stratified by FLOPs.</summary>
     public int Architectures { get; init; } = 12;
     public long Seed { get; init; } = 1;
-    /// <summary>Use only this many images of the training split (0 = all): for tests.</summary>
+    /// <summary>Stand-alone training uses only this many images of the training split (0 = all): smoke tests.</summary>
     public int TrainImages { get; init; }
-    /// <summary>Use only this many images of the validation split (0 = all): for tests.</summary>
-    public int ValidationImages { get; init; }
 
     /// <summary>FairNAS optimizer steps; SPOS gets m times as many.</summary>
     public long FairNasSteps { get; init; } = 120;
@@ -34,6 +32,8 @@ public sealed record RankStudyOptions
     public double LearningRate { get; init; } = 0.1;
     public double WeightDecay { get; init; } = 4e-5;
     public bool MeanGradients { get; init; }
+    /// <summary>FairNAS warm-up steps of the learning rate (SPOS: m times as many).</summary>
+    public long WarmupSteps { get; init; }
     /// <summary>Supernet checkpoints every this many steps of FairNAS (SPOS: m times as many), to resume a cut training.</summary>
     public long CheckpointEvery { get; init; } = 30;
 
@@ -49,11 +49,15 @@ public sealed record RankStudyOptions
     public static IReadOnlyList<string> Methods { get; } = [PathSamplers.Spos, PathSamplers.FairNas];
 
     /// <summary>
-    /// Sized for the 2-core CPU machine: fmnist-mbconv on the embedded subset (8,000 training / 2,000 validation
-    /// images, 2,000 test images), K = 12, stand-alone 2 epochs each, FairNAS 120 steps (SPOS 720): about 92k
-    /// images per supernet, estimated at about 20 minutes on the idle machine from the measured step rates.
+    /// Sized for the 2-core CPU machine, with the quickstart's supernet recipe: fmnist-mbconv on the embedded subset
+    /// (8,000 training / 2,000 validation images, 2,000 test images), K = 12, stand-alone 4 epochs of batch 128 each,
+    /// FairNAS 960 steps of 6 x 32 images with mean path gradients and 20 warm-up steps (SPOS 5,760 steps of 32):
+    /// 184k images per supernet.
     /// </summary>
-    public static RankStudyOptions Cpu() => new();
+    public static RankStudyOptions Cpu() => new()
+    {
+        FairNasSteps = 960, BatchSize = 32, MeanGradients = true, WarmupSteps = 20, CheckpointEvery = 160, StandaloneEpochs = 4,
+    };
 
     /// <summary>
     /// Sized for one GPU: full Fashion-MNIST (48,000 training / 12,000 validation images, 10,000 test), K = 24,
@@ -78,7 +82,7 @@ public sealed record RankStudyOptions
         if (Architectures < 2) throw new ArgumentException($"rank-study K (--architectures) must be at least 2, got {Architectures}.");
         if (FairNasSteps < 1) throw new ArgumentException($"rank-study --steps must be at least 1, got {FairNasSteps}.");
         if (CheckpointEvery < 0) throw new ArgumentException($"rank-study --checkpoint-every must be >= 0, got {CheckpointEvery}.");
-        if (TrainImages < 0 || ValidationImages < 0) throw new ArgumentException("rank-study image limits must be >= 0.");
+        if (TrainImages < 0) throw new ArgumentException($"rank-study --train-images must be >= 0, got {TrainImages}.");
         if (Resamples < 1) throw new ArgumentException($"rank-study --resamples must be at least 1, got {Resamples}.");
         if (Level is <= 0 or >= 1) throw new ArgumentException($"rank-study --level must be in (0, 1), got {Level}.");
         Standalone().Validate();
@@ -92,6 +96,7 @@ public sealed record RankStudyOptions
     {
         Method = method,
         Steps = method == PathSamplers.FairNas ? FairNasSteps : FairNasSteps * ChoicesPerLayer(space),
+        WarmupSteps = method == PathSamplers.FairNas ? WarmupSteps : WarmupSteps * ChoicesPerLayer(space),
         BatchSize = BatchSize, LearningRate = LearningRate, WeightDecay = WeightDecay, Seed = Seed,
         MeanGradientOverPaths = MeanGradients && method == PathSamplers.FairNas,
     };
@@ -108,22 +113,4 @@ public sealed record RankStudyOptions
     public static int ChoicesPerLayer(BlockSpace space) => space.ChoiceCounts.Distinct().Count() == 1
         ? space.ChoiceCounts[0]
         : throw new ArgumentException($"A SPOS/FairNAS ranking study needs the same number of choices in every layer; space '{space.Name}' has {string.Join(",", space.ChoiceCounts.Distinct())}.");
-
-    /// <summary>The settings recorded in the journal: a resumed study must match every one of them.</summary>
-    public IReadOnlyDictionary<string, string> Fingerprint()
-    {
-        static string F(double d) => d.ToString("R", CultureInfo.InvariantCulture);
-        static string L(long l) => l.ToString(CultureInfo.InvariantCulture);
-        return new SortedDictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["space"] = Space, ["dataset"] = Dataset, ["validation-fraction"] = F(ValidationFraction), ["k"] = L(Architectures),
-            ["seed"] = L(Seed), ["train-images"] = L(TrainImages), ["validation-images"] = L(ValidationImages),
-            ["fairnas-steps"] = L(FairNasSteps), ["batch-size"] = L(BatchSize), ["lr"] = F(LearningRate), ["weight-decay"] = F(WeightDecay),
-            ["mean-gradients"] = MeanGradients ? "true" : "false",
-            ["standalone-epochs"] = L(StandaloneEpochs), ["standalone-batch-size"] = L(StandaloneBatchSize),
-            ["standalone-lr"] = F(StandaloneLearningRate), ["standalone-weight-decay"] = F(StandaloneWeightDecay),
-            ["recalibration-batches"] = L(Scoring.RecalibrationBatches), ["recalibration-batch-size"] = L(Scoring.RecalibrationBatchSize),
-            ["evaluation-batch-size"] = L(Scoring.EvaluationBatchSize),
-        };
-    }
 }

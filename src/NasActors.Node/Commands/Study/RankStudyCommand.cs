@@ -1,9 +1,15 @@
 using System.ComponentModel;
 using System.Diagnostics;
+using System.Text.Json;
+using Akka.Actor;
+using Akka.Hosting;
+using NasActors.Cluster.Hosting;
+using NasActors.Cluster.Population;
+using NasActors.Cluster.Ranking;
 using NasActors.Core.Ranking;
+using NasActors.Node.Commands.Cluster;
 using NasActors.Node.Commands.Engine;
 using NasActors.Torch.Ranking;
-using NasActors.Torch.Scoring;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -17,9 +23,22 @@ public sealed class RankStudySettings : EngineSettings
     public string Preset { get; init; } = "cpu";
 
     [CommandOption("-o|--out <FOLDER>")]
-    [Description("Study folder: journal (study.jsonl), checkpoints, study.json and plots. Run again with the same folder to resume.")]
+    [Description("Study folder: study.json and plots; without --node also the in-process node's journal and checkpoints. Run again with the same folder to resume.")]
     [DefaultValue("runs/rank-study")]
     public string Out { get; init; } = "runs/rank-study";
+
+    [CommandOption("--node <HOST:PORT>")]
+    [Description("Run the study on a running cluster through this node (its parts at once, on its evaluator and trainer nodes); without it, an in-process node runs the parts one after another.")]
+    public string? Node { get; init; }
+
+    [CommandOption("--name <NAME>")]
+    [Description("Study name: its searches are NAME-standalone, NAME-spos, NAME-fairnas. Run again with the same name to resume.")]
+    [DefaultValue("rank-study")]
+    public string Name { get; init; } = "rank-study";
+
+    [CommandOption("--train-images <N>")]
+    [Description("Stand-alone training on only N images of the training split (0 = all): smoke tests.")]
+    public int? TrainImages { get; init; }
 
     [CommandOption("--space <SPACE>")]
     [Description("Block space (same number of choices in every layer): fmnist-mbconv, fmnist-shufflenet, ...")]
@@ -75,6 +94,9 @@ public sealed class RankStudySettings : EngineSettings
             BatchSize = BatchSize ?? o.BatchSize, StandaloneEpochs = StandaloneEpochs ?? o.StandaloneEpochs,
             Scoring = RecalibrationBatches is { } r ? o.Scoring with { RecalibrationBatches = r } : o.Scoring,
             MeanGradients = MeanGradients || o.MeanGradients, Resamples = Resamples ?? o.Resamples, Level = Level ?? o.Level,
+            TrainImages = TrainImages ?? o.TrainImages,
+            WarmupSteps = Steps is { } st ? Math.Min(o.WarmupSteps, st - 1) : o.WarmupSteps,
+            CheckpointEvery = Steps is { } s2 ? Math.Max(1, s2 / 6) : o.CheckpointEvery,
         };
     }
 }
@@ -82,10 +104,12 @@ public sealed class RankStudySettings : EngineSettings
 /// <summary>
 /// <c>nas rank-study</c>: how well SPOS and FairNAS supernets rank architectures against stand-alone training
 /// (Kendall tau-b, Spearman rho, bootstrap intervals), with a scatter plot per method and a JSON of every number.
+/// The study runs as three searches of the actor system (<see cref="RankStudyPlan"/>): in an in-process node whose
+/// journal is in the study folder, or on a running cluster (<c>--node</c>). Every result is journaled as it arrives.
 /// </summary>
-public sealed class RankStudyCommand : Command<RankStudySettings>
+public sealed class RankStudyCommand : AsyncCommand<RankStudySettings>
 {
-    public override int Execute(CommandContext context, RankStudySettings settings, CancellationToken cancellation)
+    public override async Task<int> ExecuteAsync(CommandContext context, RankStudySettings settings, CancellationToken cancellation)
     {
         RankStudyOptions options;
         try
@@ -98,23 +122,70 @@ public sealed class RankStudyCommand : Command<RankStudySettings>
             AnsiConsole.MarkupLineInterpolated($"[red]{e.Message}[/]");
             return 2;
         }
-        var runtime = settings.InitializeTorch();
+        var plan = new RankStudyPlan(settings.Name, options);
+        var folder = Path.GetFullPath(settings.Out);
+        Directory.CreateDirectory(folder);
         var clock = Stopwatch.StartNew();
-        if (!settings.Json)
-            AnsiConsole.MarkupLineInterpolated(
-                $"Rank study in [bold]{settings.Out}[/]: {options.Architectures} architectures of {options.Space} on {options.Dataset}, FairNAS {options.FairNasSteps} steps, SPOS {options.SupernetOptions("spos", NasActors.Core.Spaces.Blocks.BlockSpaces.Get(options.Space)).Steps} steps, stand-alone {options.StandaloneEpochs} epochs, on {runtime.Device}");
-        RankStudyOutcome outcome;
+        var space = NasActors.Core.Spaces.Blocks.BlockSpaces.Get(options.Space);
+        void Say(string line) { if (!settings.Json) Console.WriteLine(line); }
+        Say($"Rank study '{settings.Name}' in {folder}: {options.Architectures} architectures of {options.Space} on {options.Dataset}, " +
+            $"FairNAS {options.FairNasSteps} steps, SPOS {options.SupernetOptions("spos", space).Steps} steps of batch {options.BatchSize}, " +
+            $"stand-alone {options.StandaloneEpochs} epochs; " + (settings.Node is null ? "in-process node" : $"cluster at {settings.Node}"));
+        void Progress(string part, SearchReplies.SearchStatus s) => Say(
+            $"{DateTime.UtcNow:HH:mm:ss} [{part}] {s.Status}" + (s.TrainingSteps > 0 ? $", supernet step {s.TrainingStep}/{s.TrainingSteps}" : "") +
+            $", {s.Evaluated}/{s.Budget} evaluated" + (s.Failed > 0 ? $", {s.Failed} failed" : "") +
+            (s.BestAccuracy is { } b ? $", best {b:F2}%" : ""));
+
+        IReadOnlyDictionary<string, SearchReplies.SearchResults> results;
         try
         {
-            outcome = RankStudy.Run(options, settings.Out, runtime.Device, settings.Json ? null : Print, cancellation);
+            if (settings.Node is { } node)
+            {
+                await using var client = NasClient.Connect(node);
+                // A cluster that is still forming answers late: every message of the study may be sent again.
+                async Task<object> Ask(object m)
+                {
+                    for (var attempt = 1; ; attempt++)
+                        try { return await client.AskAsync(m); }
+                        catch (InvalidOperationException) when (attempt < 4) { Say($"no answer from {node} yet, asking again"); }
+                }
+                results = await new RankStudyRunner(plan, Ask, Progress)
+                    .RunAsync(oneAtATime: false, TimeSpan.FromSeconds(5), cancellation);
+            }
+            else
+            {
+                var runtime = settings.InitializeTorch();
+                Say($"Tensors on {runtime.Device}, {runtime.Threads} threads");
+                var config = NodeConfig.Load(["quickstart.conf"],
+                [
+                    $"nas.checkpoint-folder = \"{Path.Combine(folder, "checkpoints")}\"",
+                    $"nas.population.export-folder = \"{Path.Combine(folder, "exports")}\"",
+                    $"nas.persistence.sqlite.journal-file = \"{Path.Combine(folder, "journal.db")}\"",
+                    $"nas.persistence.sqlite.snapshot-file = \"{Path.Combine(folder, "snapshots.db")}\"",
+                    // A stand-alone training is one job: it may take long on a CPU, and must not be handed out twice.
+                    "nas.job-timeout = 24h",
+                ]);
+                var (host, _, registry, _) = await NodeConfig.StartAsync(config, cancellation);
+                try
+                {
+                    var api = registry.Get<SearchApiKey>();
+                    results = await new RankStudyRunner(plan, m => api.Ask<object>(m, TimeSpan.FromSeconds(60)), Progress)
+                        .RunAsync(oneAtATime: true, TimeSpan.FromSeconds(2), cancellation);
+                }
+                finally { await host.StopAsync(CancellationToken.None); }
+            }
         }
-        catch (StudyJournalException e)
+        catch (Exception e) when (e is RankStudyException or InvalidOperationException or ArgumentException)
         {
             AnsiConsole.MarkupLineInterpolated($"[red]{e.Message}[/]");
             return 2;
         }
+
+        var (report, leftOut) = plan.Report(results);
+        var reportFile = Path.Combine(folder, "study.json");
+        WriteReport(reportFile, plan, results, report, leftOut, clock.Elapsed);
         IReadOnlyList<string> plots;
-        try { plots = RankStudyPlot.SaveAll(settings.Out, outcome.Report); }
+        try { plots = RankStudyPlot.SaveAll(folder, report); }
         catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or IOException)
         {
             // The numbers are already in study.json; a node without the plotting natives still reports them.
@@ -123,21 +194,53 @@ public sealed class RankStudyCommand : Command<RankStudySettings>
         }
         if (settings.Json)
         {
-            Console.WriteLine(File.ReadAllText(outcome.ReportFile));
+            Console.WriteLine(File.ReadAllText(reportFile));
             return 0;
         }
         var table = new Table().AddColumns("method", "Kendall tau-b", "Spearman rho");
-        foreach (var m in outcome.Report.Methods)
+        foreach (var m in report.Methods)
             table.AddRow(new Text(m.Method), new Text(Format(m.KendallTau)), new Text(Format(m.Spearman)));
         AnsiConsole.Write(table);
+        if (leftOut.Count > 0) AnsiConsole.MarkupLineInterpolated($"[yellow]Left out (an evaluation failed): {string.Join(", ", leftOut)}[/]");
         AnsiConsole.MarkupLineInterpolated(
-            $"{outcome.Report.Level:P0} bootstrap intervals over {outcome.Report.Resamples} resamples. This run trained {outcome.StandaloneTrained} stand-alone networks and {outcome.SupernetsTrained} supernets and scored {outcome.Scored} architectures in {clock.Elapsed:hh\\:mm\\:ss}.");
-        AnsiConsole.MarkupLineInterpolated($"Numbers: {outcome.ReportFile}; plots: {string.Join(", ", plots)}");
+            $"{report.Level:P0} bootstrap intervals over {report.Resamples} resamples, {report.Architectures.Count} architectures; {clock.Elapsed:hh\\:mm\\:ss} in this run.");
+        AnsiConsole.MarkupLineInterpolated($"Numbers: {reportFile}; plots: {string.Join(", ", plots)}");
         return 0;
     }
 
     private static string Format(ConfidenceInterval c) => $"{c.Estimate:F3} [{c.Lower:F3}, {c.Upper:F3}]";
 
-    private static void Print(StudyProgress p) =>
-        Console.WriteLine($"{DateTime.UtcNow:HH:mm:ss} {p.Phase} {p.Item} {p.Done}/{p.Total} {p.Status}");
+    private static void WriteReport(string path, RankStudyPlan plan, IReadOnlyDictionary<string, SearchReplies.SearchResults> results,
+        RankingReport report, IReadOnlyList<string> leftOut, TimeSpan elapsed)
+    {
+        var document = new
+        {
+            study = plan.Name,
+            settings = plan.Options,
+            searches = RankStudyPlan.Parts.ToDictionary(p => p, plan.SearchId),
+            secondsThisRun = elapsed.TotalSeconds,
+            resamples = report.Resamples, level = report.Level,
+            methods = report.Methods.Select(m => new { method = m.Method, kendallTau = Interval(m.KendallTau), spearmanRho = Interval(m.Spearman) }),
+            architectures = report.Architectures.Select(a => new
+            {
+                architecture = a.Architecture, flops = a.Flops, @params = a.Params, standaloneTestAccuracy = a.StandaloneAccuracy,
+                supernetValidationAccuracy = a.SupernetAccuracy,
+            }),
+            leftOut,
+        };
+        var tmp = path + ".tmp";
+        File.WriteAllText(tmp, JsonSerializer.Serialize(document, ReportJson));
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    private static object Interval(ConfidenceInterval c) => new
+    {
+        estimate = c.Estimate, lower = c.Lower, upper = c.Upper, level = c.Level, resamples = c.Resamples, validResamples = c.Valid,
+    };
+
+    private static readonly JsonSerializerOptions ReportJson = new()
+    {
+        WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 }
