@@ -33,6 +33,28 @@ public sealed class SpecReaderSpec
             Rejected(TestSpecs.SyntheticHocon(extra: "training { method = fairnas, steps = 10, mean-gradients = sometimes }")).Key);
 
     [Fact]
+    public void A_standalone_evaluation_reads_its_settings_needs_no_supernet_and_needs_a_dataset()
+    {
+        const string hocon = """
+            search {
+              space = fmnist-mbconv, dataset = fmnist-embedded, budget = 4
+              controller { name = stratified, settings { count = 4 } }
+              evaluation { kind = standalone, standalone-epochs = 3, standalone-batch-size = 64, standalone-learning-rate = 0.05,
+                           standalone-weight-decay = 0.0001, standalone-train-images = 1000 }
+            }
+            """;
+        var s = SpecReader.ReadText(hocon);
+        Assert.Equal((EvaluationKinds.Standalone, 3, 64, 0.05, 0.0001, 1000), (s.Evaluation.Kind, s.Evaluation.StandaloneEpochs,
+            s.Evaluation.StandaloneBatchSize, s.Evaluation.StandaloneLearningRate, s.Evaluation.StandaloneWeightDecay, s.Evaluation.StandaloneTrainImages));
+        Assert.False(s.NeedsSupernet);
+        Assert.Equal("search.dataset", Rejected(hocon.Replace("dataset = fmnist-embedded", "dataset = none")).Key);
+        Assert.Equal("search.evaluation.standalone-epochs", Rejected(hocon.Replace("standalone-epochs = 3", "standalone-epochs = 0")).Key);
+        Assert.Equal("search.evaluation.standalone-learning-rate", Rejected(hocon.Replace("0.05", "-1")).Key);
+        Assert.Equal("search.evaluation.standalone-train-images", Rejected(hocon.Replace("= 1000", "= -3")).Key);
+        Assert.Contains("standalone", Rejected(hocon.Replace("kind = standalone", "kind = scratch")).Message);
+    }
+
+    [Fact]
     public void Unknown_space_is_rejected_naming_the_key() =>
         Assert.Equal("search.space", Rejected(TestSpecs.SyntheticHocon().Replace("fmnist-mbconv", "no-such-space")).Key);
 
