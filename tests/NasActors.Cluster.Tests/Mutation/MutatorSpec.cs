@@ -26,7 +26,7 @@ public sealed class MutatorSpec() : TestKit(NasSerializer.Hocon)
     [Fact]
     public void Children_are_new_distinct_and_feasible()
     {
-        var spec = SpecReader.ReadText(TestSpecs.SyntheticHocon(extra: "constraints { flops = 4.0e6 }"));
+        var spec = SpecReader.ReadText(TestSpecs.SyntheticHocon(extra: "constraints { flops = 2.2e6 }"));
         var setup = SearchSetup.Build(spec);
         var cheap = setup.Constraints.FeasibleSet!.Take(4).Select(a => a.ToString()).ToArray();
         var children = MutatorActor.Produce(Request(spec) with { Parents = cheap, Exclude = cheap });
