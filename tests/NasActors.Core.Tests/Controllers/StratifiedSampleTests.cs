@@ -33,6 +33,11 @@ public class StratifiedSampleTests
         var capped = ControllerFactory.Create(ControllerNames.Stratified, new SearchContext(space, 1, 5, costs: costs),
             new Dictionary<string, string> { ["count"] = "12" });
         Assert.Equal(5, capped.Propose(int.MaxValue).Count);
+        // A budget of one (CI once drew it in a property test, and K = 1 was refused): one architecture, then done.
+        var single = ControllerFactory.Create(ControllerNames.Stratified, new SearchContext(space, 1, 1, costs: costs));
+        var one = Assert.Single(single.Propose(int.MaxValue));
+        single.Tell(new EvaluationResult(one.Architecture, 1));
+        Assert.True(single.IsDone);
         var constraints = new Constraints(space, costs, [new CostConstraint(CostMetrics.Flops, 20)]);
         var cheap = ControllerFactory.Create(ControllerNames.Stratified, new SearchContext(space, 1, 12, constraints, costs));
         var picks = cheap.Propose(int.MaxValue);
