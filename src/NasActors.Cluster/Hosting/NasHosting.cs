@@ -47,6 +47,7 @@ public static class NasHosting
           stable-after = 20s
           down-all-when-unstable = on
         }
+        akka.cluster.singleton-proxy.log-singleton-identification-failure = off
         """;
 
     /// <summary>

@@ -8,7 +8,10 @@ public sealed record TrainingSpec(
     // EvaluateOn: "final" evaluates once training completed; "intermediate" starts on the first checkpoint.
     string EvaluateOn,
     // FairNAS: divide the gradient of parameters every path used (stem, head) by the paths of the step.
-    bool MeanGradients = false) : INasMessage;
+    bool MeanGradients = false,
+    // SGD momentum, weight decay (weights with more than one dimension only) and label smoothing of the loss; the
+    // defaults are the torch layer's (SupernetTrainingOptions), so specs and journals written before these keys read the same.
+    double Momentum = 0.9, double WeightDecay = 4e-5, double LabelSmoothing = 0.1) : INasMessage;
 
 /// <summary>How candidates are scored.</summary>
 public sealed record EvaluationSpec(

@@ -23,7 +23,7 @@ public static class SpecReader
     private static readonly string[] TopKeys =
         ["name", "space", "dataset", "seed", "budget", "top-k", "max-attempts", "constraints", "controller", "training", "evaluation"];
     private static readonly string[] ControllerKeys = ["name", "settings"];
-    private static readonly string[] TrainingKeys = ["method", "steps", "batch-size", "learning-rate", "warmup-steps", "checkpoint-every", "evaluate-on", "mean-gradients"];
+    private static readonly string[] TrainingKeys = ["method", "steps", "batch-size", "learning-rate", "warmup-steps", "checkpoint-every", "evaluate-on", "mean-gradients", "momentum", "weight-decay", "label-smoothing"];
     private static readonly string[] EvaluationKeys =
         ["kind", "stub-cost", "table", "signal", "fail-architectures", "fail-times", "recalibration-batches", "recalibration-batch-size", "evaluation-batch-size",
          "standalone-epochs", "standalone-batch-size", "standalone-learning-rate", "standalone-weight-decay", "standalone-train-images"];
@@ -97,13 +97,17 @@ public static class SpecReader
         var training = new TrainingSpec(
             t.String("method", "fairnas").ToLowerInvariant(), t.Long("steps", 300), t.Int("batch-size", 128),
             t.Double("learning-rate", 0.1), t.Long("warmup-steps", 0), t.Long("checkpoint-every", 50),
-            t.String("evaluate-on", "final").ToLowerInvariant(), t.Bool("mean-gradients", false));
+            t.String("evaluate-on", "final").ToLowerInvariant(), t.Bool("mean-gradients", false),
+            t.Double("momentum", 0.9), t.Double("weight-decay", 4e-5), t.Double("label-smoothing", 0.1));
         if (training.Method is not ("spos" or "fairnas")) throw new SpecException("search.training.method", $"unknown method '{training.Method}' (known: spos, fairnas)", source);
         if (training.Steps < 1) throw new SpecException("search.training.steps", $"must be at least 1, got {training.Steps}", source);
         if (training.BatchSize < 1) throw new SpecException("search.training.batch-size", $"must be at least 1, got {training.BatchSize}", source);
         if (!(training.LearningRate > 0)) throw new SpecException("search.training.learning-rate", $"must be positive, got {training.LearningRate}", source);
         if (training.WarmupSteps < 0 || training.WarmupSteps >= training.Steps) throw new SpecException("search.training.warmup-steps", $"must be in [0, steps), got {training.WarmupSteps}", source);
         if (training.CheckpointEvery < 0) throw new SpecException("search.training.checkpoint-every", $"must be >= 0, got {training.CheckpointEvery}", source);
+        if (!(training.Momentum is >= 0 and < 1)) throw new SpecException("search.training.momentum", $"must be in [0, 1), got {training.Momentum}", source);
+        if (!(training.WeightDecay >= 0)) throw new SpecException("search.training.weight-decay", $"must be >= 0, got {training.WeightDecay}", source);
+        if (!(training.LabelSmoothing is >= 0 and < 1)) throw new SpecException("search.training.label-smoothing", $"must be in [0, 1), got {training.LabelSmoothing}", source);
         if (training.EvaluateOn is not ("final" or "intermediate")) throw new SpecException("search.training.evaluate-on", $"'{training.EvaluateOn}' is not final or intermediate", source);
 
         var e = r.SubOrEmpty("evaluation");

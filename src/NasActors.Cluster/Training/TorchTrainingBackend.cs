@@ -21,6 +21,7 @@ public sealed class TorchTrainingBackend(string? dataFolder = null) : ISupernetT
         {
             Method = t.Method, Steps = t.Steps, BatchSize = t.BatchSize, LearningRate = t.LearningRate,
             WarmupSteps = t.WarmupSteps, Seed = spec.Seed, MeanGradientOverPaths = t.MeanGradients,
+            Momentum = t.Momentum, WeightDecay = t.WeightDecay, LabelSmoothing = t.LabelSmoothing,
         };
         options.Validate();
         var lastReport = DateTime.MinValue;

@@ -100,6 +100,15 @@ public sealed class StepBenchmarkCommand : Command<StepBenchmarkSettings>
             }
         result["ratio.spos.torchsharpOverPytorch"] = result["torchsharp.spos.imagesPerSecond"] / result["pytorch.spos.imagesPerSecond"];
         result["ratio.fairnas.torchsharpOverPytorch"] = result["torchsharp.fairnas.imagesPerSecond"] / result["pytorch.fairnas.imagesPerSecond"];
+        // The same ratio within each round (both engines measured minutes apart), then the median over rounds: on a
+        // shared machine whose speed drifts between rounds this is the steadier figure.
+        foreach (var method in new[] { "spos", "fairnas" })
+        {
+            var perRound = rows.Chunk(4).Select(round =>
+                round.Single(r => r.Engine == "torchsharp" && r.Method == method).ImagesPerSecond /
+                round.Single(r => r.Engine == "pytorch" && r.Method == method).ImagesPerSecond).Order().ToArray();
+            result[$"ratio.{method}.torchsharpOverPytorch.pairedMedian"] = perRound[perRound.Length / 2];
+        }
         result["ratio.torchsharp.fairnasStepOverMSposSteps"] = result["torchsharp.fairnas.secondsPerStep"] / (m * result["torchsharp.spos.secondsPerStep"]);
         result["ratio.pytorch.fairnasStepOverMSposSteps"] = result["pytorch.fairnas.secondsPerStep"] / (m * result["pytorch.spos.secondsPerStep"]);
         if (settings.Json)

@@ -6,6 +6,11 @@ Reads a JSON description of the block space (written by `nas benchmark-step`), b
 shapes (BatchNorm without affine parameters, bias-free convolutions), and times SPOS steps (one uniform path, one
 batch) and FairNAS steps (m paths on m batches, gradients accumulated, one optimizer step) with SGD + momentum,
 weight decay on weights with more than one dimension, label smoothing. Prints one JSON line of images/s per method.
+
+Each path's batch is made the way the TorchSharp trainer makes it: a shuffled epoch order, the batch's images gathered
+from the uint8 pixels and normalised, labels alongside; and after each backward pass the loss and the number of correct
+predictions are read back (the trainer reports them per step). Without this the reference would time less work than
+the trainer does.
 """
 import gzip, json, random, sys, time
 
@@ -108,27 +113,35 @@ def main():
     opt = torch.optim.SGD([{"params": decay, "weight_decay": spec["weightDecay"]}, {"params": other, "weight_decay": 0.0}],
                           lr=spec["lr"], momentum=0.9)
     bs = spec["batchSize"]
-    pixels = load_images(spec["images"], 4096)
+    pixels = torch.from_numpy(load_images(spec["images"], 4096).copy()).reshape(-1, *spec["input"])
     labels = torch.from_numpy(np.random.RandomState(1).randint(0, 10, len(pixels))).long()
-    images = (torch.from_numpy(pixels.astype(np.float32) / 255.0) - 0.2860) / 0.3530
-    images = images.reshape(-1, *spec["input"])
     m = 6 if spec["family"] == "mbconv" else 4
     nlayers = len(spec["layers"])
-    batches = len(images) // bs
+    batches = len(pixels) // bs
     position = [0]
+    order = [None, -1]
+    shuffle = torch.Generator().manual_seed(1)
 
     def batch():
-        i = position[0] % batches
+        epoch, i = divmod(position[0], batches)
         position[0] += 1
-        return images[i * bs:(i + 1) * bs].to(device), labels[i * bs:(i + 1) * bs].to(device)
+        if order[1] != epoch:
+            order[0], order[1] = torch.randperm(len(pixels), generator=shuffle), epoch
+        idx = order[0][i * bs:(i + 1) * bs]
+        x = (pixels.index_select(0, idx).float() / 255.0 - 0.2860) / 0.3530
+        return x.to(device), labels.index_select(0, idx).to(device)
 
     def step(paths):
         net.train()
         opt.zero_grad(set_to_none=True)
+        loss_sum, correct = 0.0, 0
         for path in paths:
             x, y = batch()
-            loss = F.cross_entropy(net(x, path), y, label_smoothing=0.1)
+            logits = net(x, path)
+            loss = F.cross_entropy(logits, y, label_smoothing=0.1)
             loss.backward()
+            loss_sum += loss.item()
+            correct += logits.argmax(1).eq(y).sum().item()
         opt.step()
         return len(paths) * bs
 

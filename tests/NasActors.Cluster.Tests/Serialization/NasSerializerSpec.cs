@@ -104,6 +104,21 @@ public sealed class NasSerializerSpec() : TestKit(NasSerializer.Hocon)
     }
 
     [Fact]
+    public void A_training_spec_journaled_before_the_optimizer_keys_reads_with_the_trainers_defaults()
+    {
+        var s = (SerializerWithStringManifest)Sys.Serialization.FindSerializerForType(typeof(NasActors.Cluster.Specs.TrainingSpec));
+        var training = TestSpecs.Supernet().Training with { Momentum = 0.5, WeightDecay = 0.01, LabelSmoothing = 0.2 };
+        var json = System.Text.Json.Nodes.JsonNode.Parse(s.ToBinary(training))!.AsObject();
+        foreach (var key in json.Select(p => p.Key).Where(k => k is "momentum" or "weightDecay" or "labelSmoothing"
+                                                            or "Momentum" or "WeightDecay" or "LabelSmoothing").ToList())
+            json.Remove(key);
+        Assert.True(json.Count > 0 && !json.ToJsonString().Contains("0.01"), json.ToJsonString());
+        var old = (NasActors.Cluster.Specs.TrainingSpec)s.FromBinary(System.Text.Encoding.UTF8.GetBytes(json.ToJsonString()), s.Manifest(training));
+        Assert.Equal((0.9, 4e-5, 0.1), (old.Momentum, old.WeightDecay, old.LabelSmoothing));
+        Assert.Equal(training.Steps, old.Steps);
+    }
+
+    [Fact]
     public void Unknown_manifest_is_an_error_naming_it()
     {
         var s = (NasSerializer)Sys.Serialization.FindSerializerForType(typeof(SearchPaused));

@@ -33,6 +33,27 @@ public sealed class SpecReaderSpec
             Rejected(TestSpecs.SyntheticHocon(extra: "training { method = fairnas, steps = 10, mean-gradients = sometimes }")).Key);
 
     [Fact]
+    public void Momentum_weight_decay_and_label_smoothing_default_to_the_trainers_and_are_read_when_given()
+    {
+        var defaults = TestSpecs.Supernet().Training;
+        var torch = new NasActors.Torch.Training.SupernetTrainingOptions();
+        Assert.Equal((torch.Momentum, torch.WeightDecay, torch.LabelSmoothing), (defaults.Momentum, defaults.WeightDecay, defaults.LabelSmoothing));
+        var given = SpecReader.ReadText(TestSpecs.SyntheticHocon(
+            extra: "training { method = fairnas, steps = 10, momentum = 0.8, weight-decay = 0.0005, label-smoothing = 0 }")).Training;
+        Assert.Equal((0.8, 0.0005, 0.0), (given.Momentum, given.WeightDecay, given.LabelSmoothing));
+    }
+
+    [Theory]
+    [InlineData("momentum = 1")]
+    [InlineData("momentum = -0.1")]
+    [InlineData("weight-decay = -0.0001")]
+    [InlineData("label-smoothing = 1")]
+    [InlineData("label-smoothing = lots")]
+    public void Out_of_range_optimizer_settings_are_rejected_naming_the_key(string setting) =>
+        Assert.Equal("search.training." + setting.Split(' ')[0],
+            Rejected(TestSpecs.SyntheticHocon(extra: $"training {{ method = fairnas, steps = 10, {setting} }}")).Key);
+
+    [Fact]
     public void A_standalone_evaluation_reads_its_settings_needs_no_supernet_and_needs_a_dataset()
     {
         const string hocon = """
