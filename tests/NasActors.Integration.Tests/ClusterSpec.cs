@@ -41,6 +41,9 @@ public sealed class ClusterSpec(ITestOutputHelper output) : IDisposable
         cluster.Start("evaluator-1", e1, Evaluator);
         cluster.Start("evaluator-2", e2, Evaluator);
         var spec = Spec(budget: 48, costMs: 50);
+        // The search takes about a second of work: submit once the queue knows both evaluator nodes (CI once saw the
+        // second join 5 s late and the first do every job).
+        await cluster.WaitForEvaluatorNodesAsync(controller, e1, e2);
         await cluster.SubmitAsync(controller, "three", spec);
         await cluster.WaitForStatusAsync(controller, "three", s => s.Status == SearchStatusNames.Completed);
 

@@ -3,6 +3,7 @@ using Akka.Configuration;
 using Akka.Persistence.Query;
 using Akka.Persistence.Sql.Query;
 using Akka.Streams;
+using NasActors.Cluster.Evaluation;
 using NasActors.Cluster.Hosting;
 using NasActors.Cluster.Persistence;
 using NasActors.Cluster.Population;
@@ -98,6 +99,20 @@ public sealed class TestCluster : IDisposable
     public Task<string> LocationAsync(NodeProcess node, string id) =>
         Eventually(async () => (await Api(node).Ask<SearchReplies.SearchLocation>(new SearchQueries.GetSearchLocation(id), TimeSpan.FromSeconds(3))).Node,
             TimeSpan.FromSeconds(60));
+
+    /// <summary>
+    /// Waits until the evaluation queue (asked through <paramref name="node"/>'s singleton proxy) knows evaluators on every
+    /// one of <paramref name="evaluatorPorts"/>: a node that joined late (e.g. gated for 5 s after a refused connection)
+    /// would otherwise miss a short search entirely.
+    /// </summary>
+    public Task WaitForEvaluatorNodesAsync(NodeProcess node, params int[] evaluatorPorts) =>
+        Eventually(async () =>
+        {
+            var list = await _client.ActorSelection($"akka.tcp://nas@127.0.0.1:{node.Port}/user/{NasHosting.QueueSingletonName}-proxy")
+                .Ask<EvaluatorInspection.EvaluatorList>(EvaluatorInspection.GetEvaluators.Instance, TimeSpan.FromSeconds(3));
+            var missing = evaluatorPorts.Where(p => !list.Evaluators.Any(e => e.Node.EndsWith($":{p}", StringComparison.Ordinal))).ToArray();
+            return missing.Length == 0 ? true : throw new InvalidOperationException($"no evaluators known yet on :{string.Join(", :", missing)}");
+        }, TimeSpan.FromSeconds(120));
 
     public async Task<T> Eventually<T>(Func<Task<T>> attempt, TimeSpan within)
     {
