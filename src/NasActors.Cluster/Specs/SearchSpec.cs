@@ -1,4 +1,5 @@
 using NasActors.Cluster.Protocol;
+using NasActors.Torch.Training;
 
 namespace NasActors.Cluster.Specs;
 
@@ -11,7 +12,8 @@ public sealed record TrainingSpec(
     bool MeanGradients = false,
     // SGD momentum, weight decay (weights with more than one dimension only) and label smoothing of the loss; the
     // defaults are the torch layer's (SupernetTrainingOptions), so specs and journals written before these keys read the same.
-    double Momentum = 0.9, double WeightDecay = 4e-5, double LabelSmoothing = 0.1) : INasMessage;
+    double Momentum = SupernetTrainingOptions.DefaultMomentum, double WeightDecay = SupernetTrainingOptions.DefaultWeightDecay,
+    double LabelSmoothing = SupernetTrainingOptions.DefaultLabelSmoothing) : INasMessage;
 
 /// <summary>How candidates are scored.</summary>
 public sealed record EvaluationSpec(

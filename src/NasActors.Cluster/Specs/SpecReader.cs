@@ -2,6 +2,7 @@ using System.Globalization;
 using Akka.Configuration;
 using NasActors.Core.Controllers;
 using NasActors.Torch.Data;
+using NasActors.Torch.Training;
 
 namespace NasActors.Cluster.Specs;
 
@@ -98,7 +99,8 @@ public static class SpecReader
             t.String("method", "fairnas").ToLowerInvariant(), t.Long("steps", 300), t.Int("batch-size", 128),
             t.Double("learning-rate", 0.1), t.Long("warmup-steps", 0), t.Long("checkpoint-every", 50),
             t.String("evaluate-on", "final").ToLowerInvariant(), t.Bool("mean-gradients", false),
-            t.Double("momentum", 0.9), t.Double("weight-decay", 4e-5), t.Double("label-smoothing", 0.1));
+            t.Double("momentum", SupernetTrainingOptions.DefaultMomentum), t.Double("weight-decay", SupernetTrainingOptions.DefaultWeightDecay),
+            t.Double("label-smoothing", SupernetTrainingOptions.DefaultLabelSmoothing));
         if (training.Method is not ("spos" or "fairnas")) throw new SpecException("search.training.method", $"unknown method '{training.Method}' (known: spos, fairnas)", source);
         if (training.Steps < 1) throw new SpecException("search.training.steps", $"must be at least 1, got {training.Steps}", source);
         if (training.BatchSize < 1) throw new SpecException("search.training.batch-size", $"must be at least 1, got {training.BatchSize}", source);

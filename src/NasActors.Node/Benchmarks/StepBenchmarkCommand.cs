@@ -104,7 +104,7 @@ public sealed class StepBenchmarkCommand : Command<StepBenchmarkSettings>
         // shared machine whose speed drifts between rounds this is the steadier figure.
         foreach (var method in new[] { "spos", "fairnas" })
         {
-            var perRound = rows.Chunk(4).Select(round =>
+            var perRound = rows.Chunk(4).Select(round => // a round adds four rows: SPOS and FairNAS of each engine
                 round.Single(r => r.Engine == "torchsharp" && r.Method == method).ImagesPerSecond /
                 round.Single(r => r.Engine == "pytorch" && r.Method == method).ImagesPerSecond).Order().ToArray();
             result[$"ratio.{method}.torchsharpOverPytorch.pairedMedian"] = perRound[perRound.Length / 2];

@@ -9,9 +9,10 @@ public sealed record SupernetTrainingOptions
     public long Steps { get; init; } = 300;
     public int BatchSize { get; init; } = 128;
     public double LearningRate { get; init; } = 0.1;
-    public double Momentum { get; init; } = 0.9;
-    public double WeightDecay { get; init; } = 4e-5;
-    public double LabelSmoothing { get; init; } = 0.1;
+    public const double DefaultMomentum = 0.9, DefaultWeightDecay = 4e-5, DefaultLabelSmoothing = 0.1;
+    public double Momentum { get; init; } = DefaultMomentum;
+    public double WeightDecay { get; init; } = DefaultWeightDecay;
+    public double LabelSmoothing { get; init; } = DefaultLabelSmoothing;
     public LearningRateDecay Decay { get; init; } = LearningRateDecay.Cosine;
     public long WarmupSteps { get; init; }
     public long Seed { get; init; } = 1;
