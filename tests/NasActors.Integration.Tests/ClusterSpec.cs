@@ -68,6 +68,9 @@ public sealed class ClusterSpec(ITestOutputHelper output) : IDisposable
         // resolver a tie, which the lowest address wins), its evaluators hold a job each.
         await victim.WaitForOutputAsync("took its first job", TimeSpan.FromSeconds(90));
         await survivor.WaitForOutputAsync("took its first job", TimeSpan.FromSeconds(90));
+        // A node joining late takes jobs before it is up (CI saw the kill land then: two up members, a tie the dead
+        // node's side won, and the controller downed itself).
+        await cluster.WaitForMembersUpAsync(controller, 3);
         var at = await cluster.WaitForStatusAsync(controller, "kill-evaluator", s => s.Evaluated >= 6);
         victim.KillHard();
         output.WriteLine($"killed evaluator-1 with {at.Evaluated} evaluations recorded");
@@ -96,6 +99,7 @@ public sealed class ClusterSpec(ITestOutputHelper output) : IDisposable
         var (victim, survivor) = host == first.Address ? (first, second) : (second, first);
         Assert.Equal(victim.Address, host);
         var before = await cluster.WaitForStatusAsync(survivor, "kill-host", _ => true);
+        await cluster.WaitForMembersUpAsync(survivor, 3); // with two up members the kill would leave the resolver a tie
         victim.KillHard();
         output.WriteLine($"killed {host} (hosting the population) with {before.Evaluated} evaluations recorded");
 

@@ -114,6 +114,23 @@ public sealed class TestCluster : IDisposable
             return missing.Length == 0 ? true : throw new InvalidOperationException($"no evaluators known yet on :{string.Join(", :", missing)}");
         }, TimeSpan.FromSeconds(120));
 
+    /// <summary>
+    /// Waits until <paramref name="node"/> sees exactly <paramref name="members"/> members, all up and reachable
+    /// (`pbm cluster show` against its pbm host). A joining node may already take jobs before it is up, and the
+    /// split-brain resolver counts only members that are up.
+    /// </summary>
+    public async Task WaitForMembersUpAsync(NodeProcess node, int members)
+    {
+        var pbm = await PbmCli.EndpointAsync(node);
+        await Eventually(async () =>
+        {
+            var show = await PbmCli.RunAsync(pbm, "cluster", "show");
+            var lines = show.Output.Split('\n').Where(l => l.StartsWith("akka.tcp://", StringComparison.Ordinal)).ToArray();
+            return lines.Length == members && lines.All(l => l.Contains(" | up |  | ", StringComparison.Ordinal))
+                ? true : throw new InvalidOperationException($"not yet {members} members up:\n{show}");
+        }, TimeSpan.FromSeconds(120));
+    }
+
     public async Task<T> Eventually<T>(Func<Task<T>> attempt, TimeSpan within)
     {
         var deadline = DateTime.UtcNow + within;
