@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Configuration;
+using Akka.Event;
 using NasActors.Cluster.Commands;
 using NasActors.Pbm.Tests.Support;
 
@@ -116,8 +117,15 @@ public sealed class BadInputSpec : IAsyncLifetime
         OneLine(await PbmCli.RunAsync(_pbm, "actor", "hierarchy", "-s", "/nowhere"), 1, "--start must be /user, /system");
         OneLine(await PbmCli.RunAsync(_pbm, "actor", "hierarchy", "-d", "x"), 1, "--depth must be a whole number");
 
-        var peek = await PbmCli.RunAsync(_pbm, "log", "peek", "-n", "5");
-        Assert.True(peek.ExitCode == 0, peek.ToString());
+        var marker = $"log-peek-marker-{Guid.NewGuid():N}";
+        _nodes.Systems[0].Log.Info(marker);
+        var peek = await Eventually.ReturnsAsync(() => PbmCli.RunAsync(_pbm, "log", "peek", "-n", "5"),
+            r => r.ExitCode == 0 && r.Lines.Any(l => l.EndsWith(marker, StringComparison.Ordinal)), "log peek shows the line just logged");
         Assert.InRange(peek.Lines.Length, 1, 5);
+        Assert.Contains("[INFO]", peek.Lines.Single(l => l.EndsWith(marker, StringComparison.Ordinal)));
+
+        // The buffer listens from the moment the host starts, so it has the node's own joining (logged right after).
+        var all = await PbmCli.RunAsync(_pbm, "log", "peek", "-n", "1000");
+        Assert.Contains(all.Lines, l => l.Contains("is JOINING itself", StringComparison.Ordinal));
     }
 }

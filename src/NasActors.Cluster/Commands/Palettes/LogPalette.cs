@@ -12,6 +12,9 @@ public static class LogPalette
     public static CommandPalette Create(ExtendedActorSystem system)
     {
         var recent = system.SystemActorOf(Props.Create(() => new RecentLog(Capacity)), "pbm-recent-log");
+        // Subscribed here, not in PreStart: PreStart runs later on a dispatcher thread, and the lines logged meanwhile
+        // (the node joining its cluster, say) would be missing from `log peek`.
+        system.EventStream.Subscribe(recent, typeof(LogEvent));
         return new CommandPalette("log", "this node's log")
             .Command("peek", "the last N log lines", async (r, output, cancel) =>
             {
@@ -41,8 +44,6 @@ public static class LogPalette
             });
             Receive<Peek>(p => Sender.Tell(new Lines(_lines.Skip(Math.Max(0, _lines.Count - p.Count)).ToArray())));
         }
-
-        protected override void PreStart() => Context.System.EventStream.Subscribe(Self, typeof(LogEvent));
 
         public static string Format(LogEvent e) =>
             $"[{e.LogLevel().ToString().Replace("Level", "", StringComparison.Ordinal).ToUpperInvariant()}][{e.Timestamp:yyyy-MM-dd HH:mm:ss.fff}][{e.LogSource}] {e.Message}" +
