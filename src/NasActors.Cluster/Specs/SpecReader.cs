@@ -2,6 +2,7 @@ using System.Globalization;
 using Akka.Configuration;
 using NasActors.Core.Controllers;
 using NasActors.Torch.Data;
+using NasActors.Torch.Scoring;
 using NasActors.Torch.Training;
 
 namespace NasActors.Cluster.Specs;
@@ -117,7 +118,8 @@ public static class SpecReader
         var evaluation = new EvaluationSpec(
             e.String("kind", EvaluationKinds.Torch).ToLowerInvariant(), e.Duration("stub-cost", TimeSpan.Zero),
             e.OptionalString("table"), e.OptionalString("signal"), e.StringList("fail-architectures"), e.Int("fail-times", 0),
-            e.Int("recalibration-batches", 8), e.Int("recalibration-batch-size", 128), e.Int("evaluation-batch-size", 500),
+            e.Int("recalibration-batches", ScoringOptions.DefaultRecalibrationBatches),
+            e.Int("recalibration-batch-size", ScoringOptions.DefaultRecalibrationBatchSize), e.Int("evaluation-batch-size", ScoringOptions.DefaultEvaluationBatchSize),
             e.Int("standalone-epochs", 2), e.Int("standalone-batch-size", 128), e.Double("standalone-learning-rate", 0.1),
             e.Double("standalone-weight-decay", 5e-4), e.Int("standalone-train-images", 0));
         if (!EvaluationKinds.All.Contains(evaluation.Kind))

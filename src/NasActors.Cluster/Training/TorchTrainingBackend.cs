@@ -35,7 +35,7 @@ public sealed class TorchTrainingBackend(string? dataFolder = null) : ISupernetT
                 progress(new TrainingProtocol.TrainingProgressed(request.SearchId, p.StepsDone, p.TotalSteps, p.Step.Loss, p.Step.Accuracy, p.ImagesPerSecond));
             },
             (info, m) => checkpointed(new CheckpointRef(info.Sha256, info.Path, info.Step), m.Loss, m.Accuracy),
-            cancel);
+            cancel, runtime.PathWorkers);
         return new CheckpointRef(outcome.Checkpoint.Sha256, outcome.Checkpoint.Path, outcome.Checkpoint.Step);
     }
 }

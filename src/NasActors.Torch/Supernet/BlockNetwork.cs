@@ -91,8 +91,21 @@ public sealed class BlockNetwork : nn.Module<Tensor, Tensor>
         yield return classifier;
     }
 
+    /// <summary>Modules every path runs through (stem, head, classifier): in a FairNAS step, all m paths share them.</summary>
+    public IEnumerable<nn.Module> SharedModules()
+    {
+        yield return stem;
+        yield return head;
+        yield return classifier;
+    }
+
+    /// <summary>The parameters a path trains, in a fixed order: stem, the path's blocks, head, classifier.</summary>
+    public IReadOnlyList<Parameter> PathParameters(Architecture path) =>
+        PathModules(path).SelectMany(m => m.parameters()).Where(p => p.requires_grad).ToList();
+
     /// <summary>Forward through one path (through <c>call</c>, so forward hooks see every block that runs).</summary>
-    public Tensor Forward(Tensor x, Architecture path)
+    /// <param name="dropoutGenerator">Draws this pass's dropout masks; null: <see cref="DropoutGenerator"/>.</param>
+    public Tensor Forward(Tensor x, Architecture path, Generator? dropoutGenerator = null)
     {
         if (path.Count != _heldChoices.Length)
             throw new ArgumentException($"Path has {path.Count} layers, the network {_heldChoices.Length}.");
@@ -104,7 +117,8 @@ public sealed class BlockNetwork : nn.Module<Tensor, Tensor>
             h = next;
         }
         var features = head.call(h);
-        return classifier.call(DropoutGenerator is null ? dropout.call(features) : SeededDropout(features, DropoutGenerator));
+        var generator = dropoutGenerator ?? DropoutGenerator;
+        return classifier.call(generator is null ? dropout.call(features) : SeededDropout(features, generator));
     }
 
     /// <summary>
@@ -156,7 +170,7 @@ public sealed class BlockNetwork : nn.Module<Tensor, Tensor>
     {
         var stem = nn.Sequential(
             ("conv", Layers.ConvBn(s.Input.Channels, s.StemChannels, 3, affine, relu: true, stride: s.StemStride)),
-            ("dw", Layers.ConvBn(s.StemChannels, s.StemChannels, 3, affine, relu: true, groups: s.StemChannels)),
+            ("dw", Layers.ConvBn(s.StemChannels, s.StemChannels, 3, affine, relu: true, stride: s.SeparableStride, groups: s.StemChannels)),
             ("pw", Layers.ConvBn(s.StemChannels, s.SeparableChannels, 1, affine, relu: false)));
         var blocks = s.Layers.Select((layer, i) => nn.ModuleList(
                 held[i].Select(c => (nn.Module<Tensor, Tensor>)new MbConvBlock(layer, MbConvSpace.Choices[c], affine)).ToArray()))

@@ -26,17 +26,18 @@ public sealed class MbConvSpace : BlockSpace
         [new(3, 3), new(3, 5), new(3, 7), new(6, 3), new(6, 5), new(6, 7)];
 
     public MbConvSpace(string name, ImageShape input, int classes, int stemChannels, int stemStride, int separableChannels,
-        IReadOnlyList<(int OutChannels, int Stride)> layers, int lastChannels, double dropout)
+        IReadOnlyList<(int OutChannels, int Stride)> layers, int lastChannels, double dropout, int separableStride = 1)
         : base(name, input, classes, Enumerable.Repeat(Choices.Count, layers.Count).ToArray())
     {
         StemChannels = stemChannels;
         StemStride = stemStride;
+        SeparableStride = separableStride;
         SeparableChannels = separableChannels;
         LastChannels = lastChannels;
         Dropout = dropout;
         var list = new List<MbLayer>();
         var channels = separableChannels;
-        var size = LayerCost.OutputSize(input.Height, 3, stemStride);
+        var size = LayerCost.OutputSize(LayerCost.OutputSize(input.Height, 3, stemStride), 3, separableStride);
         foreach (var (outChannels, stride) in layers)
         {
             list.Add(new MbLayer(channels, outChannels, stride, size));
@@ -49,6 +50,8 @@ public sealed class MbConvSpace : BlockSpace
 
     public int StemChannels { get; }
     public int StemStride { get; }
+    /// <summary>Stride of the separable conv's depthwise 3x3 (1 in FairNAS; 2 lets a small space keep full resolution in the stem).</summary>
+    public int SeparableStride { get; }
     public int SeparableChannels { get; }
     public int LastChannels { get; }
     public double Dropout { get; }
@@ -69,8 +72,9 @@ public sealed class MbConvSpace : BlockSpace
     {
         var stemSize = LayerCost.OutputSize(Input.Height, 3, StemStride);
         var stem = LayerCost.ConvBn(Input.Channels, StemChannels, 3, StemStride, Input.Height);
-        var separable = LayerCost.ConvBn(StemChannels, StemChannels, 3, 1, stemSize, groups: StemChannels)
-                      + LayerCost.ConvBn(StemChannels, SeparableChannels, 1, 1, stemSize);
+        var separableSize = LayerCost.OutputSize(stemSize, 3, SeparableStride);
+        var separable = LayerCost.ConvBn(StemChannels, StemChannels, 3, SeparableStride, stemSize, groups: StemChannels)
+                      + LayerCost.ConvBn(StemChannels, SeparableChannels, 1, 1, separableSize);
         var last = LayerCost.ConvBn(Layers[^1].OutChannels, LastChannels, 1, 1, FinalSize);
         return stem + separable + last + LayerCost.Linear(LastChannels, Classes, bias: true);
     }
@@ -90,7 +94,7 @@ public sealed class MbConvSpace : BlockSpace
     {
         var sb = new StringBuilder();
         sb.AppendLine($"{Name}: input {Input}, {Classes} classes, {ChoiceCounts.Count} layers x {Choices.Count} choices");
-        sb.AppendLine($"  stem conv3x3 s{StemStride} -> {StemChannels}, separable dw3x3 + pw -> {SeparableChannels}");
+        sb.AppendLine($"  stem conv3x3 s{StemStride} -> {StemChannels}, separable dw3x3 s{SeparableStride} + pw -> {SeparableChannels}");
         for (var i = 0; i < Layers.Count; i++)
         {
             var l = Layers[i];

@@ -18,6 +18,11 @@ public class EngineSettings : CommandSettings
     [DefaultValue(0)]
     public int Threads { get; init; }
 
+    [CommandOption("--path-workers <N>")]
+    [Description("FairNAS paths of a training step run at once, one thread each; the result does not depend on it (0 = one per processor on a CPU, with one thread per op unless --threads is set; 1 on a GPU).")]
+    [DefaultValue(0)]
+    public int PathWorkers { get; init; }
+
     [CommandOption("--libtorch <FOLDER>")]
     [Description("Load LibTorch from this folder (e.g. PyTorch's torch/lib on a GPU node); also NASACTORS_LIBTORCH.")]
     public string? LibTorch { get; init; }
@@ -29,11 +34,12 @@ public class EngineSettings : CommandSettings
     public override ValidationResult Validate()
     {
         if (Threads < 0) return ValidationResult.Error($"--threads must be >= 0, got {Threads}.");
+        if (PathWorkers < 0) return ValidationResult.Error($"--path-workers must be >= 0, got {PathWorkers}.");
         return ValidationResult.Success();
     }
 
     public TorchRuntimeInfo InitializeTorch() =>
-        TorchRuntime.Initialize(new TorchRuntimeOptions { Device = Device, Threads = Threads, LibTorchFolder = LibTorch });
+        TorchRuntime.Initialize(new TorchRuntimeOptions { Device = Device, Threads = Threads, PathWorkers = PathWorkers, LibTorchFolder = LibTorch });
 }
 
 /// <summary>Options of commands that build a block space and read a dataset.</summary>

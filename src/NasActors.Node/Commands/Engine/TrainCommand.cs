@@ -119,7 +119,7 @@ public sealed class TrainCommand : Command<TrainSettings>
             AnsiConsole.MarkupLine($"Training a [bold]{options.Method}[/] supernet of [bold]{space.Name}[/] on {data.Bundle.Name} " +
                                    $"({data.Split.Train.Length} train / {data.Split.Validation.Length} validation images) on {runtime.Device}");
         var outcome = Train(space, data, options, runtime.Device, settings.Out, settings.CheckpointEvery, settings.Resume,
-            new StepProgress(settings.Json), cancellation);
+            new StepProgress(settings.Json), cancellation, runtime.PathWorkers);
         if (settings.Json)
             Console.WriteLine(JsonSerializer.Serialize(new
             {
@@ -135,9 +135,9 @@ public sealed class TrainCommand : Command<TrainSettings>
 
     /// <summary>Supernet training with a progress display; shared with the quickstart.</summary>
     public static TrainingOutcome Train(BlockSpace space, SearchData data, SupernetTrainingOptions options, TorchSharp.torch.Device device,
-        string folder, long checkpointEvery, string? resume, StepProgress display, CancellationToken cancellation) =>
+        string folder, long checkpointEvery, string? resume, StepProgress display, CancellationToken cancellation, int pathWorkers) =>
         display.Run($"{options.Method} supernet", options.Steps, report =>
             SupernetTraining.Run(space, data, options, device, folder, checkpointEvery, resume,
                 p => report(p.StepsDone, $"loss {p.Step.Loss:F3} acc {p.Step.Accuracy:P1} {p.ImagesPerSecond:F0} img/s"),
-                cancel: cancellation));
+                cancel: cancellation, pathWorkers: pathWorkers));
 }

@@ -61,8 +61,47 @@ public sealed class PathBatchNorm : nn.Module<Tensor, Tensor>
     /// <summary>Back to the exponential moving average of supernet training.</summary>
     public void EndRecalibration() => Cumulative = false;
 
+    /// <summary>
+    /// Training passes do not fold their batch statistics into the running ones themselves: they hand them to the
+    /// calling thread's <see cref="StatisticsCollector"/>, and the caller folds them later with
+    /// <see cref="FoldStatistics"/>, in an order of its choosing. For modules that several paths run through at once
+    /// on different threads (a supernet's stem and head): the moving average then does not depend on which thread
+    /// came first. Recalibration (cumulative mode) updates directly as always.
+    /// </summary>
+    public bool DeferStatistics { get; set; }
+
+    /// <summary>Batch statistics handed over by deferred-statistics modules on this thread (null: none expected).</summary>
+    [ThreadStatic] private static List<DeferredStatistics>? _collector;
+
+    /// <summary>Collects this thread's deferred statistics until the returned list is taken back with <see cref="StopCollecting"/>.</summary>
+    public static List<DeferredStatistics> StartCollecting() => _collector = [];
+
+    public static void StopCollecting() => _collector = null;
+
+    /// <summary>Folds one training batch's mean and (unbiased) variance into the running statistics, as a training pass would.</summary>
+    public void FoldStatistics(Tensor mean, Tensor variance)
+    {
+        using var noGrad = torch.no_grad();
+        using var keep = (1.0 - Momentum).ToScalar();
+        using var take = Momentum.ToScalar();
+        running_mean.mul_(keep).add_(mean, take);
+        running_var.mul_(keep).add_(variance, take);
+        BatchesTracked++;
+    }
+
     public override Tensor forward(Tensor input)
     {
+        if (training && DeferStatistics && !Cumulative)
+        {
+            var collector = _collector ?? throw new InvalidOperationException(
+                "A BatchNorm with deferred statistics ran a training pass outside PathBatchNorm.StartCollecting.");
+            using (torch.no_grad())
+            {
+                var (variance, mean) = torch.var_mean(input, [0, 2, 3], unbiased: true);
+                collector.Add(new DeferredStatistics(this, mean.DetachFromDisposeScope(), variance.DetachFromDisposeScope()));
+            }
+            return nn.functional.batch_norm(input, null, null, weight, bias, training: true, Momentum, _eps);
+        }
         var factor = Momentum;
         if (training)
         {
@@ -70,5 +109,17 @@ public sealed class PathBatchNorm : nn.Module<Tensor, Tensor>
             if (Cumulative) factor = 1.0 / BatchesTracked;
         }
         return nn.functional.batch_norm(input, running_mean, running_var, weight, bias, training, factor, _eps);
+    }
+}
+
+/// <summary>One training batch's statistics of a <see cref="PathBatchNorm"/> with deferred statistics; owns its tensors.</summary>
+public sealed record DeferredStatistics(PathBatchNorm Norm, Tensor Mean, Tensor Variance) : IDisposable
+{
+    public void Fold() => Norm.FoldStatistics(Mean, Variance);
+
+    public void Dispose()
+    {
+        Mean.Dispose();
+        Variance.Dispose();
     }
 }
