@@ -15,6 +15,7 @@ public static class SupernetCheckpoint
         BlockSpace space;
         try { space = BlockSpaces.Get(checkpoint.Require("space")); }
         catch (UnknownSpaceException e) { throw new CheckpointException(checkpoint.Path, e.Message); }
+        CheckDefinition(checkpoint, space);
         var network = BlockNetwork.Supernet(space);
         try
         {
@@ -28,4 +29,21 @@ public static class SupernetCheckpoint
             throw;
         }
     }
+
+    /// <summary>
+    /// Refuses a checkpoint written for another definition of the same space name (an older or newer build whose
+    /// widths or strides differ: the tensors could even have the same shapes). Checkpoints from before definitions
+    /// were recorded carry none and are accepted.
+    /// </summary>
+    public static void CheckDefinition(LoadedCheckpoint checkpoint, BlockSpace space)
+    {
+        if (!checkpoint.Metadata.TryGetValue("space-definition", out var recorded)) return;
+        var current = space.DefinitionHash();
+        if (!string.Equals(recorded, current, StringComparison.Ordinal))
+            throw new CheckpointException(checkpoint.Path,
+                $"it was written for another definition of space '{space.Name}' (definition {Short(recorded)}, this build's {Short(current)}: " +
+                "a build whose widths or strides differ); train a new supernet with this build");
+    }
+
+    private static string Short(string hash) => hash.Length > 12 ? hash[..12] : hash;
 }

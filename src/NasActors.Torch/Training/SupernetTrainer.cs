@@ -204,6 +204,7 @@ public sealed class SupernetTrainer : IDisposable
         {
             ["kind"] = "supernet",
             ["space"] = Space.Name,
+            ["space-definition"] = Space.DefinitionHash(),
             ["method"] = Options.Method,
             ["step"] = Step.ToString(CultureInfo.InvariantCulture),
             ["sampler-position"] = Step.ToString(CultureInfo.InvariantCulture),
@@ -221,6 +222,7 @@ public sealed class SupernetTrainer : IDisposable
         var space = checkpoint.Require("space");
         var method = checkpoint.Require("method");
         if (space != Space.Name) throw new CheckpointException(checkpoint.Path, $"it is for space '{space}', this trainer trains '{Space.Name}'");
+        SupernetCheckpoint.CheckDefinition(checkpoint, Space);
         if (method != Options.Method) throw new CheckpointException(checkpoint.Path, $"it was trained with '{method}', this trainer uses '{Options.Method}'");
         if (!long.TryParse(checkpoint.Require("step"), NumberStyles.None, CultureInfo.InvariantCulture, out var step))
             throw new CheckpointException(checkpoint.Path, "its step is not a number");

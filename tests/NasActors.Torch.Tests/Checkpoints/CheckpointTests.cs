@@ -126,6 +126,39 @@ public sealed class CheckpointTests
         }
     }
 
+    [Fact]
+    public void A_checkpoint_written_for_another_definition_of_the_space_is_refused_by_training_and_scoring()
+    {
+        using var folder = new TempFolder();
+        using var trainer = Trainer(PathSamplers.FairNas, 10);
+        trainer.TrainStep();
+        var own = trainer.SaveCheckpoint(folder.Path, Data.Metadata());
+        using (var loaded = Checkpoint.Load(own.Path))
+            Assert.Equal(BlockSpaces.FmnistMb().DefinitionHash(), loaded.Require("space-definition"));
+
+        // The same tensors and metadata, but written by a build whose fmnist-mbconv downsampled elsewhere (same shapes).
+        var mine = BlockSpaces.FmnistMb();
+        var other = new MbConvSpace(mine.Name, mine.Input, mine.Classes, mine.StemChannels, mine.StemStride, mine.SeparableChannels,
+            mine.Layers.Select(l => (l.OutChannels, l.Stride)).ToList(), mine.LastChannels, mine.Dropout,
+            separableStride: mine.SeparableStride == 1 ? 2 : 1);
+        Dictionary<string, string> metadata;
+        List<(string, Tensor)> tensors;
+        using (var loaded = Checkpoint.Load(own.Path))
+        {
+            metadata = new Dictionary<string, string>(loaded.Metadata) { ["space-definition"] = other.DefinitionHash() };
+            tensors = loaded.WithPrefix("").Select(kv => (kv.Key, kv.Value.clone())).ToList();
+        }
+        var foreign = Checkpoint.Save(folder.Path, 1, metadata, tensors);
+        foreach (var (_, t) in tensors) t.Dispose();
+
+        using var reloaded = Checkpoint.Load(foreign.Path);
+        using var resumer = Trainer(PathSamplers.FairNas, 10);
+        var resume = Assert.Throws<CheckpointException>(() => resumer.Restore(reloaded));
+        Assert.Contains("another definition of space 'fmnist-mbconv'", resume.Message);
+        var score = Assert.Throws<CheckpointException>(() => SupernetCheckpoint.LoadNetwork(reloaded, CPU).Dispose());
+        Assert.Contains("another definition of space 'fmnist-mbconv'", score.Message);
+    }
+
     private static CheckpointInfo SmallCheckpoint(TempFolder folder)
     {
         using var trainer = Trainer(PathSamplers.Spos, 10);

@@ -67,4 +67,14 @@ public abstract class BlockSpace : LayerChoiceSpace
 
     /// <summary>A multi-line description: every layer with its shape and choices.</summary>
     public abstract string Describe();
+
+    /// <summary>
+    /// One canonical line with everything that shapes the network or its training (widths, strides, sizes, choices,
+    /// dropout): two builds whose definitions of a space name differ would read each other's checkpoints wrongly.
+    /// </summary>
+    public abstract string Definition();
+
+    /// <summary>SHA-256 of <see cref="Definition"/>, hex: recorded in checkpoints, checked when they are read.</summary>
+    public string DefinitionHash() =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Definition())));
 }

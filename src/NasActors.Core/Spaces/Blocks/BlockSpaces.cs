@@ -37,12 +37,17 @@ public static class BlockSpaces
         stageRepeats: [2, 2, 2], stageOutChannels: [32, 64, 128],
         lastChannels: 256, dropout: 0.1);
 
-    /// <summary>A CPU-sized inverted-residual space for 28x28x1 images, feature maps 14 -> 7 -> 4.</summary>
+    /// <summary>
+    /// A CPU-sized inverted-residual space for 28x28x1 images, feature maps 14 -> 7 -> 4. The stem convolution keeps
+    /// the full 28x28 resolution and the separable conv's depthwise 3x3 downsamples (a stride-2 stem conv sees every
+    /// other pixel): measured on 16 random paths after 480 FairNAS steps, 75.61% mean validation accuracy against
+    /// 75.04%, better on 13 of 16, at about the same images/s.
+    /// </summary>
     public static MbConvSpace FmnistMb(int classes = 10) => new(
         FmnistMbConv, new ImageShape(1, 28, 28), classes,
-        stemChannels: 16, stemStride: 2, separableChannels: 16,
+        stemChannels: 16, stemStride: 1, separableChannels: 16,
         layers: [(16, 1), (24, 2), (24, 1), (32, 1), (48, 2), (48, 1)],
-        lastChannels: 256, dropout: 0.1);
+        lastChannels: 256, dropout: 0.1, separableStride: 2);
 
     /// <summary>
     /// <see cref="FmnistMb"/> 1.5x wider (widths 24-64): a better supernet at the same images (8 random paths 83.1%

@@ -90,6 +90,11 @@ public sealed class MbConvSpace : BlockSpace
              + LayerCost.ConvBn(mid, l.OutChannels, 1, 1, outSize);
     }
 
+    public override string Definition() => FormattableString.Invariant(
+        $"mbconv {Name} input {Input} classes {Classes} stem {StemChannels}/s{StemStride} separable {SeparableChannels}/s{SeparableStride} ") +
+        string.Join(" ", Layers.Select(l => FormattableString.Invariant($"[{l.InChannels}>{l.OutChannels}/s{l.Stride}@{l.InputSize}]"))) +
+        FormattableString.Invariant($" choices {string.Join(",", Choices)} last {LastChannels} dropout {Dropout}");
+
     public override string Describe()
     {
         var sb = new StringBuilder();

@@ -127,6 +127,11 @@ public sealed class ShuffleNetSpace : BlockSpace
         return main + projection;
     }
 
+    public override string Definition() => FormattableString.Invariant(
+        $"shufflenet {Name} input {Input} classes {Classes} stem {StemChannels}/s{StemStride} ") +
+        string.Join(" ", Layers.Select(l => FormattableString.Invariant($"[{l.InChannels}>{l.OutChannels}/{l.MidChannels}/s{l.Stride}@{l.InputSize}]"))) +
+        FormattableString.Invariant($" choices {string.Join(",", Enum.GetNames<ShuffleChoice>())} last {LastChannels} dropout {Dropout}");
+
     public override string Describe()
     {
         var sb = new StringBuilder();
