@@ -49,7 +49,7 @@ public sealed record RankStudyOptions
     public static IReadOnlyList<string> Methods { get; } = [PathSamplers.Spos, PathSamplers.FairNas];
 
     /// <summary>
-    /// Sized for the 2-core CPU machine, with the quickstart's supernet recipe: fmnist-mbconv-wide on the embedded subset
+    /// Sized for the 2-core CPU machine, with the earlier quickstart's supernet recipe: fmnist-mbconv-wide on the embedded subset
     /// (8,000 training / 2,000 validation images, 2,000 test images), K = 12, stand-alone 4 epochs of batch 128 each,
     /// FairNAS 960 steps of 6 x 32 images with mean path gradients and 20 warm-up steps (SPOS 5,760 steps of 32):
     /// 184k images per supernet.
