@@ -6,6 +6,7 @@ using NasActors.Core.Spaces.Blocks;
 using NasActors.Node.Commands.Engine;
 using NasActors.Torch.Data;
 using NasActors.Torch.Sampling;
+using NasActors.Torch.Supernet;
 using NasActors.Torch.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -45,6 +46,12 @@ public sealed class StepBenchmarkSettings : EngineSettings
     [Description("Python interpreter with PyTorch (Debian: /usr/bin/python3 with python3-torch).")]
     [DefaultValue("/usr/bin/python3")]
     public string Python { get; init; } = "/usr/bin/python3";
+
+    // The comparison is of the same step: one path after another on the same threads, as the PyTorch reference runs
+    // it. Path workers (nas train) change how a step is scheduled, not its work, and are measured there.
+    public override ValidationResult Validate() => PathWorkers > 1
+        ? ValidationResult.Error($"--path-workers {PathWorkers}: benchmark-step times one path at a time, as its PyTorch reference does; measure path workers with nas train --path-workers.")
+        : base.Validate();
 }
 
 /// <summary>
@@ -128,7 +135,7 @@ public sealed class StepBenchmarkCommand : Command<StepBenchmarkSettings>
         foreach (var (method, steps) in new[] { (PathSamplers.Spos, s.SposSteps), (PathSamplers.FairNas, s.FairSteps) })
         {
             var options = new SupernetTrainingOptions { Method = method, Steps = 1_000_000, BatchSize = s.BatchSize, LearningRate = 0.05 };
-            using var trainer = new SupernetTrainer(space, data.TrainLoader(s.BatchSize, 1), options, device);
+            using var trainer = new SupernetTrainer(space, data.TrainLoader(s.BatchSize, 1), options, device, pathWorkers: 1);
             for (var i = 0; i < s.Warmup; i++) trainer.TrainStep();
             if (device.type == TorchSharp.DeviceType.CUDA) TorchSharp.torch.cuda.synchronize();
             var clock = Stopwatch.StartNew();
@@ -155,6 +162,12 @@ public sealed class StepBenchmarkCommand : Command<StepBenchmarkSettings>
             yield return ("pytorch", method, json[method]!["imagesPerSecond"]!.GetValue<double>(), json[method]!["secondsPerStep"]!.GetValue<double>());
     }
 
+    private static long SupernetParameters(BlockSpace space)
+    {
+        using var network = BlockNetwork.Supernet(space, initSeed: 1);
+        return network.parameters().Sum(p => p.numel());
+    }
+
     private static JsonObject Spec(BlockSpace space, StepBenchmarkSettings s, int threads, string device, string images)
     {
         var spec = new JsonObject
@@ -163,20 +176,23 @@ public sealed class StepBenchmarkCommand : Command<StepBenchmarkSettings>
             ["classes"] = space.Classes, ["threads"] = threads, ["device"] = device, ["images"] = images,
             ["batchSize"] = s.BatchSize, ["sposSteps"] = s.SposSteps, ["fairSteps"] = s.FairSteps, ["warmup"] = s.Warmup,
             ["lr"] = 0.05, ["weightDecay"] = 4e-5,
+            // The script checks its network against these (the parameter count of the trainer's supernet and the size
+            // of the last feature map), so a space whose definition it does not mirror fails loudly.
+            ["parameters"] = SupernetParameters(space),
         };
         switch (space)
         {
             case MbConvSpace mb:
                 spec["family"] = "mbconv";
-                spec["stem"] = mb.StemChannels; spec["stemStride"] = mb.StemStride; spec["separable"] = mb.SeparableChannels;
+                spec["stem"] = mb.StemChannels; spec["stemStride"] = mb.StemStride; spec["separable"] = mb.SeparableChannels; spec["separableStride"] = mb.SeparableStride;
                 spec["layers"] = new JsonArray(mb.Layers.Select(l => (JsonNode)new JsonObject { ["in"] = l.InChannels, ["out"] = l.OutChannels, ["stride"] = l.Stride }).ToArray());
-                spec["width"] = mb.Layers[^1].OutChannels; spec["last"] = mb.LastChannels; spec["dropout"] = mb.Dropout;
+                spec["width"] = mb.Layers[^1].OutChannels; spec["last"] = mb.LastChannels; spec["dropout"] = mb.Dropout; spec["finalSize"] = mb.FinalSize;
                 break;
             case ShuffleNetSpace sh:
                 spec["family"] = "shufflenet";
                 spec["stem"] = sh.StemChannels; spec["stemStride"] = sh.StemStride;
                 spec["layers"] = new JsonArray(sh.Layers.Select(l => (JsonNode)new JsonObject { ["in"] = l.InChannels, ["out"] = l.OutChannels, ["mid"] = l.MidChannels, ["stride"] = l.Stride }).ToArray());
-                spec["width"] = sh.StageOutChannels[^1]; spec["last"] = sh.LastChannels; spec["dropout"] = sh.Dropout;
+                spec["width"] = sh.StageOutChannels[^1]; spec["last"] = sh.LastChannels; spec["dropout"] = sh.Dropout; spec["finalSize"] = sh.FinalSize;
                 break;
         }
         return spec;

@@ -74,7 +74,7 @@ class Supernet(nn.Module):
         cin = spec["input"][0]
         if spec["family"] == "mbconv":
             self.stem = nn.Sequential(conv_bn(cin, spec["stem"], 3, spec["stemStride"]),
-                                      conv_bn(spec["stem"], spec["stem"], 3, 1, spec["stem"]),
+                                      conv_bn(spec["stem"], spec["stem"], 3, spec["separableStride"], spec["stem"]),
                                       conv_bn(spec["stem"], spec["separable"], 1, relu=False))
             choices = [(3, 3), (3, 5), (3, 7), (6, 3), (6, 5), (6, 7)]
             self.layers = nn.ModuleList(nn.ModuleList(MbBlock(l["in"], l["out"], l["stride"], e, k) for e, k in choices)
@@ -101,6 +101,21 @@ def load_images(path, count):
     return data.reshape(-1, 28 * 28)[:count]
 
 
+def check(net, spec, device):
+    """Fails unless this network is the space the C# side described (parameter count, last feature map size)."""
+    parameters = sum(p.numel() for p in net.parameters())
+    if parameters != spec["parameters"]:
+        sys.exit(f"reference network has {parameters} parameters, the space's cost model says {spec['parameters']}")
+    net.eval()
+    with torch.no_grad():
+        x = net.stem(torch.zeros(1, *spec["input"], device=device))
+        for layer in net.layers:
+            x = layer[0](x)
+    net.train()
+    if x.shape[-1] != spec["finalSize"]:
+        sys.exit(f"reference network's last feature map is {x.shape[-1]}x{x.shape[-2]}, the space says {spec['finalSize']}")
+
+
 def main():
     spec = json.load(open(sys.argv[1]))
     torch.set_num_threads(spec["threads"])
@@ -108,6 +123,7 @@ def main():
     torch.manual_seed(1)
     random.seed(1)
     net = Supernet(spec).to(device)
+    check(net, spec, device)
     decay = [p for p in net.parameters() if p.dim() > 1]
     other = [p for p in net.parameters() if p.dim() <= 1]
     opt = torch.optim.SGD([{"params": decay, "weight_decay": spec["weightDecay"]}, {"params": other, "weight_decay": 0.0}],
