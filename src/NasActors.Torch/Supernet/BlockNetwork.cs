@@ -158,7 +158,9 @@ public sealed class BlockNetwork : nn.Module<Tensor, Tensor>
     private static (Sequential Stem, long Width, List<ModuleList<nn.Module<Tensor, Tensor>>> Blocks) BuildShuffle(
         ShuffleNetSpace s, int[][] held, bool affine)
     {
-        var stem = nn.Sequential(("conv", Layers.ConvBn(s.Input.Channels, s.StemChannels, 3, affine, relu: true, stride: s.StemStride)));
+        var stem = nn.Sequential(
+            ("conv", Layers.ConvBn(s.Input.Channels, s.StemChannels, 3, affine, relu: true, stride: s.StemStride)),
+            ("layout", new ChannelsLast()));
         var blocks = s.Layers.Select((layer, i) => nn.ModuleList(
                 held[i].Select(c => (nn.Module<Tensor, Tensor>)new ShuffleNetBlock(layer, (ShuffleChoice)c, affine)).ToArray()))
             .ToList();
@@ -170,6 +172,7 @@ public sealed class BlockNetwork : nn.Module<Tensor, Tensor>
     {
         var stem = nn.Sequential(
             ("conv", Layers.ConvBn(s.Input.Channels, s.StemChannels, 3, affine, relu: true, stride: s.StemStride)),
+            ("layout", new ChannelsLast()),
             ("dw", Layers.ConvBn(s.StemChannels, s.StemChannels, 3, affine, relu: true, stride: s.SeparableStride, groups: s.StemChannels)),
             ("pw", Layers.ConvBn(s.StemChannels, s.SeparableChannels, 1, affine, relu: false)));
         var blocks = s.Layers.Select((layer, i) => nn.ModuleList(

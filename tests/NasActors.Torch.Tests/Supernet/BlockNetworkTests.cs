@@ -71,4 +71,53 @@ public sealed class BlockNetworkTests
         using var supernet = BlockNetwork.Supernet(space);
         Assert.Throws<ArgumentException>(() => supernet.Forward(randn(1, 1, 28, 28), Architecture.Of(0, 1)));
     }
+
+    [Theory]
+    [InlineData(BlockSpaces.FmnistMbConv, "503142")]
+    [InlineData(BlockSpaces.FmnistShuffleNet, "312030")]
+    public void On_a_CPU_a_path_runs_channels_last_after_the_stem_convolution_with_the_values_of_the_contiguous_layout(string spaceName, string arch)
+    {
+        using var scope = NewDisposeScope();
+        var space = BlockSpaces.Get(spaceName);
+        var path = space.Parse(arch);
+        using var supernet = BlockNetwork.Supernet(space, initSeed: 3);
+        supernet.eval();
+        using var _ = no_grad();
+        var x = randn(8, 1, 28, 28, generator: new TorchSharp.torch.Generator(5));
+        var logits = supernet.Forward(x, path);
+
+        // The same modules in the same order, without the layout change: NCHW-contiguous all the way.
+        var modules = supernet.PathModules(path).ToList();
+        var stem = (TorchSharp.Modules.Sequential)modules[0];
+        var h = x;
+        foreach (var (name, child) in stem.named_children())
+            if (name != "layout") h = ((TorchSharp.torch.nn.Module<Tensor, Tensor>)child).call(h);
+        Assert.True(h.is_contiguous());
+        foreach (var block in modules.Skip(1).Take(path.Count)) h = ((TorchSharp.torch.nn.Module<Tensor, Tensor>)block).call(h);
+        var reference = ((TorchSharp.torch.nn.Module<Tensor, Tensor>)modules[^1]).call(((TorchSharp.torch.nn.Module<Tensor, Tensor>)modules[^2]).call(h));
+        Assert.True(logits.allclose(reference, rtol: 1e-4, atol: 1e-5), $"max difference {(logits - reference).abs().max().item<float>()}");
+
+        // With it, the stem's output and the last block's output are laid out channels-last (channel stride 1).
+        var laidOut = stem.call(x);
+        Assert.Equal(1, laidOut.stride(1));
+        Assert.Equal(laidOut.shape[1], laidOut.stride(3));
+        var last = laidOut;
+        foreach (var block in modules.Skip(1).Take(path.Count)) last = ((TorchSharp.torch.nn.Module<Tensor, Tensor>)block).call(last);
+        Assert.Equal(1, last.stride(1));
+    }
+
+    [Fact]
+    public void The_shuffle_split_keeps_the_even_channels_and_processes_the_odd_ones_as_SPOS_reshape_does()
+    {
+        using var scope = NewDisposeScope();
+        var x = randn(3, 8, 5, 5, generator: new TorchSharp.torch.Generator(2));
+        // SPOS's channel shuffle, as published: reshape (b*c/2, 2, h*w), swap the first two axes, split in two.
+        var halves = x.reshape(3 * 4, 2, 25).permute(1, 0, 2).reshape(2, -1, 4, 5, 5);
+        foreach (var input in new[] { x, x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2) })
+        {
+            var (kept, processed) = NasActors.Torch.Supernet.Blocks.ShuffleNetBlock.SplitShuffled(input);
+            Assert.True(kept.eq(halves[0]).all().item<bool>());
+            Assert.True(processed.eq(halves[1]).all().item<bool>());
+        }
+    }
 }

@@ -58,12 +58,12 @@ public sealed class ShuffleNetBlock : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// SPOS's channel shuffle: even channels form the kept half, odd channels the processed half.
+    /// SPOS's channel shuffle: even channels form the kept half, odd channels the processed half. Strided views, not
+    /// SPOS's reshape-permute-reshape (the same values): they keep a channels-last input channels-last.
     /// </summary>
     public static (Tensor Kept, Tensor Processed) SplitShuffled(Tensor x)
     {
-        var (b, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3]);
-        var halves = x.reshape(b * c / 2, 2, h * w).permute(1, 0, 2).reshape(2, -1, c / 2, h, w);
-        return (halves[0], halves[1]);
+        var c = x.shape[1];
+        return (x.slice(1, 0, c, 2), x.slice(1, 1, c, 2));
     }
 }
