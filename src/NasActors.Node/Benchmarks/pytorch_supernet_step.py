@@ -3,9 +3,10 @@
 TorchSharp trainer, timed on the same machine in the same run.
 
 Reads a JSON description of the block space (written by `nas benchmark-step`), builds the supernet with the same
-shapes (BatchNorm without affine parameters, bias-free convolutions), and times SPOS steps (one uniform path, one
-batch) and FairNAS steps (m paths on m batches, gradients accumulated, one optimizer step) with SGD + momentum,
-weight decay on weights with more than one dimension, label smoothing. Prints one JSON line of images/s per method.
+shapes (BatchNorm without affine parameters, bias-free convolutions) and layout (on a CPU, channels-last after the
+stem's first convolution), and times SPOS steps (one uniform path, one batch) and FairNAS steps (m paths on m
+batches, gradients accumulated, one optimizer step) with SGD + momentum, weight decay on weights with more than one
+dimension, label smoothing. Prints one JSON line of images/s per method.
 
 Each path's batch is made the way the TorchSharp trainer makes it: a shuffled epoch order, the batch's images gathered
 from the uint8 pixels and normalised, labels alongside; and after each backward pass the loss and the number of correct
@@ -40,9 +41,8 @@ class MbBlock(nn.Module):
 
 
 def channel_split(x):
-    b, c, h, w = x.shape
-    x = x.reshape(b * c // 2, 2, h * w).permute(1, 0, 2).reshape(2, -1, c // 2, h, w)
-    return x[0], x[1]
+    # Even channels kept, odd ones processed (SPOS's shuffle), as strided views like the trainer's: they keep the layout.
+    return x[:, 0::2], x[:, 1::2]
 
 
 class ShuffleBlock(nn.Module):
@@ -80,7 +80,7 @@ class Supernet(nn.Module):
             self.layers = nn.ModuleList(nn.ModuleList(MbBlock(l["in"], l["out"], l["stride"], e, k) for e, k in choices)
                                         for l in spec["layers"])
         else:
-            self.stem = conv_bn(cin, spec["stem"], 3, spec["stemStride"])
+            self.stem = nn.Sequential(conv_bn(cin, spec["stem"], 3, spec["stemStride"]))
             self.layers = nn.ModuleList(nn.ModuleList(ShuffleBlock(l["in"], l["out"], l["mid"], l["stride"], c) for c in range(4))
                                         for l in spec["layers"])
         self.head = nn.Sequential(nn.Conv2d(spec["width"], spec["last"], 1, bias=False), nn.BatchNorm2d(spec["last"], affine=False),
@@ -89,7 +89,12 @@ class Supernet(nn.Module):
         self.classifier = nn.Linear(spec["last"], spec["classes"], bias=spec["family"] == "mbconv")
 
     def forward(self, x, path):
-        x = self.stem(x)
+        # As the trainer does on a CPU: channels-last after the stem's first convolution (oneDNN's channels-last kernels).
+        x = self.stem[0](x)
+        if x.device.type == "cpu":
+            x = x.contiguous(memory_format=torch.channels_last)
+        for module in self.stem[1:]:
+            x = module(x)
         for layer, choice in zip(self.layers, path):
             x = layer[choice](x)
         return self.classifier(self.dropout(self.head(x)))
