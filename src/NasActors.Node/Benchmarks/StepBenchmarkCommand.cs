@@ -42,6 +42,13 @@ public sealed class StepBenchmarkSettings : EngineSettings
     [DefaultValue(3)]
     public int Rounds { get; init; } = 3;
 
+    [CommandOption("--layout <LAYOUT>")]
+    [Description("Feature map layout on a CPU, on both sides: channels-last (after the stem's first convolution, as the trainer runs) or contiguous (NCHW).")]
+    [DefaultValue("channels-last")]
+    public string Layout { get; init; } = "channels-last";
+
+    public bool ChannelsLast => Layout == "channels-last";
+
     [CommandOption("--python <EXE>")]
     [Description("Python interpreter with PyTorch (Debian: /usr/bin/python3 with python3-torch).")]
     [DefaultValue("/usr/bin/python3")]
@@ -49,8 +56,9 @@ public sealed class StepBenchmarkSettings : EngineSettings
 
     // The comparison is of the same step: one path after another on the same threads, as the PyTorch reference runs
     // it. Path workers (nas train) change how a step is scheduled, not its work, and are measured there.
-    public override ValidationResult Validate() => PathWorkers > 1
-        ? ValidationResult.Error($"--path-workers {PathWorkers}: benchmark-step times one path at a time, as its PyTorch reference does; measure path workers with nas train --path-workers.")
+    public override ValidationResult Validate() =>
+        PathWorkers > 1 ? ValidationResult.Error($"--path-workers {PathWorkers}: benchmark-step times one path at a time, as its PyTorch reference does; measure path workers with nas train --path-workers.")
+        : Layout is not ("channels-last" or "contiguous") ? ValidationResult.Error($"--layout '{Layout}': expected channels-last or contiguous.")
         : base.Validate();
 }
 
@@ -120,12 +128,12 @@ public sealed class StepBenchmarkCommand : Command<StepBenchmarkSettings>
         result["ratio.pytorch.fairnasStepOverMSposSteps"] = result["pytorch.fairnas.secondsPerStep"] / (m * result["pytorch.spos.secondsPerStep"]);
         if (settings.Json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new { space = space.Name, device = runtime.Device.ToString(), threads, batchSize = settings.BatchSize, results = result }, JsonOutput.Options));
+            Console.WriteLine(JsonSerializer.Serialize(new { space = space.Name, device = runtime.Device.ToString(), threads, batchSize = settings.BatchSize, layout = settings.Layout, results = result }, JsonOutput.Options));
             return 0;
         }
         var table = new Table().AddColumns("measure", "value");
         foreach (var (k, v) in result) table.AddRow(k, k.StartsWith("ratio") ? $"{v:F3}" : k.EndsWith("Step") ? $"{v * 1000:F1} ms" : $"{v:F0}");
-        AnsiConsole.MarkupLine($"{space.Name}, batch {settings.BatchSize}, {threads} threads, {runtime.Device}, medians of {settings.Rounds} rounds");
+        AnsiConsole.MarkupLine($"{space.Name}, batch {settings.BatchSize}, {threads} threads, {runtime.Device}, {settings.Layout}, medians of {settings.Rounds} rounds");
         AnsiConsole.Write(table);
         return 0;
     }
@@ -136,6 +144,7 @@ public sealed class StepBenchmarkCommand : Command<StepBenchmarkSettings>
         {
             var options = new SupernetTrainingOptions { Method = method, Steps = 1_000_000, BatchSize = s.BatchSize, LearningRate = 0.05 };
             using var trainer = new SupernetTrainer(space, data.TrainLoader(s.BatchSize, 1), options, device, pathWorkers: 1);
+            trainer.Network.ChannelsLastOnCpu = s.ChannelsLast;
             for (var i = 0; i < s.Warmup; i++) trainer.TrainStep();
             if (device.type == TorchSharp.DeviceType.CUDA) TorchSharp.torch.cuda.synchronize();
             var clock = Stopwatch.StartNew();
@@ -175,7 +184,7 @@ public sealed class StepBenchmarkCommand : Command<StepBenchmarkSettings>
             ["input"] = new JsonArray(space.Input.Channels, space.Input.Height, space.Input.Width),
             ["classes"] = space.Classes, ["threads"] = threads, ["device"] = device, ["images"] = images,
             ["batchSize"] = s.BatchSize, ["sposSteps"] = s.SposSteps, ["fairSteps"] = s.FairSteps, ["warmup"] = s.Warmup,
-            ["lr"] = 0.05, ["weightDecay"] = 4e-5,
+            ["lr"] = 0.05, ["weightDecay"] = 4e-5, ["channelsLast"] = s.ChannelsLast,
             // The script checks its network against these (the parameter count of the trainer's supernet and the size
             // of the last feature map), so a space whose definition it does not mirror fails loudly.
             ["parameters"] = SupernetParameters(space),

@@ -4,7 +4,7 @@ TorchSharp trainer, timed on the same machine in the same run.
 
 Reads a JSON description of the block space (written by `nas benchmark-step`), builds the supernet with the same
 shapes (BatchNorm without affine parameters, bias-free convolutions) and layout (on a CPU, channels-last after the
-stem's first convolution), and times SPOS steps (one uniform path, one batch) and FairNAS steps (m paths on m
+stem's first convolution unless the spec says otherwise), and times SPOS steps (one uniform path, one batch) and FairNAS steps (m paths on m
 batches, gradients accumulated, one optimizer step) with SGD + momentum, weight decay on weights with more than one
 dimension, label smoothing. Prints one JSON line of images/s per method.
 
@@ -86,12 +86,13 @@ class Supernet(nn.Module):
         self.head = nn.Sequential(nn.Conv2d(spec["width"], spec["last"], 1, bias=False), nn.BatchNorm2d(spec["last"], affine=False),
                                   nn.ReLU(inplace=True), nn.AdaptiveAvgPool2d(1), nn.Flatten())
         self.dropout = nn.Dropout(spec["dropout"])
+        self.channels_last = spec["channelsLast"]
         self.classifier = nn.Linear(spec["last"], spec["classes"], bias=spec["family"] == "mbconv")
 
     def forward(self, x, path):
         # As the trainer does on a CPU: channels-last after the stem's first convolution (oneDNN's channels-last kernels).
         x = self.stem[0](x)
-        if x.device.type == "cpu":
+        if self.channels_last and x.device.type == "cpu":
             x = x.contiguous(memory_format=torch.channels_last)
         for module in self.stem[1:]:
             x = module(x)

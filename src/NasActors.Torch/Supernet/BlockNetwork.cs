@@ -122,6 +122,17 @@ public sealed class BlockNetwork : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
+    /// On a CPU, lay feature maps out channels-last after the stem's first convolution (default: LibTorch then runs
+    /// oneDNN's channels-last kernels, measured 1.4-1.7x faster here; the values are those of the NCHW layout up to
+    /// rounding). Off: NCHW-contiguous all the way. No effect on CUDA.
+    /// </summary>
+    public bool ChannelsLastOnCpu
+    {
+        get => stem.modules().OfType<ChannelsLast>().All(m => m.Enabled);
+        set { foreach (var m in stem.modules().OfType<ChannelsLast>()) m.Enabled = value; }
+    }
+
+    /// <summary>
     /// When set, dropout draws its masks from this generator instead of LibTorch's global one, so a trainer's draws do
     /// not depend on what other trainers or evaluators in the same process do.
     /// </summary>

@@ -85,25 +85,21 @@ public sealed class BlockNetworkTests
         using var _ = no_grad();
         var x = randn(8, 1, 28, 28, generator: new TorchSharp.torch.Generator(5));
         var logits = supernet.Forward(x, path);
+        var modules = supernet.PathModules(path).Cast<TorchSharp.torch.nn.Module<Tensor, Tensor>>().ToList();
+        Tensor Blocks(Tensor h) => modules.Skip(1).Take(path.Count).Aggregate(h, (t, block) => block.call(t));
 
-        // The same modules in the same order, without the layout change: NCHW-contiguous all the way.
-        var modules = supernet.PathModules(path).ToList();
-        var stem = (TorchSharp.Modules.Sequential)modules[0];
-        var h = x;
-        foreach (var (name, child) in stem.named_children())
-            if (name != "layout") h = ((TorchSharp.torch.nn.Module<Tensor, Tensor>)child).call(h);
-        Assert.True(h.is_contiguous());
-        foreach (var block in modules.Skip(1).Take(path.Count)) h = ((TorchSharp.torch.nn.Module<Tensor, Tensor>)block).call(h);
-        var reference = ((TorchSharp.torch.nn.Module<Tensor, Tensor>)modules[^1]).call(((TorchSharp.torch.nn.Module<Tensor, Tensor>)modules[^2]).call(h));
-        Assert.True(logits.allclose(reference, rtol: 1e-4, atol: 1e-5), $"max difference {(logits - reference).abs().max().item<float>()}");
-
-        // With it, the stem's output and the last block's output are laid out channels-last (channel stride 1).
-        var laidOut = stem.call(x);
+        // The stem's output and the last block's output are laid out channels-last (channel stride 1).
+        var laidOut = modules[0].call(x);
         Assert.Equal(1, laidOut.stride(1));
         Assert.Equal(laidOut.shape[1], laidOut.stride(3));
-        var last = laidOut;
-        foreach (var block in modules.Skip(1).Take(path.Count)) last = ((TorchSharp.torch.nn.Module<Tensor, Tensor>)block).call(last);
-        Assert.Equal(1, last.stride(1));
+        Assert.Equal(1, Blocks(laidOut).stride(1));
+
+        // Switched off, the same network runs NCHW-contiguous all the way, to the same logits up to rounding.
+        Assert.True(supernet.ChannelsLastOnCpu);
+        supernet.ChannelsLastOnCpu = false;
+        Assert.True(Blocks(modules[0].call(x)).is_contiguous());
+        var reference = supernet.Forward(x, path);
+        Assert.True(logits.allclose(reference, rtol: 1e-4, atol: 1e-5), $"max difference {(logits - reference).abs().max().item<float>()}");
     }
 
     [Fact]

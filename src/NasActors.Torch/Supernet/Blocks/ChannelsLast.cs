@@ -10,8 +10,11 @@ namespace NasActors.Torch.Supernet.Blocks;
 /// </summary>
 internal sealed class ChannelsLast() : TorchSharp.torch.nn.Module<Tensor, Tensor>("channels_last")
 {
+    /// <summary>Off: the tensor passes unchanged on every device (NCHW-contiguous all the way).</summary>
+    public bool Enabled { get; set; } = true;
+
     public override Tensor forward(Tensor x) =>
-        x.device_type == DeviceType.CPU && x.dim() == 4
+        Enabled && x.device_type == DeviceType.CPU && x.dim() == 4
             ? x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2)
             : x.alias();
 }
