@@ -34,3 +34,10 @@ public static class Repo
 
     public static string SubsetFolder => System.IO.Path.Combine(Root, "src", "NasActors.Torch", "Data", "FashionMnistSubset");
 }
+
+/// <summary>The embedded Fashion-MNIST subset, split 80/20 with seed 1: loaded once for every test that trains on it.</summary>
+public static class TestData
+{
+    public static NasActors.Torch.Data.SearchData Embedded { get; } =
+        NasActors.Torch.Data.SearchData.Load(NasActors.Torch.Data.DatasetCatalog.FashionMnistEmbedded, null, 0.2, 1);
+}

@@ -10,7 +10,7 @@ namespace NasActors.Torch.Tests.Checkpoints;
 
 public sealed class CheckpointTests
 {
-    private static readonly SearchData Data = SearchData.Load(DatasetCatalog.FashionMnistEmbedded, null, 0.2, 1);
+    private static SearchData Data => TestData.Embedded;
 
     private static SupernetTrainer Trainer(string method, long steps) =>
         new(BlockSpaces.FmnistMb(), Data.TrainLoader(16, 5),

@@ -12,7 +12,7 @@ namespace NasActors.Torch.Tests.Scoring;
 
 public sealed class RecalibrationTests
 {
-    private static readonly SearchData Data = SearchData.Load(DatasetCatalog.FashionMnistEmbedded, null, 0.2, 1);
+    private static SearchData Data => TestData.Embedded;
 
     [Fact]
     public void Recalibration_changes_BatchNorm_statistics_of_the_path_and_not_weights_or_other_blocks()

@@ -11,7 +11,7 @@ public sealed class MeanGradientTests
     [Fact]
     public void With_mean_gradients_shared_parameters_move_by_one_mth_and_choice_blocks_as_before()
     {
-        var data = SearchData.Load(DatasetCatalog.FashionMnistEmbedded, null, 0.2, 1);
+        var data = TestData.Embedded;
         Dictionary<string, float[]> Delta(bool mean)
         {
             using var trainer = new SupernetTrainer(BlockSpaces.FmnistMb(), data.TrainLoader(8, 1), new SupernetTrainingOptions

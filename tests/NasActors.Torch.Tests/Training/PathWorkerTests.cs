@@ -11,7 +11,7 @@ namespace NasActors.Torch.Tests.Training;
 /// <summary>FairNAS paths trained at once on several threads give exactly what one thread gives.</summary>
 public sealed class PathWorkerTests
 {
-    private static readonly SearchData Data = SearchData.Load(DatasetCatalog.FashionMnistEmbedded, null, 0.2, 1);
+    private static SearchData Data => TestData.Embedded;
 
     private static SupernetTrainer Trainer(int workers, bool meanGradients) =>
         new(BlockSpaces.FmnistMb(), Data.TrainLoader(8, 1), new SupernetTrainingOptions

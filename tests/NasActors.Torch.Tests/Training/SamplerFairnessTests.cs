@@ -15,7 +15,7 @@ public sealed class SamplerFairnessTests
     {
         const int k = 3;
         var space = BlockSpaces.FmnistMb();
-        var data = SearchData.Load(DatasetCatalog.FashionMnistEmbedded, null, 0.2, 1);
+        var data = TestData.Embedded;
         using var trainer = new SupernetTrainer(space, data.TrainLoader(8, 1),
             new SupernetTrainingOptions { Method = PathSamplers.FairNas, Steps = k, BatchSize = 8 }, CPU);
         var forwardCounts = new int[space.ChoiceCounts.Count, space.ChoiceCounts[0]];
@@ -78,7 +78,7 @@ public sealed class SamplerFairnessTests
     public void SPOS_training_leaves_choices_off_the_path_untouched_by_momentum_and_weight_decay()
     {
         var space = BlockSpaces.FmnistMb();
-        var data = SearchData.Load(DatasetCatalog.FashionMnistEmbedded, null, 0.2, 1);
+        var data = TestData.Embedded;
         using var trainer = new SupernetTrainer(space, data.TrainLoader(8, 1),
             new SupernetTrainingOptions { Method = PathSamplers.Spos, Steps = 4, BatchSize = 8, WeightDecay = 0.1 }, CPU);
         for (var s = 0; s < 3; s++)
