@@ -42,12 +42,15 @@ public sealed class StepBenchmarkSettings : EngineSettings
     [DefaultValue(3)]
     public int Rounds { get; init; } = 3;
 
+    public const string ChannelsLastLayout = "channels-last";
+    public const string ContiguousLayout = "contiguous";
+
     [CommandOption("--layout <LAYOUT>")]
     [Description("Feature map layout on a CPU, on both sides: channels-last (after the stem's first convolution, as the trainer runs) or contiguous (NCHW).")]
-    [DefaultValue("channels-last")]
-    public string Layout { get; init; } = "channels-last";
+    [DefaultValue(ChannelsLastLayout)]
+    public string Layout { get; init; } = ChannelsLastLayout;
 
-    public bool ChannelsLast => Layout == "channels-last";
+    public bool ChannelsLast => Layout == ChannelsLastLayout;
 
     [CommandOption("--python <EXE>")]
     [Description("Python interpreter with PyTorch (Debian: /usr/bin/python3 with python3-torch).")]
@@ -58,7 +61,7 @@ public sealed class StepBenchmarkSettings : EngineSettings
     // it. Path workers (nas train) change how a step is scheduled, not its work, and are measured there.
     public override ValidationResult Validate() =>
         PathWorkers > 1 ? ValidationResult.Error($"--path-workers {PathWorkers}: benchmark-step times one path at a time, as its PyTorch reference does; measure path workers with nas train --path-workers.")
-        : Layout is not ("channels-last" or "contiguous") ? ValidationResult.Error($"--layout '{Layout}': expected channels-last or contiguous.")
+        : Layout is not (ChannelsLastLayout or ContiguousLayout) ? ValidationResult.Error($"--layout '{Layout}': expected {ChannelsLastLayout} or {ContiguousLayout}.")
         : base.Validate();
 }
 

@@ -4,9 +4,9 @@ TorchSharp trainer, timed on the same machine in the same run.
 
 Reads a JSON description of the block space (written by `nas benchmark-step`), builds the supernet with the same
 shapes (BatchNorm without affine parameters, bias-free convolutions) and layout (on a CPU, channels-last after the
-stem's first convolution unless the spec says otherwise), and times SPOS steps (one uniform path, one batch) and FairNAS steps (m paths on m
-batches, gradients accumulated, one optimizer step) with SGD + momentum, weight decay on weights with more than one
-dimension, label smoothing. Prints one JSON line of images/s per method.
+stem's first convolution unless the spec says otherwise), and times SPOS steps (one uniform path, one batch) and
+FairNAS steps (m paths on m batches, gradients accumulated, one optimizer step) with SGD + momentum, weight decay on
+weights with more than one dimension, label smoothing. Prints one JSON line of images/s per method.
 
 Each path's batch is made the way the TorchSharp trainer makes it: a shuffled epoch order, the batch's images gathered
 from the uint8 pixels and normalised, labels alongside; and after each backward pass the loss and the number of correct
@@ -111,7 +111,7 @@ def check(net, spec, device):
     """Fails unless this network is the space the C# side described (parameter count, last feature map size)."""
     parameters = sum(p.numel() for p in net.parameters())
     if parameters != spec["parameters"]:
-        sys.exit(f"reference network has {parameters} parameters, the space's cost model says {spec['parameters']}")
+        sys.exit(f"reference network has {parameters} parameters, the trainer's supernet has {spec['parameters']}")
     net.eval()
     with torch.no_grad():
         x = net.stem(torch.zeros(1, *spec["input"], device=device))
