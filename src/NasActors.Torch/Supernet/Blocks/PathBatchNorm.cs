@@ -95,12 +95,13 @@ public sealed class PathBatchNorm : nn.Module<Tensor, Tensor>
         {
             var collector = _collector ?? throw new InvalidOperationException(
                 "A BatchNorm with deferred statistics ran a training pass outside PathBatchNorm.StartCollecting.");
-            using (torch.no_grad())
-            {
-                var (variance, mean) = torch.var_mean(input, [0, 2, 3], unbiased: true);
-                collector.Add(new DeferredStatistics(this, mean.DetachFromDisposeScope(), variance.DetachFromDisposeScope()));
-            }
-            return nn.functional.batch_norm(input, null, null, weight, bias, training: true, Momentum, _eps);
+            // Fresh running buffers with momentum 1 come back holding exactly this batch's mean and unbiased variance,
+            // computed by the same kernel that normalises (a separate var_mean would read the feature map once more).
+            var mean = zeros(Features, dtype: input.dtype, device: input.device);
+            var variance = ones(Features, dtype: input.dtype, device: input.device);
+            var output = nn.functional.batch_norm(input, mean, variance, weight, bias, training: true, momentum: 1.0, _eps);
+            collector.Add(new DeferredStatistics(this, mean.DetachFromDisposeScope(), variance.DetachFromDisposeScope()));
+            return output;
         }
         var factor = Momentum;
         if (training)
