@@ -46,7 +46,7 @@ public sealed class StepBenchmarkSettings : EngineSettings
     public const string ContiguousLayout = "contiguous";
 
     [CommandOption("--layout <LAYOUT>")]
-    [Description("Feature map layout on a CPU, on both sides: channels-last (after the stem's first convolution, as the trainer runs) or contiguous (NCHW).")]
+    [Description("Feature map layout on a CPU, on both sides: channels-last (from the stem's first convolution's output on, as the trainer runs) or contiguous (NCHW).")]
     [DefaultValue(ChannelsLastLayout)]
     public string Layout { get; init; } = ChannelsLastLayout;
 

@@ -3,9 +3,9 @@
 TorchSharp trainer, timed on the same machine in the same run.
 
 Reads a JSON description of the block space (written by `nas benchmark-step`), builds the supernet with the same
-shapes (BatchNorm without affine parameters, bias-free convolutions) and layout (on a CPU, channels-last after the
-stem's first convolution unless the spec says otherwise), and times SPOS steps (one uniform path, one batch) and
-FairNAS steps (m paths on m batches, gradients accumulated, one optimizer step) with SGD + momentum, weight decay on
+shapes (BatchNorm without affine parameters, bias-free convolutions) and layout (on a CPU, channels-last from the
+output of the stem's first convolution on, unless the spec says otherwise), and times SPOS steps (one uniform path,
+one batch) and FairNAS steps (m paths on m batches, gradients accumulated, one optimizer step) with SGD + momentum, weight decay on
 weights with more than one dimension, label smoothing. Prints one JSON line of images/s per method.
 
 Each path's batch is made the way the TorchSharp trainer makes it: a shuffled epoch order, the batch's images gathered
@@ -90,11 +90,13 @@ class Supernet(nn.Module):
         self.classifier = nn.Linear(spec["last"], spec["classes"], bias=spec["family"] == "mbconv")
 
     def forward(self, x, path):
-        # As the trainer does on a CPU: channels-last after the stem's first convolution (oneDNN's channels-last kernels).
-        x = self.stem[0](x)
+        # As the trainer does on a CPU: channels-last from the output of the stem's first convolution on, before its
+        # BatchNorm (oneDNN's channels-last kernels; BatchNorm and ReLU take their gradients in that layout too).
+        first = self.stem[0]
+        x = first[0](x)
         if self.channels_last and x.device.type == "cpu":
             x = x.contiguous(memory_format=torch.channels_last)
-        for module in self.stem[1:]:
+        for module in list(first[1:]) + list(self.stem[1:]):
             x = module(x)
         for layer, choice in zip(self.layers, path):
             x = layer[choice](x)

@@ -75,7 +75,7 @@ public sealed class BlockNetworkTests
     [Theory]
     [InlineData(BlockSpaces.FmnistMbConv, "503142")]
     [InlineData(BlockSpaces.FmnistShuffleNet, "312030")]
-    public void On_a_CPU_a_path_runs_channels_last_after_the_stem_convolution_with_the_values_of_the_contiguous_layout(string spaceName, string arch)
+    public void On_a_CPU_a_path_runs_channels_last_from_the_stem_convolution_output_with_the_values_of_the_contiguous_layout(string spaceName, string arch)
     {
         using var scope = NewDisposeScope();
         var space = BlockSpaces.Get(spaceName);
@@ -88,7 +88,11 @@ public sealed class BlockNetworkTests
         var modules = supernet.PathModules(path).Cast<TorchSharp.torch.nn.Module<Tensor, Tensor>>().ToList();
         Tensor Blocks(Tensor h) => modules.Skip(1).Take(path.Count).Aggregate(h, (t, block) => block.call(t));
 
-        // The stem's output and the last block's output are laid out channels-last (channel stride 1).
+        // From the stem's first conv-BN-ReLU on (the switch sits between its conv and its BatchNorm, so that their
+        // backward passes see one layout), the stem's output and the last block's output are channels-last.
+        var firstConvBn = modules[0].named_children().First(c => c.name == "conv").module;
+        Assert.Equal(new[] { "conv", "layout", "bn", "relu" }, firstConvBn.named_children().Select(c => c.name));
+        Assert.Equal(1, ((TorchSharp.torch.nn.Module<Tensor, Tensor>)firstConvBn).call(x).stride(1));
         var laidOut = modules[0].call(x);
         Assert.Equal(1, laidOut.stride(1));
         Assert.Equal(laidOut.shape[1], laidOut.stride(3));
