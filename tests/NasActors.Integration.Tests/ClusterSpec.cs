@@ -182,14 +182,16 @@ public sealed class ClusterSpec(ITestOutputHelper output) : IDisposable
         cluster.SeedPorts.Add(c);
         var controller = cluster.Start("controller", c, ControllerTrainer, evaluators: 0);
         cluster.Start("evaluator-1", e1, Evaluator, evaluators: 1);
-        var leaving = cluster.Start("evaluator-2", e2, Evaluator, evaluators: 1);
-        // Jobs of 2 s: whenever the node leaves, it is in the middle of one.
-        var spec = Spec(budget: 12, costMs: 2000, population: 12);
+        var leaving = cluster.Start("evaluator-2", e2, Evaluator, evaluators: 1, sets: "akka.loglevel = INFO");
+        // Jobs of 4 s, and the node is stopped as soon as it has taken one, so it leaves in the middle of that job even
+        // on a loaded machine (waiting for recorded evaluations through pbm first, CI once saw the node leave idle).
+        var spec = Spec(budget: 6, costMs: 4000, population: 6);
         await cluster.SubmitAsync(controller, "leave", spec);
-        await cluster.WaitForStatusAsync(controller, "leave", s => s.Evaluated >= 2);
+        await leaving.WaitForOutputAsync("took its first job", TimeSpan.FromSeconds(90));
         var stopAt = DateTime.UtcNow;
         await leaving.StopGracefullyAsync(TimeSpan.FromSeconds(60));
-        var handedBack = await controller.WaitForOutputAsync("handed back", TimeSpan.FromSeconds(30));
+        Assert.Contains("evaluators handed back 1 job(s)", leaving.Output);
+        var handedBack = await controller.WaitForOutputAsync("handed back", TimeSpan.FromSeconds(60));
         output.WriteLine($"handed back {(handedBack - stopAt).TotalSeconds:F2} s after SIGTERM");
         await cluster.WaitForStatusAsync(controller, "leave", s => s.Status == SearchStatusNames.Completed);
         TestCluster.AssertNothingLostOrTwice(await cluster.ReadJournalAsync("leave", "controller"), spec.Budget);
