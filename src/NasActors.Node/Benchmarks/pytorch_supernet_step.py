@@ -5,8 +5,8 @@ TorchSharp trainer, timed on the same machine in the same run.
 Reads a JSON description of the block space (written by `nas benchmark-step`), builds the supernet with the same
 shapes (BatchNorm without affine parameters, bias-free convolutions) and layout (on a CPU, channels-last from the
 output of the stem's first convolution on, unless the spec says otherwise), and times SPOS steps (one uniform path,
-one batch) and FairNAS steps (m paths on m batches, gradients accumulated, one optimizer step) with SGD + momentum, weight decay on
-weights with more than one dimension, label smoothing. Prints one JSON line of images/s per method.
+one batch) and FairNAS steps (m paths on m batches, gradients accumulated, one optimizer step) with SGD + momentum,
+weight decay on weights with more than one dimension, label smoothing. Prints one JSON line of images/s per method.
 
 Each path's batch is made the way the TorchSharp trainer makes it: a shuffled epoch order, the batch's images gathered
 from the uint8 pixels and normalised, labels alongside; and after each backward pass the loss and the number of correct
