@@ -57,11 +57,20 @@ public sealed class StepBenchmarkSettings : EngineSettings
     [DefaultValue("/usr/bin/python3")]
     public string Python { get; init; } = "/usr/bin/python3";
 
+    public const string SameHostMemory = "same";
+    public const string SystemHostMemory = "system";
+
+    [CommandOption("--pytorch-host-memory <POLICY>")]
+    [Description("same (the PyTorch reference gets this process's allocator settings through glibc's MALLOC_* variables: a like-for-like comparison) or system (PyTorch as installed, with the C library's defaults).")]
+    [DefaultValue(SameHostMemory)]
+    public string PyTorchHostMemory { get; init; } = SameHostMemory;
+
     // The comparison is of the same step: one path after another on the same threads, as the PyTorch reference runs
     // it. Path workers (nas train) change how a step is scheduled, not its work, and are measured there.
     public override ValidationResult Validate() =>
         PathWorkers > 1 ? ValidationResult.Error($"--path-workers {PathWorkers}: benchmark-step times one path at a time, as its PyTorch reference does; measure path workers with nas train --path-workers.")
         : Layout is not (ChannelsLastLayout or ContiguousLayout) ? ValidationResult.Error($"--layout '{Layout}': expected {ChannelsLastLayout} or {ContiguousLayout}.")
+        : PyTorchHostMemory is not (SameHostMemory or SystemHostMemory) ? ValidationResult.Error($"--pytorch-host-memory '{PyTorchHostMemory}': expected {SameHostMemory} or {SystemHostMemory}.")
         : base.Validate();
 }
 
@@ -85,6 +94,8 @@ public sealed class StepBenchmarkCommand : Command<StepBenchmarkSettings>
         using (var file = File.Create(imagesFile)) resource.CopyTo(file);
         File.WriteAllText(specFile, Spec(space, settings, threads, runtime.Device.type == TorchSharp.DeviceType.CUDA ? "cuda" : "cpu", imagesFile).ToJsonString());
         var rows = new List<(string Engine, string Method, double ImagesPerSecond, double SecondsPerStep)>();
+        var pythonEnvironment = PyTorchEnvironment(runtime.HostMemory, settings.PyTorchHostMemory);
+        var pytorchMemory = pythonEnvironment.Count == 0 ? "the C library's defaults (as installed)" : "the same, through " + string.Join(", ", pythonEnvironment.Select(kv => $"{kv.Key}={kv.Value}"));
         try
         {
             for (var round = 0; round < settings.Rounds; round++)
@@ -92,7 +103,7 @@ public sealed class StepBenchmarkCommand : Command<StepBenchmarkSettings>
                 cancellation.ThrowIfCancellationRequested();
                 var torchSharpFirst = round % 2 == 0;
                 if (torchSharpFirst) rows.AddRange(TorchSharpRound(space, data, settings, runtime.Device));
-                rows.AddRange(PyTorchRound(settings.Python, specFile));
+                rows.AddRange(PyTorchRound(settings.Python, specFile, pythonEnvironment));
                 if (!torchSharpFirst) rows.AddRange(TorchSharpRound(space, data, settings, runtime.Device));
                 if (!settings.Json) AnsiConsole.MarkupLine($"round {round + 1}/{settings.Rounds}: " +
                     string.Join(", ", rows.Skip(rows.Count - 4).Select(r => $"{r.Engine} {r.Method} {r.ImagesPerSecond:F0} img/s")));
@@ -131,12 +142,14 @@ public sealed class StepBenchmarkCommand : Command<StepBenchmarkSettings>
         result["ratio.pytorch.fairnasStepOverMSposSteps"] = result["pytorch.fairnas.secondsPerStep"] / (m * result["pytorch.spos.secondsPerStep"]);
         if (settings.Json)
         {
-            Console.WriteLine(JsonSerializer.Serialize(new { space = space.Name, device = runtime.Device.ToString(), threads, batchSize = settings.BatchSize, layout = settings.Layout, results = result }, JsonOutput.Options));
+            Console.WriteLine(JsonSerializer.Serialize(new { space = space.Name, device = runtime.Device.ToString(), threads, batchSize = settings.BatchSize, layout = settings.Layout,
+                hostMemory = new { torchsharp = runtime.HostMemory.Description, pytorch = pytorchMemory }, results = result }, JsonOutput.Options));
             return 0;
         }
         var table = new Table().AddColumns("measure", "value");
         foreach (var (k, v) in result) table.AddRow(k, k.StartsWith("ratio") ? $"{v:F3}" : k.EndsWith("Step") ? $"{v * 1000:F1} ms" : $"{v:F0}");
         AnsiConsole.MarkupLine($"{space.Name}, batch {settings.BatchSize}, {threads} threads, {runtime.Device}, {settings.Layout}, medians of {settings.Rounds} rounds");
+        AnsiConsole.MarkupLine(Markup.Escape($"host memory: TorchSharp {runtime.HostMemory.Description}; PyTorch {pytorchMemory}"));
         AnsiConsole.Write(table);
         return 0;
     }
@@ -158,10 +171,18 @@ public sealed class StepBenchmarkCommand : Command<StepBenchmarkSettings>
         }
     }
 
-    private static IEnumerable<(string, string, double, double)> PyTorchRound(string python, string specFile)
+    /// <summary>
+    /// Environment variables the PyTorch reference runs with: with <c>same</c>, the allocator settings this process
+    /// applied (none when it applied none), so both engines run on the same malloc; with <c>system</c>, none.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> PyTorchEnvironment(NasActors.Torch.Runtime.HostMemoryInfo applied, string policy) =>
+        policy == StepBenchmarkSettings.SameHostMemory ? applied.EnvironmentEquivalent : new Dictionary<string, string>();
+
+    private static IEnumerable<(string, string, double, double)> PyTorchRound(string python, string specFile, IReadOnlyDictionary<string, string> environment)
     {
         var script = Path.Combine(AppContext.BaseDirectory, "Benchmarks", "pytorch_supernet_step.py");
         var start = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (name, value) in environment) start.Environment[name] = value;
         start.ArgumentList.Add(script);
         start.ArgumentList.Add(specFile);
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {python}");

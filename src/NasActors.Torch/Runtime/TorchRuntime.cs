@@ -29,10 +29,17 @@ public sealed record TorchRuntimeOptions
     /// images/s with 2 path workers x 1 thread against 390 with 1 x 2), while independent paths use them fully.
     /// </summary>
     public int PathWorkers { get; init; }
+
+    /// <summary>How the C allocator treats host memory LibTorch frees (<see cref="Runtime.HostMemory"/>); retain by default.</summary>
+    public HostMemoryPolicy HostMemory { get; init; } = HostMemoryPolicy.Retain;
 }
 
 /// <summary>What <see cref="TorchRuntime.Initialize"/> set up.</summary>
-public sealed record TorchRuntimeInfo(Device Device, string? LibTorchFolder, IReadOnlyList<string> LoadedLibraries, int Threads, int PathWorkers = 1);
+public sealed record TorchRuntimeInfo(Device Device, string? LibTorchFolder, IReadOnlyList<string> LoadedLibraries, int Threads, int PathWorkers = 1)
+{
+    /// <summary>What the host memory policy did to the C allocator.</summary>
+    public HostMemoryInfo HostMemory { get; init; } = new(false, "not configured");
+}
 
 /// <summary>A native library or LibTorch folder is missing or cannot be loaded, or the device is not available.</summary>
 public sealed class TorchRuntimeException : Exception
@@ -79,6 +86,7 @@ public static class TorchRuntime
                 return _info;
             }
             var folder = ResolveLibTorchFolder(options);
+            var hostMemory = HostMemory.Configure(options.HostMemory);
             var loaded = new List<string>();
             if (folder != null)
             {
@@ -96,7 +104,7 @@ public static class TorchRuntime
                 try { torch.set_num_interop_threads(options.InteropThreads); }
                 catch (Exception e) { throw new TorchRuntimeException($"Cannot set {options.InteropThreads} inter-op threads (it can be set only once, before any parallel work): {e.Message}", e); }
             }
-            _info = new TorchRuntimeInfo(device, folder, loaded, torch.get_num_threads(), pathWorkers);
+            _info = new TorchRuntimeInfo(device, folder, loaded, torch.get_num_threads(), pathWorkers) { HostMemory = hostMemory };
             _options = options;
             return _info;
         }

@@ -39,7 +39,10 @@ public sealed class NodeCommand : AsyncCommand<NodeSettings>
         var config = NodeConfig.Load(settings.Config, settings.Overrides());
         var (host, system, _, options) = await NodeConfig.StartAsync(config, cancellation);
         if (options.TrainingBackend == "torch" && options.Roles.Any(r => r is "trainer" or "evaluator"))
-            TorchRuntime.Initialize();
+        {
+            var torch = TorchRuntime.Initialize();
+            Console.WriteLine($"tensors on {torch.Device}, {torch.Threads} threads; host memory: {torch.HostMemory.Description}");
+        }
         var address = Akka.Cluster.Cluster.Get(system).SelfAddress;
         Console.WriteLine($"nas node up at {address.Host}:{address.Port} roles [{string.Join(", ", options.Roles)}] journal {(options.PersistenceBackend == "postgres" ? "PostgreSQL" : Path.GetFullPath(options.JournalFile))}");
         var pbm = NasActors.Cluster.Commands.CommandHost.Get(system);

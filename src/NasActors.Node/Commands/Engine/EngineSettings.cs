@@ -27,6 +27,11 @@ public class EngineSettings : CommandSettings
     [Description("Load LibTorch from this folder (e.g. PyTorch's torch/lib on a GPU node); also NASACTORS_LIBTORCH.")]
     public string? LibTorch { get; init; }
 
+    [CommandOption("--host-memory <POLICY>")]
+    [Description("retain (keep the host memory LibTorch frees for the next step: glibc malloc's mmap threshold 32 MiB, trim threshold 2 GiB, top pad 64 MiB; MALLOC_* variables you set win) or system (the C library's defaults).")]
+    [DefaultValue("retain")]
+    public string HostMemory { get; init; } = "retain";
+
     [CommandOption("--json")]
     [Description("Print one JSON document on standard output instead of tables and progress bars.")]
     public bool Json { get; init; }
@@ -35,11 +40,17 @@ public class EngineSettings : CommandSettings
     {
         if (Threads < 0) return ValidationResult.Error($"--threads must be >= 0, got {Threads}.");
         if (PathWorkers < 0) return ValidationResult.Error($"--path-workers must be >= 0, got {PathWorkers}.");
+        try { NasActors.Torch.Runtime.HostMemory.Parse(HostMemory); }
+        catch (ArgumentException e) { return ValidationResult.Error($"--host-memory: {e.Message}"); }
         return ValidationResult.Success();
     }
 
     public TorchRuntimeInfo InitializeTorch() =>
-        TorchRuntime.Initialize(new TorchRuntimeOptions { Device = Device, Threads = Threads, PathWorkers = PathWorkers, LibTorchFolder = LibTorch });
+        TorchRuntime.Initialize(new TorchRuntimeOptions
+        {
+            Device = Device, Threads = Threads, PathWorkers = PathWorkers, LibTorchFolder = LibTorch,
+            HostMemory = NasActors.Torch.Runtime.HostMemory.Parse(HostMemory),
+        });
 }
 
 /// <summary>Options of commands that build a block space and read a dataset.</summary>
