@@ -80,6 +80,14 @@ public class BatchLoaderTests
         var pixel = Data.Image(3)[14 * 28 + 14];
         var expected = (pixel / 255f - 0.5f) / 0.25f;
         Assert.Equal(expected, batch.Images[3, 0, 14, 14].item<float>(), 5);
+        // Every pixel of every image (the batch is written straight into the tensor's memory).
+        var values = batch.Images.data<float>().ToArray();
+        for (var n = 0; n < 32; n++)
+        {
+            var image = Data.Image(n);
+            for (var i = 0; i < 28 * 28; i++)
+                Assert.Equal((image[i] / 255f - 0.5f) / 0.25f, values[n * 28 * 28 + i]);
+        }
         Assert.Equal(Data.Labels[3], batch.Labels[3].item<long>());
     }
 
