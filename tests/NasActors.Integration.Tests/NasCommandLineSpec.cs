@@ -10,7 +10,6 @@ public sealed class NasCommandLineSpec : IDisposable
     [InlineData("--path-workers 2: benchmark-step times one path at a time", "benchmark-step", "--path-workers", "2")]
     [InlineData("--path-workers must be >= 0, got -1", "train", "--path-workers", "-1", "--steps", "1")]
     [InlineData("--host-memory: Host memory policy 'jemalloc' is not known: use retain or system", "train", "--host-memory", "jemalloc", "--steps", "1")]
-    [InlineData("--pytorch-host-memory 'tuned': expected same or system", "benchmark-step", "--pytorch-host-memory", "tuned")]
     public async Task Bad_engine_options_are_refused_naming_the_option(string expected, params string[] arguments)
     {
         using var nas = NodeProcess.Nas(_root, arguments);

@@ -57,27 +57,19 @@ public sealed class StepBenchmarkSettings : EngineSettings
     [DefaultValue("/usr/bin/python3")]
     public string Python { get; init; } = "/usr/bin/python3";
 
-    public const string SameHostMemory = "same";
-    public const string SystemHostMemory = "system";
-
-    [CommandOption("--pytorch-host-memory <POLICY>")]
-    [Description("same (the PyTorch reference gets this process's allocator settings through glibc's MALLOC_* variables: a like-for-like comparison) or system (PyTorch as installed, with the C library's defaults).")]
-    [DefaultValue(SameHostMemory)]
-    public string PyTorchHostMemory { get; init; } = SameHostMemory;
-
     // The comparison is of the same step: one path after another on the same threads, as the PyTorch reference runs
     // it. Path workers (nas train) change how a step is scheduled, not its work, and are measured there.
     public override ValidationResult Validate() =>
         PathWorkers > 1 ? ValidationResult.Error($"--path-workers {PathWorkers}: benchmark-step times one path at a time, as its PyTorch reference does; measure path workers with nas train --path-workers.")
         : Layout is not (ChannelsLastLayout or ContiguousLayout) ? ValidationResult.Error($"--layout '{Layout}': expected {ChannelsLastLayout} or {ContiguousLayout}.")
-        : PyTorchHostMemory is not (SameHostMemory or SystemHostMemory) ? ValidationResult.Error($"--pytorch-host-memory '{PyTorchHostMemory}': expected {SameHostMemory} or {SystemHostMemory}.")
         : base.Validate();
 }
 
 /// <summary>
 /// <c>nas benchmark-step</c>: supernet training throughput of SPOS and FairNAS steps in TorchSharp (the project's own
-/// trainer, data loading included) and in PyTorch (the same network and step, batches pre-made), alternating in the
-/// same run on the same machine; prints the ratios. Run on demand, never in CI.
+/// trainer, data loading included) and in PyTorch (the same network and step, the same batches made the same way),
+/// taking turns in the same run on the same machine, PyTorch both as installed and with this process's allocator
+/// settings; prints the ratios. Run on demand, never in CI.
 /// </summary>
 public sealed class StepBenchmarkCommand : Command<StepBenchmarkSettings>
 {
@@ -93,20 +85,32 @@ public sealed class StepBenchmarkCommand : Command<StepBenchmarkSettings>
                               ?? throw new InvalidOperationException("embedded Fashion-MNIST images are missing"))
         using (var file = File.Create(imagesFile)) resource.CopyTo(file);
         File.WriteAllText(specFile, Spec(space, settings, threads, runtime.Device.type == TorchSharp.DeviceType.CUDA ? "cuda" : "cpu", imagesFile).ToJsonString());
+        // PyTorch runs twice a round: as installed (the C library's allocator defaults), and with the allocator
+        // settings this process applied (through glibc's MALLOC_* variables), the like-for-like comparison.
+        var engines = new List<(string Name, IReadOnlyDictionary<string, string>? Environment, string HostMemory)>
+        {
+            (TorchSharpEngine, null, runtime.HostMemory.Description),
+            (PyTorchEngine, new Dictionary<string, string>(), "as installed (this environment, no allocator settings added)"),
+        };
+        if (runtime.HostMemory.Applied)
+            engines.Add((PyTorchSameEngine, runtime.HostMemory.EnvironmentEquivalent,
+                "NasActors' settings, through " + string.Join(", ", runtime.HostMemory.EnvironmentEquivalent.Select(kv => $"{kv.Key}={kv.Value}"))));
         var rows = new List<(string Engine, string Method, double ImagesPerSecond, double SecondsPerStep)>();
-        var pythonEnvironment = PyTorchEnvironment(runtime.HostMemory, settings.PyTorchHostMemory);
-        var pytorchMemory = pythonEnvironment.Count == 0 ? "the C library's defaults (as installed)" : "the same, through " + string.Join(", ", pythonEnvironment.Select(kv => $"{kv.Key}={kv.Value}"));
         try
         {
             for (var round = 0; round < settings.Rounds; round++)
             {
                 cancellation.ThrowIfCancellationRequested();
-                var torchSharpFirst = round % 2 == 0;
-                if (torchSharpFirst) rows.AddRange(TorchSharpRound(space, data, settings, runtime.Device));
-                rows.AddRange(PyTorchRound(settings.Python, specFile, pythonEnvironment));
-                if (!torchSharpFirst) rows.AddRange(TorchSharpRound(space, data, settings, runtime.Device));
+                // The engines take turns going first, so a drift of the machine's speed within a round favours none.
+                for (var k = 0; k < engines.Count; k++)
+                {
+                    var engine = engines[(round + k) % engines.Count];
+                    rows.AddRange(engine.Environment is null
+                        ? TorchSharpRound(space, data, settings, runtime.Device)
+                        : PyTorchRound(engine.Name, settings.Python, specFile, engine.Environment));
+                }
                 if (!settings.Json) AnsiConsole.MarkupLine($"round {round + 1}/{settings.Rounds}: " +
-                    string.Join(", ", rows.Skip(rows.Count - 4).Select(r => $"{r.Engine} {r.Method} {r.ImagesPerSecond:F0} img/s")));
+                    string.Join(", ", rows.Skip(rows.Count - 2 * engines.Count).Select(r => $"{r.Engine} {r.Method} {r.ImagesPerSecond:F0} img/s")));
             }
         }
         finally
@@ -114,42 +118,44 @@ public sealed class StepBenchmarkCommand : Command<StepBenchmarkSettings>
             File.Delete(specFile);
             File.Delete(imagesFile);
         }
-        double Median(string engine, string method, Func<(string, string, double, double), double> f)
+        double Median(IEnumerable<double> values)
         {
-            var v = rows.Where(r => r.Engine == engine && r.Method == method).Select(f).Order().ToArray();
+            var v = values.Order().ToArray();
             return v[v.Length / 2];
         }
         var m = space.ChoiceCounts[0];
         var result = new Dictionary<string, double>();
-        foreach (var engine in new[] { "torchsharp", "pytorch" })
+        foreach (var (engine, _, _) in engines)
             foreach (var method in new[] { "spos", "fairnas" })
             {
-                result[$"{engine}.{method}.imagesPerSecond"] = Median(engine, method, r => r.Item3);
-                result[$"{engine}.{method}.secondsPerStep"] = Median(engine, method, r => r.Item4);
+                var mine = rows.Where(r => r.Engine == engine && r.Method == method).ToArray();
+                result[$"{engine}.{method}.imagesPerSecond"] = Median(mine.Select(r => r.ImagesPerSecond));
+                result[$"{engine}.{method}.secondsPerStep"] = Median(mine.Select(r => r.SecondsPerStep));
             }
-        result["ratio.spos.torchsharpOverPytorch"] = result["torchsharp.spos.imagesPerSecond"] / result["pytorch.spos.imagesPerSecond"];
-        result["ratio.fairnas.torchsharpOverPytorch"] = result["torchsharp.fairnas.imagesPerSecond"] / result["pytorch.fairnas.imagesPerSecond"];
-        // The same ratio within each round (both engines measured minutes apart), then the median over rounds: on a
-        // shared machine whose speed drifts between rounds this is the steadier figure.
-        foreach (var method in new[] { "spos", "fairnas" })
-        {
-            var perRound = rows.Chunk(4).Select(round => // a round adds four rows: SPOS and FairNAS of each engine
-                round.Single(r => r.Engine == "torchsharp" && r.Method == method).ImagesPerSecond /
-                round.Single(r => r.Engine == "pytorch" && r.Method == method).ImagesPerSecond).Order().ToArray();
-            result[$"ratio.{method}.torchsharpOverPytorch.pairedMedian"] = perRound[perRound.Length / 2];
-        }
-        result["ratio.torchsharp.fairnasStepOverMSposSteps"] = result["torchsharp.fairnas.secondsPerStep"] / (m * result["torchsharp.spos.secondsPerStep"]);
-        result["ratio.pytorch.fairnasStepOverMSposSteps"] = result["pytorch.fairnas.secondsPerStep"] / (m * result["pytorch.spos.secondsPerStep"]);
+        foreach (var (reference, _, _) in engines.Skip(1))
+            foreach (var method in new[] { "spos", "fairnas" })
+            {
+                result[$"ratio.{method}.torchsharpOver.{reference}"] =
+                    result[$"{TorchSharpEngine}.{method}.imagesPerSecond"] / result[$"{reference}.{method}.imagesPerSecond"];
+                // The same ratio within each round (the engines measured within the same minute), then the median over
+                // rounds: on a shared machine whose speed drifts between rounds this is the steadier figure.
+                var perRound = rows.Chunk(2 * engines.Count).Select(round =>
+                    round.Single(r => r.Engine == TorchSharpEngine && r.Method == method).ImagesPerSecond /
+                    round.Single(r => r.Engine == reference && r.Method == method).ImagesPerSecond);
+                result[$"ratio.{method}.torchsharpOver.{reference}.pairedMedian"] = Median(perRound);
+            }
+        foreach (var (engine, _, _) in engines)
+            result[$"ratio.{engine}.fairnasStepOverMSposSteps"] = result[$"{engine}.fairnas.secondsPerStep"] / (m * result[$"{engine}.spos.secondsPerStep"]);
         if (settings.Json)
         {
             Console.WriteLine(JsonSerializer.Serialize(new { space = space.Name, device = runtime.Device.ToString(), threads, batchSize = settings.BatchSize, layout = settings.Layout,
-                hostMemory = new { torchsharp = runtime.HostMemory.Description, pytorch = pytorchMemory }, results = result }, JsonOutput.Options));
+                hostMemory = engines.ToDictionary(e => e.Name, e => e.HostMemory), results = result }, JsonOutput.Options));
             return 0;
         }
         var table = new Table().AddColumns("measure", "value");
         foreach (var (k, v) in result) table.AddRow(k, k.StartsWith("ratio") ? $"{v:F3}" : k.EndsWith("Step") ? $"{v * 1000:F1} ms" : $"{v:F0}");
         AnsiConsole.MarkupLine($"{space.Name}, batch {settings.BatchSize}, {threads} threads, {runtime.Device}, {settings.Layout}, medians of {settings.Rounds} rounds");
-        AnsiConsole.MarkupLine(Markup.Escape($"host memory: TorchSharp {runtime.HostMemory.Description}; PyTorch {pytorchMemory}"));
+        foreach (var (engine, _, hostMemory) in engines) AnsiConsole.MarkupLine(Markup.Escape($"{engine}: host memory {hostMemory}"));
         AnsiConsole.Write(table);
         return 0;
     }
@@ -167,18 +173,15 @@ public sealed class StepBenchmarkCommand : Command<StepBenchmarkSettings>
             long images = 0;
             for (var i = 0; i < steps; i++) images += trainer.TrainStep().Images;
             if (device.type == TorchSharp.DeviceType.CUDA) TorchSharp.torch.cuda.synchronize();
-            yield return ("torchsharp", method, images / clock.Elapsed.TotalSeconds, clock.Elapsed.TotalSeconds / steps);
+            yield return (TorchSharpEngine, method, images / clock.Elapsed.TotalSeconds, clock.Elapsed.TotalSeconds / steps);
         }
     }
 
-    /// <summary>
-    /// Environment variables the PyTorch reference runs with: with <c>same</c>, the allocator settings this process
-    /// applied (none when it applied none), so both engines run on the same malloc; with <c>system</c>, none.
-    /// </summary>
-    public static IReadOnlyDictionary<string, string> PyTorchEnvironment(NasActors.Torch.Runtime.HostMemoryInfo applied, string policy) =>
-        policy == StepBenchmarkSettings.SameHostMemory ? applied.EnvironmentEquivalent : new Dictionary<string, string>();
+    private const string TorchSharpEngine = "torchsharp";
+    private const string PyTorchEngine = "pytorch";
+    private const string PyTorchSameEngine = "pytorchSameMalloc";
 
-    private static IEnumerable<(string, string, double, double)> PyTorchRound(string python, string specFile, IReadOnlyDictionary<string, string> environment)
+    private static IEnumerable<(string, string, double, double)> PyTorchRound(string engine, string python, string specFile, IReadOnlyDictionary<string, string> environment)
     {
         var script = Path.Combine(AppContext.BaseDirectory, "Benchmarks", "pytorch_supernet_step.py");
         var start = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -192,7 +195,7 @@ public sealed class StepBenchmarkCommand : Command<StepBenchmarkSettings>
         if (process.ExitCode != 0) throw new InvalidOperationException($"{python} {script} failed ({process.ExitCode}): {error.Trim()}");
         var json = JsonNode.Parse(output.Trim().Split('\n')[^1])!;
         foreach (var method in new[] { "spos", "fairnas" })
-            yield return ("pytorch", method, json[method]!["imagesPerSecond"]!.GetValue<double>(), json[method]!["secondsPerStep"]!.GetValue<double>());
+            yield return (engine, method, json[method]!["imagesPerSecond"]!.GetValue<double>(), json[method]!["secondsPerStep"]!.GetValue<double>());
     }
 
     private static long SupernetParameters(BlockSpace space)
