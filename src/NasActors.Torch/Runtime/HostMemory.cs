@@ -86,7 +86,12 @@ public static class HostMemory
     public static HostMemoryInfo Configure(HostMemoryPolicy policy)
     {
         var reason = ReasonToLeaveAlone(policy, IsLinuxWithGlibc(), Environment.GetEnvironmentVariable);
-        if (reason != null) return new HostMemoryInfo(false, reason);
+        return reason != null ? new HostMemoryInfo(false, reason) : ApplyRetain();
+    }
+
+    /// <summary>Sets glibc's malloc to <see cref="HostMemoryPolicy.Retain"/>, whatever the environment says (Linux with glibc only).</summary>
+    public static HostMemoryInfo ApplyRetain()
+    {
         var settings = new (int Parameter, string Variable, int Value)[]
         {
             (M_MMAP_THRESHOLD, "MALLOC_MMAP_THRESHOLD_", RetainMmapThreshold),

@@ -12,8 +12,8 @@ public class HostMemoryTests
         // trainer in the actor system runs): allocate a few hundred MB of activations in blocks of several MB, write
         // them, free them all. With glibc's defaults every cycle gave the pages back and faulted them in again
         // (about 49,000 faults per cycle here); retained, later cycles reuse them.
-        var info = HostMemory.Configure(HostMemoryPolicy.Retain);
-        Assert.True(info.Applied, $"the policy was not applied: {info.Description} (this test needs Linux with glibc and no MALLOC_* variables)");
+        // Applied whatever MALLOC_* variables this machine sets: which of them wins is the next test's concern.
+        Assert.True(HostMemory.ApplyRetain().Applied);
         const int blocks = 24, blockBytes = 8 << 20, page = 4096, cycles = 4;
         var faults = new long[cycles];
         var worker = new Thread(() =>
@@ -69,7 +69,7 @@ public class HostMemoryTests
     [Fact]
     public void Retain_gives_the_same_settings_to_other_processes_through_glibcs_variables()
     {
-        var info = HostMemory.Configure(HostMemoryPolicy.Retain);
+        var info = HostMemory.ApplyRetain();
         Assert.True(info.Applied, info.Description);
         Assert.Equal(HostMemory.RetainMmapThreshold.ToString(), info.EnvironmentEquivalent["MALLOC_MMAP_THRESHOLD_"]);
         Assert.Equal(HostMemory.RetainTrimThreshold.ToString(), info.EnvironmentEquivalent["MALLOC_TRIM_THRESHOLD_"]);
