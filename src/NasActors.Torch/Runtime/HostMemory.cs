@@ -101,7 +101,7 @@ public static class HostMemory
         foreach (var (parameter, variable, value) in settings)
             if (Glibc.mallopt(parameter, value) != 1)
                 throw new TorchRuntimeException($"glibc's mallopt refused {variable.TrimEnd('_').ToLowerInvariant()} = {value}; run with host memory policy 'system'.");
-        return new HostMemoryInfo(true, $"retain (glibc malloc: blocks up to {RetainMmapThreshold >> 20} MiB from its heaps, freed memory kept up to 2 GiB, heaps padded by {RetainTopPad >> 20} MiB)")
+        return new HostMemoryInfo(true, $"retain (glibc malloc: blocks up to {RetainMmapThreshold >> 20} MiB from its heaps, freed memory kept up to {RetainTrimThreshold / (double)(1 << 30):F0} GiB, heaps padded by {RetainTopPad >> 20} MiB)")
         {
             EnvironmentEquivalent = settings.ToDictionary(s => s.Variable, s => s.Value.ToString(System.Globalization.CultureInfo.InvariantCulture)),
         };

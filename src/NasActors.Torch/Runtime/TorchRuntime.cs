@@ -49,8 +49,8 @@ public sealed class TorchRuntimeException : Exception
 
 /// <summary>
 /// Process-wide LibTorch set-up for nodes: loads an external LibTorch folder when one is configured (option or
-/// environment variable NASACTORS_LIBTORCH), then the app's libLibTorchSharp.so, selects the device and sets the
-/// thread counts. Call it once, before any other TorchSharp call; later calls with equal options return the first
+/// environment variable NASACTORS_LIBTORCH), then the app's libLibTorchSharp.so, applies the host memory policy
+/// (<see cref="Runtime.HostMemory"/>), selects the device and sets the thread counts. Call it once, before any other TorchSharp call; later calls with equal options return the first
 /// result, calls with other options fail.
 /// </summary>
 public static class TorchRuntime

@@ -40,8 +40,8 @@ public sealed class NodeCommand : AsyncCommand<NodeSettings>
         var (host, system, _, options) = await NodeConfig.StartAsync(config, cancellation);
         if (options.TrainingBackend == "torch" && options.Roles.Any(r => r is "trainer" or "evaluator"))
         {
-            var torch = TorchRuntime.Initialize();
-            Console.WriteLine($"tensors on {torch.Device}, {torch.Threads} threads; host memory: {torch.HostMemory.Description}");
+            var runtime = TorchRuntime.Initialize();
+            Console.WriteLine($"tensors on {runtime.Device}, {runtime.Threads} threads; host memory: {runtime.HostMemory.Description}");
         }
         var address = Akka.Cluster.Cluster.Get(system).SelfAddress;
         Console.WriteLine($"nas node up at {address.Host}:{address.Port} roles [{string.Join(", ", options.Roles)}] journal {(options.PersistenceBackend == "postgres" ? "PostgreSQL" : Path.GetFullPath(options.JournalFile))}");
