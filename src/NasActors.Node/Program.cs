@@ -23,6 +23,8 @@ app.Configure(config =>
     config.AddCommand<RetrainCommand>("retrain").WithDescription("Train one architecture stand-alone from scratch and report test accuracy.");
     config.AddCommand<RankStudyCommand>("rank-study")
         .WithDescription("How well SPOS and FairNAS supernets rank architectures: Kendall tau and Spearman rho against stand-alone training, with intervals and plots; resumable.");
+    config.AddCommand<DoctorCommand>("doctor")
+        .WithDescription("Check that this node runs tensors on its device, one operation after another, up to two supernet steps.");
     config.AddCommand<SpacesCommand>("spaces").WithDescription("List the block search spaces, or describe one.");
     config.AddBench();
     config.AddCommand<StepBenchmarkCommand>("benchmark-step")

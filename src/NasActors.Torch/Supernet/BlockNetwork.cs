@@ -139,6 +139,13 @@ public sealed class BlockNetwork : nn.Module<Tensor, Tensor>
     public Generator? DropoutGenerator { get; set; }
 
     /// <summary>
+    /// A generator for <see cref="DropoutGenerator"/>. It lives on the CPU whatever the network's device: a CUDA
+    /// generator made through TorchSharp 0.107 crashes the process in PyTorch 2.11's LibTorch (measured on an H200 with
+    /// <c>nas doctor</c>), and CPU draws give the same masks on every device.
+    /// </summary>
+    public static Generator NewDropoutGenerator() => new(0, torch.CPU);
+
+    /// <summary>
     /// Weight initialization draws from LibTorch's global generator: networks are built one at a time, right after
     /// seeding it, so a seeded network is the same whatever else the process builds at the same moment.
     /// </summary>
@@ -158,7 +165,8 @@ public sealed class BlockNetwork : nn.Module<Tensor, Tensor>
         if (!training || _dropoutRate <= 0) return x;
         using var rate = _dropoutRate.ToScalar();
         using var scale = (1.0 / (1.0 - _dropoutRate)).ToScalar();
-        using var keep = torch.rand(x.shape, device: x.device, generator: generator).ge(rate);
+        using var draws = torch.rand(x.shape, generator: generator);
+        using var keep = draws.ge(rate).to(x.device);
         return x.mul(keep).mul(scale);
     }
 

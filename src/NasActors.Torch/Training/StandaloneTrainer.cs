@@ -46,7 +46,7 @@ public static class StandaloneTrainer
         using var network = BlockNetwork.StandAlone(space, architecture,
             (long)(DeterministicRandom.Mix(options.Seed, "standalone-init", architecture.GetHashCode()) >> 1));
         network.to(device);
-        using var dropout = new Generator(0, device);
+        using var dropout = BlockNetwork.NewDropoutGenerator();
         network.DropoutGenerator = dropout;
         using var optimizer = new SgdMomentum(network.named_parameters(), options.Momentum, options.WeightDecay);
         var totalSteps = (long)options.Epochs * train.BatchesPerEpoch;

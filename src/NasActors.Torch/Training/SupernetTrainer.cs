@@ -52,7 +52,7 @@ public sealed class SupernetTrainer : IDisposable
         Network = BlockNetwork.Supernet(space, (long)(DeterministicRandom.Mix(options.Seed, "supernet-init") >> 1));
         Network.to(Device);
         foreach (var norm in Network.SharedModules().SelectMany(m => m.modules()).OfType<PathBatchNorm>()) norm.DeferStatistics = true;
-        _dropout = Enumerable.Range(0, Sampler.PathsPerStep).Select(_ => new Generator(0, Device)).ToArray();
+        _dropout = Enumerable.Range(0, Sampler.PathsPerStep).Select(_ => BlockNetwork.NewDropoutGenerator()).ToArray();
         _optimizer = new SgdMomentum(Network.named_parameters(), options.Momentum, options.WeightDecay);
         _schedule = new LearningRateSchedule(options.LearningRate, options.Steps, options.Decay, options.WarmupSteps);
     }
