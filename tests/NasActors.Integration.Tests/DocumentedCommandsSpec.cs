@@ -5,7 +5,7 @@ using NasActors.Pbm.Protocol;
 
 namespace NasActors.Integration.Tests;
 
-/// <summary>Every command the README and docs/ show names a command, script, options and files that exist.</summary>
+/// <summary>Every command the README, deploy/README.md and docs/ show names a command, script, options and files that exist.</summary>
 public sealed class DocumentedCommandsSpec : IAsyncLifetime
 {
     private readonly string _work = Directory.CreateTempSubdirectory("nas-docs-").FullName;
@@ -26,8 +26,10 @@ public sealed class DocumentedCommandsSpec : IAsyncLifetime
         await Task.CompletedTask;
     }
 
+    /// <summary>The README, the cluster guide it sends users to, and docs/.</summary>
     private static IEnumerable<string> Pages() =>
-        Directory.EnumerateFiles(Path.Combine(NodeProcess.RepoRoot, "docs"), "*.md").Order().Prepend(Path.Combine(NodeProcess.RepoRoot, "README.md"));
+        new[] { "README.md", "deploy/README.md" }.Select(p => Path.Combine(NodeProcess.RepoRoot, p))
+            .Concat(Directory.EnumerateFiles(Path.Combine(NodeProcess.RepoRoot, "docs"), "*.md").Order());
 
     private static IReadOnlyList<DocumentedCommands.Command> Commands(string page) =>
         DocumentedCommands.Parse(File.ReadAllText(page), Path.GetRelativePath(NodeProcess.RepoRoot, page));
