@@ -159,6 +159,8 @@ public static partial class DocumentedCommands
     public sealed class Checker(string repoRoot, string workFolder, IReadOnlyList<PaletteDefinition> palettes)
     {
         private readonly ConcurrentDictionary<string, Lazy<Task<(int Exit, string Output)>>> _runs = new();
+        // Two processes at a time: the other integration tests run beside these on the same cores, some of them timed.
+        private readonly SemaphoreSlim _processes = new(2);
 
         /// <summary>Null when the command holds, else the command and what is wrong with it.</summary>
         public async Task<string?> CheckAsync(Command command)
@@ -225,8 +227,14 @@ public static partial class DocumentedCommands
             if (problem is not null) yield return problem;
         }
 
+        /// <summary>Each distinct process runs once; commands that need the same help share its answer.</summary>
         private Task<(int Exit, string Output)> RunOnceAsync(string key, Func<Task<(int, string)>> run) =>
-            _runs.GetOrAdd(key, _ => new Lazy<Task<(int, string)>>(run)).Value;
+            _runs.GetOrAdd(key, _ => new Lazy<Task<(int, string)>>(async () =>
+            {
+                await _processes.WaitAsync();
+                try { return await run(); }
+                finally { _processes.Release(); }
+            })).Value;
 
         private async Task<(int, string)> RunNasAsync(string[] arguments)
         {
