@@ -12,6 +12,7 @@ while [ $# -gt 0 ]; do
     --budget) budget=$2; shift 2 ;;
     --nodes) nodes=$2; shift 2 ;;
     --base-port) base_port=$2; shift 2 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "bench-evaluators.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done

@@ -15,8 +15,15 @@
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 
+# The comment at the top of this file, without its #.
+usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; }
 command=${1:-}
 [ -n "$command" ] && shift || true
+case "$command" in
+  start|status|stop|clean) ;;
+  -h|--help|help) usage; exit 0 ;;
+  *) usage >&2; exit 2 ;;
+esac
 evaluators=2
 persistence=sqlite
 backend=torch
@@ -29,6 +36,7 @@ while [ $# -gt 0 ]; do
     --backend) backend=$2; shift 2 ;;
     --base-port) base_port=$2; shift 2 ;;
     --folder) folder=$2; shift 2 ;;
+    -h|--help) usage; exit 0 ;;
     *) echo "local-cluster.sh: unknown argument '$1'" >&2; exit 2 ;;
   esac
 done
@@ -150,9 +158,5 @@ case "$command" in
     "$0" stop --folder "$folder"
     rm -rf "$pg" "$folder"
     echo "removed $folder"
-    ;;
-  *)
-    sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
-    exit 2
     ;;
 esac

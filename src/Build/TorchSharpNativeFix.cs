@@ -4,7 +4,7 @@
 // Why: TorchSharp 0.107.0's libLibTorchSharp.so requires the symbol version GLIBCXX_3.4.32 (GCC 13's libstdc++),
 // which Debian 12 lacks, so the native load fails. The only symbol bound to that version is a link-time marker
 // that nothing calls. Marking the requirement weak (VER_FLG_WEAK in the Vernaux entry of .gnu.version_r) turns
-// the loader's error into a warning. See shared/platform-notes.md.
+// the loader's error into a warning. docs/platform.md has the measurement behind it.
 #nullable enable
 using System;
 using System.Collections.Generic;
@@ -339,6 +339,7 @@ namespace NasActors.Build
             if (already.Count > 0) parts.Add($"already patched: {string.Join(", ", already)}");
             if (notRequired.Count > 0) parts.Add($"does not require {Version}: {string.Join(", ", notRequired)}");
             sb.Append(string.Join("; ", parts)).Append('.');
+            if (patched.Count > 0) sb.Append(" Why: docs/platform.md.");
             Log.LogMessage(patched.Count > 0 ? Microsoft.Build.Framework.MessageImportance.High
                                              : Microsoft.Build.Framework.MessageImportance.Normal, sb.ToString());
             return true;
