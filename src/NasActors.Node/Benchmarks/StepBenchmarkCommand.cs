@@ -109,8 +109,11 @@ public sealed class StepBenchmarkCommand : Command<StepBenchmarkSettings>
                         ? TorchSharpRound(space, data, settings, runtime.Device)
                         : PyTorchRound(engine.Name, settings.Python, specFile, engine.Environment));
                 }
-                if (!settings.Json) AnsiConsole.MarkupLine($"round {round + 1}/{settings.Rounds}: " +
-                    string.Join(", ", rows.Skip(rows.Count - 2 * engines.Count).Select(r => $"{r.Engine} {r.Method} {r.ImagesPerSecond:F0} img/s")));
+                var line = $"round {round + 1}/{settings.Rounds}: " +
+                    string.Join(", ", rows.Skip(rows.Count - 2 * engines.Count).Select(r => $"{r.Engine} {r.Method} {r.ImagesPerSecond:F0} img/s"));
+                // In JSON mode the rounds go to standard error: the document stays the only output, a cut-short run's log shows its rounds.
+                if (settings.Json) Console.Error.WriteLine(line);
+                else AnsiConsole.WriteLine(line);
             }
         }
         finally

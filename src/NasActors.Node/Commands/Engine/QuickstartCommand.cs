@@ -135,31 +135,32 @@ public sealed class QuickstartCommand : AsyncCommand<QuickstartSettings>
         return table;
     }
 
-    /// <summary>Prints the search's progress from the node's event stream and ends the wait when the search ends.</summary>
+    /// <summary>
+    /// Prints the search's progress from the node's event stream (to standard error in JSON mode, where the document is
+    /// the only standard output) and ends the wait when the search ends.
+    /// </summary>
     private sealed class ProgressPrinter : ReceiveActor
     {
-        public ProgressPrinter(string id, bool quiet, long steps, TaskCompletionSource<SearchProgressed> done)
+        public ProgressPrinter(string id, bool json, long steps, TaskCompletionSource<SearchProgressed> done)
         {
+            var output = json ? Console.Error : Console.Out;
             var lastShare = -1L;
             var lastPrint = DateTime.MinValue;
             Receive<SearchProgressed>(p => p.SearchId == id, p =>
             {
-                if (!quiet)
+                if (p.Kind == "training")
                 {
-                    if (p.Kind == "training")
+                    // Every 5 % of the steps, and at least every 30 s.
+                    var share = steps == 0 ? 0 : p.TrainingStep * 20 / steps;
+                    if (share != lastShare || DateTime.UtcNow - lastPrint > TimeSpan.FromSeconds(30))
                     {
-                        // Every 5 % of the steps, and at least every 30 s.
-                        var share = steps == 0 ? 0 : p.TrainingStep * 20 / steps;
-                        if (share != lastShare || DateTime.UtcNow - lastPrint > TimeSpan.FromSeconds(30))
-                        {
-                            lastShare = share;
-                            lastPrint = DateTime.UtcNow;
-                            Console.WriteLine($"[supernet] {p.Message}");
-                        }
+                        lastShare = share;
+                        lastPrint = DateTime.UtcNow;
+                        output.WriteLine($"[supernet] {p.Message}");
                     }
-                    else if (p.Kind == "evaluated") Console.WriteLine($"[{p.Evaluated}/{p.Budget}] {p.Message} (best {p.BestAccuracy:F2})");
-                    else Console.WriteLine($"[{p.Kind}] {p.Message}");
                 }
+                else if (p.Kind == "evaluated") output.WriteLine($"[{p.Evaluated}/{p.Budget}] {p.Message} (best {p.BestAccuracy:F2})");
+                else output.WriteLine($"[{p.Kind}] {p.Message}");
                 if (SearchStatusNames.IsFinal(p.Status) && p.Kind is SearchStatusNames.Completed or SearchStatusNames.Failed or SearchStatusNames.Cancelled)
                     done.TrySetResult(p);
             });

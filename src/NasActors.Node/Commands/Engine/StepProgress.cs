@@ -5,20 +5,21 @@ namespace NasActors.Node.Commands.Engine;
 
 /// <summary>
 /// Progress of long work (training steps, scored candidates): a live bar with loss, accuracy, images/s and time left
-/// on an interactive terminal; a plain line every tenth of the work when the output is redirected; nothing in JSON
-/// mode (the JSON document is the only output).
+/// on an interactive terminal; a plain line every tenth of the work when the output is redirected; in JSON mode the
+/// same plain lines on standard error (the JSON document stays the only standard output, and a log of a run that is
+/// cut short still shows how far it got).
 /// </summary>
 public sealed class StepProgress
 {
-    private readonly bool _quiet;
+    private readonly bool _json;
 
-    public StepProgress(bool quiet) => _quiet = quiet;
+    public StepProgress(bool json) => _json = json;
 
     /// <summary>Runs <paramref name="work"/>, which calls the reporter after each unit with a status text.</summary>
     public T Run<T>(string title, long total, Func<Action<long, string>, T> work)
     {
-        if (_quiet) return work((_, _) => { });
-        if (!AnsiConsole.Profile.Capabilities.Interactive) return RunPlain(title, total, work);
+        if (_json) return RunPlain(title, total, work, Console.Error);
+        if (!AnsiConsole.Profile.Capabilities.Interactive) return RunPlain(title, total, work, Console.Out);
         T result = default!;
         AnsiConsole.Progress()
             .AutoClear(false)
@@ -38,7 +39,7 @@ public sealed class StepProgress
         return result;
     }
 
-    private static T RunPlain<T>(string title, long total, Func<Action<long, string>, T> work)
+    private static T RunPlain<T>(string title, long total, Func<Action<long, string>, T> work, TextWriter output)
     {
         var clock = Stopwatch.StartNew();
         var every = Math.Max(1, total / 10);
@@ -46,7 +47,7 @@ public sealed class StepProgress
         {
             if (done % every != 0 && done != total) return;
             var left = done == 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds * (total - done) / done);
-            Console.WriteLine($"{title} {done}/{total} {status} elapsed {clock.Elapsed:mm\\:ss} left {left:mm\\:ss}");
+            output.WriteLine($"{title} {done}/{total} {status} elapsed {clock.Elapsed:mm\\:ss} left {left:mm\\:ss}");
         });
     }
 }
