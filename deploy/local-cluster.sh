@@ -4,11 +4,15 @@
 # NAS_POSTGRES_CONNECTION / NAS_POSTGRES_PASSWORD). See deploy/README.md.
 #
 #   deploy/local-cluster.sh start [-n N] [--persistence sqlite|postgres] [--backend torch|stub] [--base-port P] [--folder DIR]
+#   deploy/local-cluster.sh restart NAME [--folder DIR]   (one node, e.g. after it crashed: controller, evaluator-1, ...)
 #   deploy/local-cluster.sh status [--folder DIR]
 #   deploy/local-cluster.sh stop [--folder DIR]
 #   deploy/local-cluster.sh clean [--folder DIR]      (stop, then delete the folder: journals, logs, database)
 #
 # Node i listens on base-port + i (remoting) and base-port + 100 + i (its pbm command host: pbm 127.0.0.1:<port>).
+# Every node lists every node as a seed node (the controller first): a node that restarts joins the cluster the
+# others still form, whichever it is; only the first seed (the controller) may start a cluster of its own, and only
+# when no other node answers it (`start` on an empty folder, or every node restarted).
 # Nodes run from NAS_DLL (default: src/NasActors.Node/bin/Release/net10.0/nas.dll, built when missing). Each node
 # has its folder DIR/<name> with node.log and node.pid; `stop` sends SIGTERM (graceful leave: evaluators hand their
 # jobs back), waits, and stops the PostgreSQL server it started.
@@ -20,10 +24,12 @@ usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' 
 command=${1:-}
 [ -n "$command" ] && shift || true
 case "$command" in
-  start|status|stop|clean) ;;
+  start|restart|status|stop|clean) ;;
   -h|--help|help) usage; exit 0 ;;
   *) usage >&2; exit 2 ;;
 esac
+name=""
+if [ "$command" = restart ]; then name=${1:-}; [ -n "$name" ] && shift || { echo "local-cluster.sh: restart needs a node name" >&2; exit 2; }; fi
 evaluators=2
 persistence=sqlite
 backend=torch
@@ -45,6 +51,11 @@ case "$backend" in torch|stub) ;; *) echo "local-cluster.sh: --backend must be t
 [[ "$evaluators" =~ ^[0-9]+$ ]] || { echo "local-cluster.sh: -n must be a number, got '$evaluators'" >&2; exit 2; }
 [[ "$base_port" =~ ^[0-9]+$ ]] || { echo "local-cluster.sh: --base-port must be a number, got '$base_port'" >&2; exit 2; }
 folder="$(mkdir -p "$folder" && cd "$folder" && pwd)"
+# `restart` runs a node as `start` did: the settings of the last start.
+if [ "$command" = restart ]; then
+  [ -f "$folder/cluster.settings" ] || { echo "local-cluster.sh: no cluster was started in $folder" >&2; exit 2; }
+  . "$folder/cluster.settings"
+fi
 # PostgreSQL's folder; as root it must be reachable by the postgres user, else it goes to a temp folder (recorded).
 pg=$(cat "$folder/postgres.path" 2>/dev/null || echo "$folder/postgres")
 
@@ -75,9 +86,19 @@ start_postgres() {
   if [ "${fresh:-0}" = 1 ]; then
     PGPASSWORD=$(cat "$pg/password") "$bin/psql" -h 127.0.0.1 -p "$port" -U nas -d postgres -qc "CREATE DATABASE nas" >/dev/null
   fi
-  export NAS_POSTGRES_CONNECTION="Host=127.0.0.1;Port=$port;Database=nas;Username=nas"
-  export NAS_POSTGRES_PASSWORD=$(cat "$pg/password")
+  postgres_environment
   echo "PostgreSQL on 127.0.0.1:$port (data in $pg/data)"
+}
+
+postgres_environment() {
+  export NAS_POSTGRES_CONNECTION="Host=127.0.0.1;Port=$(cat "$pg/port");Database=nas;Username=nas"
+  export NAS_POSTGRES_PASSWORD=$(cat "$pg/password")
+}
+
+seed_nodes() {
+  local seeds="akka.tcp://nas@127.0.0.1:$base_port"
+  for i in $(seq 1 "$evaluators"); do seeds="$seeds,akka.tcp://nas@127.0.0.1:$((base_port + i))"; done
+  echo "$seeds"
 }
 
 start_node() { # name port roles(comma) evaluators
@@ -90,7 +111,7 @@ start_node() { # name port roles(comma) evaluators
   [ "$persistence" = postgres ] && configs=(--config persistence-postgres.conf)
   # The background subshell execs into the node: the pid file names the node itself, and nothing keeps this
   # script's output open.
-  (cd "$dir" && NAS_ROLES=$roles NAS_SEED_NODES="akka.tcp://nas@127.0.0.1:$base_port" \
+  (cd "$dir" && NAS_ROLES=$roles NAS_SEED_NODES="$(seed_nodes)" \
      exec nohup dotnet "$nas_dll" node --port "$port" "${configs[@]}" --set "nas.backend = $backend" --set "nas.evaluators = $count" \
        --set "nas.pbm.port = $((port + 100))" \
      > node.log 2>&1 < /dev/null) &
@@ -129,6 +150,8 @@ case "$command" in
     fi
     [ "$persistence" = postgres ] && [ -z "${NAS_POSTGRES_CONNECTION:-}" ] && start_postgres
     echo "$evaluators" > "$folder/evaluator-nodes"
+    printf 'evaluators=%s\npersistence=%s\nbackend=%s\nbase_port=%s\nexternal_postgres=%s\n' \
+      "$evaluators" "$persistence" "$backend" "$base_port" "${NAS_POSTGRES_CONNECTION:+1}" > "$folder/cluster.settings"
     trap 'echo "start failed: stopping what started" >&2; "$0" stop --folder "$folder"' ERR
     start_node controller "$base_port" controller,trainer 0
     wait_up controller
@@ -136,6 +159,25 @@ case "$command" in
     for i in $(seq 1 "$evaluators"); do wait_up "evaluator-$i"; done
     trap - ERR
     echo "cluster up: submit with  dotnet $nas_dll submit hocon/specs/nb201-stub.conf --node 127.0.0.1:$base_port"
+    ;;
+  restart)
+    case "$name" in
+      controller) port=$base_port; roles=controller,trainer; count=0 ;;
+      evaluator-*) i=${name#evaluator-}
+        [[ "$i" =~ ^[0-9]+$ ]] && [ "$i" -ge 1 ] && [ "$i" -le "$evaluators" ] || { echo "local-cluster.sh: no node '$name' (evaluator-1..$evaluators)" >&2; exit 2; }
+        port=$((base_port + i)); roles=evaluator; count=1 ;;
+      *) echo "local-cluster.sh: no node '$name' (controller, evaluator-1..$evaluators)" >&2; exit 2 ;;
+    esac
+    if [ "$persistence" = postgres ] && [ -z "${external_postgres:-}" ]; then
+      [ -f "$pg/port" ] || { echo "local-cluster.sh: the cluster's PostgreSQL is not running (start the cluster again)" >&2; exit 1; }
+      postgres_environment
+    elif [ "$persistence" = postgres ] && [ -z "${NAS_POSTGRES_CONNECTION:-}" ]; then
+      echo "local-cluster.sh: the cluster was started with NAS_POSTGRES_CONNECTION: set it again" >&2; exit 2
+    fi
+    stop_node "$name"
+    [ -f "$folder/$name/node.log" ] && mv "$folder/$name/node.log" "$folder/$name/node.log.previous"
+    start_node "$name" "$port" "$roles" "$count"
+    wait_up "$name"
     ;;
   status)
     for dir in "$folder"/*/; do

@@ -60,6 +60,57 @@ public sealed class LocalClusterScriptSpec(ITestOutputHelper output) : IDisposab
         }
     }
 
+    /// <summary>
+    /// Issue 18: kill -9 of the only controller (controller+trainer) and a restart the way the script starts it: the
+    /// restarted node joins the evaluators' cluster (every node is a seed node) instead of forming an island, and the
+    /// search completes without an operator, every evaluation recorded once in the journal.
+    /// </summary>
+    [Fact]
+    public async Task The_only_controller_killed_and_restarted_by_the_script_rejoins_and_the_search_completes_with_none_lost_or_twice()
+    {
+        var basePort = NodeProcess.FreePortRange(3);
+        try
+        {
+            var start = await RunScriptAsync("start", "-n", "2", "--backend", "stub", "--base-port", basePort.ToString(), "--folder", _folder);
+            Assert.True(start.Code == 0, start.Output);
+
+            using var cluster = new TestCluster(output, _folder);
+            var spec = SpecReader.ReadText($$"""
+                search {
+                  name = restart, space = table, seed = 5, budget = 48
+                  controller { name = evolution, settings { population = 12, top_k = 3, mutation_children = 6, crossover_children = 3, generations = 100 } }
+                  evaluation { kind = stub, table = "{{NodeProcess.Table}}", signal = valid12, stub-cost = 400ms }
+                }
+                """);
+            await cluster.SubmitAsync(basePort, "restart", spec);
+            var before = await cluster.WaitForStatusAsync(basePort, "restart", s => s.Evaluated >= 8);
+            Assert.True(before.Evaluated < spec.Budget, "the controller must die in the middle of the search");
+
+            var controllerPid = int.Parse(File.ReadAllText(Path.Combine(_folder, "controller", "node.pid")).Trim());
+            using (var victim = Process.GetProcessById(controllerPid)) { victim.Kill(); victim.WaitForExit(10_000); }
+            var killedAt = DateTime.UtcNow;
+            output.WriteLine($"killed the controller with {before.Evaluated} evaluations recorded");
+
+            var restart = await RunScriptAsync("restart", "controller", "--folder", _folder);
+            Assert.True(restart.Code == 0, restart.Output);
+            output.WriteLine($"restarted: {restart.Output.Trim()} ({(DateTime.UtcNow - killedAt).TotalSeconds:0.0} s after the kill)");
+            var after = await cluster.WaitForStatusAsync(basePort, "restart", s => s.Evaluated > before.Evaluated, TimeSpan.FromSeconds(120));
+            output.WriteLine($"next evaluation recorded {(DateTime.UtcNow - killedAt).TotalSeconds:0.0} s after the kill ({after.Evaluated} recorded)");
+            await cluster.WaitForStatusAsync(basePort, "restart", s => s.Status == SearchStatusNames.Completed, TimeSpan.FromSeconds(180));
+
+            TestCluster.AssertNothingLostOrTwice(await cluster.ReadJournalAsync("restart", "controller"), spec.Budget);
+            // One cluster: the restarted controller sees itself and both evaluator nodes up (pbm on base port + 100).
+            var show = await PbmCli.RunAsync($"127.0.0.1:{basePort + 100}", "cluster", "show");
+            Assert.Equal(3, show.Output.Split('\n').Count(l => l.StartsWith("akka.tcp://", StringComparison.Ordinal) && l.Contains(" | up | ")));
+        }
+        finally
+        {
+            output.WriteLine((await RunScriptAsync("stop", "--folder", _folder)).Output);
+            foreach (var log in Directory.GetFiles(_folder, "node.log*", SearchOption.AllDirectories))
+                output.WriteLine($"--- {log} ---\n{File.ReadAllText(log)}");
+        }
+    }
+
     private static bool IsAlive(int pid)
     {
         try { using var p = Process.GetProcessById(pid); return !p.HasExited; }

@@ -12,7 +12,8 @@ namespace NasActors.Cluster.Commands;
 /// The command host of a node: an actor-system extension that listens for pbm clients (<c>nas.pbm</c> block:
 /// 127.0.0.1:9110 by default) and serves the palettes that features register with <see cref="Register"/>. It starts
 /// the built-in palettes itself: <c>cluster</c> and <c>cluster-sharding</c> (on cluster nodes), <c>actor</c>, <c>log</c>.
-/// A host that cannot start (port taken, a non-loopback address without token) logs why and leaves the node running.
+/// A host that cannot start (port taken, a non-loopback address without token) logs why and records it in
+/// <see cref="Failure"/>; `nas node` checks both before it starts (NodeStartChecks) and exits when the host still failed.
 /// </summary>
 public sealed class CommandHost : IExtension, IAsyncDisposable
 {

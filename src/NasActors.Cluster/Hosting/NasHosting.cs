@@ -48,6 +48,8 @@ public static class NasHosting
           down-all-when-unstable = on
         }
         akka.cluster.singleton-proxy.log-singleton-identification-failure = off
+        akka.cluster.retry-unsuccessful-join-after = 2s
+        akka.remote.dot-netty.tcp.tcp-reuse-addr = off
         """;
 
     /// <summary>
@@ -129,6 +131,9 @@ public static class NasHosting
         {
             var cluster = Akka.Cluster.Cluster.Get(system);
             if (o.SeedNodes.Count == 0 && !o.Discovery.UsesBootstrap) cluster.Join(cluster.SelfAddress);
+            // A node without the controller role watches that the cluster still has one (see MembershipWatchdog).
+            if (!isController && o.Membership.MissingControllerTimeout > TimeSpan.Zero)
+                system.ActorOf(MembershipWatchdog.Props(o.Membership.MissingControllerTimeout, o.SeedNodes), "membership-watchdog");
             var queue = registry.Get<EvaluationQueueKey>();
             // Every node serves its checkpoint folder; evaluators fetch checkpoints they lack from the other members.
             var checkpoints = CheckpointDistribution.Start(system, o.CheckpointFolder);

@@ -39,6 +39,8 @@ public sealed record NasNodeOptions
     /// <summary>The resolved PostgreSQL connection string (password included) when <see cref="PersistenceBackend"/> is postgres.</summary>
     public string? PostgresConnection { get; init; }
     public DiscoveryOptions Discovery { get; init; } = new();
+    /// <summary>Rejoin or exit when removed from the cluster, and the watch for a cluster without a controller.</summary>
+    public MembershipOptions Membership { get; init; } = new();
 
     /// <summary>Environment variables that override the configuration (containers, Kubernetes, deploy/ scripts).</summary>
     public static class Env
@@ -64,7 +66,15 @@ public sealed record NasNodeOptions
             var v = c.HasPath(key) ? c.GetInt(key) : def;
             return v >= min ? v : throw new ArgumentException($"{source}: nas.{key} must be at least {min}, got {v}");
         }
-        TimeSpan Time(string key, TimeSpan def) => c.HasPath(key) ? c.GetTimeSpan(key, def, allowInfinite: false) : def;
+        TimeSpan Time(string key, TimeSpan def)
+        {
+            if (!c.HasPath(key)) return def;
+            try { return c.GetTimeSpan(key, def, allowInfinite: false); }
+            catch (Exception e) when (e is not ArgumentException)
+            {
+                throw new ArgumentException($"{source}: nas.{key}: '{c.GetString(key)}' is not a duration (e.g. 500ms, 30s, 5m)", e);
+            }
+        }
 
         var rolesSource = $"{source}: nas.roles";
         var roles = c.HasPath("roles") ? c.GetStringList("roles").Select(r => r.Trim().ToLowerInvariant()).ToArray() : NasRoles.All.ToArray();
@@ -97,6 +107,9 @@ public sealed record NasNodeOptions
         var backend = Str("backend", "torch").ToLowerInvariant();
         if (backend is not ("torch" or "stub")) throw new ArgumentException($"{source}: nas.backend must be torch or stub, got '{backend}'");
         var export = Str("population.export-folder", "data/exports");
+        var whenRemoved = Str("cluster.when-removed", "rejoin").ToLowerInvariant();
+        if (whenRemoved is not ("rejoin" or "exit"))
+            throw new ArgumentException($"{source}: nas.cluster.when-removed must be rejoin or exit, got '{whenRemoved}'");
         return new NasNodeOptions
         {
             Roles = roles,
@@ -124,6 +137,12 @@ public sealed record NasNodeOptions
             },
             TrainingBackend = backend,
             StubStepCost = Time("stub-step-cost", TimeSpan.Zero),
+            Membership = new MembershipOptions
+            {
+                WhenRemoved = whenRemoved,
+                MissingControllerTimeout = Str("cluster.missing-controller-timeout", "30s") is "off" or "0"
+                    ? TimeSpan.Zero : Time("cluster.missing-controller-timeout", TimeSpan.FromSeconds(30)),
+            },
         };
     }
 

@@ -14,6 +14,14 @@ public sealed class NasNodeOptionsSpec
     }
 
     [Fact]
+    public void Membership_defaults_to_rejoin_with_a_30_s_controller_watch_and_the_watch_can_be_switched_off()
+    {
+        Assert.Equal(new MembershipOptions { WhenRemoved = "rejoin", MissingControllerTimeout = TimeSpan.FromSeconds(30) }, Read("").Membership);
+        Assert.Equal(new MembershipOptions { WhenRemoved = "exit", MissingControllerTimeout = TimeSpan.Zero },
+            Read("cluster { when-removed = exit, missing-controller-timeout = off }").Membership);
+    }
+
+    [Fact]
     public void Seed_nodes_roles_port_and_hostname_come_from_the_environment_over_the_file()
     {
         var o = Read("seed-nodes = [\"akka.tcp://nas@10.0.0.1:4053\"], roles = [controller], port = 4053",
@@ -37,6 +45,9 @@ public sealed class NasNodeOptionsSpec
     [InlineData("discovery.method = config", "", "nas.discovery.endpoints")]
     [InlineData("discovery.join = gossip", "", "nas.discovery.join")]
     [InlineData("discovery { method = config, endpoints = [\"host-without-port\"] }", "", "host-without-port")]
+    [InlineData("job-timeout = forever", "", "test.conf: nas.job-timeout: 'forever' is not a duration")]
+    [InlineData("cluster.when-removed = retry", "", "nas.cluster.when-removed must be rejoin or exit")]
+    [InlineData("cluster.missing-controller-timeout = soon", "", "nas.cluster.missing-controller-timeout: 'soon' is not a duration")]
     public void Bad_settings_fail_naming_the_key_or_variable(string hocon, string env, string named)
     {
         var vars = env.Length == 0 ? [] : new[] { (env[..env.IndexOf('=')], env[(env.IndexOf('=') + 1)..]) };

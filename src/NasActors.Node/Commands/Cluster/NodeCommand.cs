@@ -1,4 +1,7 @@
 using System.ComponentModel;
+using Akka.Actor;
+using Microsoft.Extensions.Hosting;
+using NasActors.Cluster.Hosting;
 using NasActors.Torch.Runtime;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -31,30 +34,127 @@ public class NodeSettings : CommandSettings
     }
 }
 
-/// <summary><c>nas node</c>: runs a node with its roles until stopped (Ctrl+C or SIGTERM); searches in the journal go on.</summary>
+/// <summary>
+/// <c>nas node</c>: runs a node with its roles until stopped (Ctrl+C or SIGTERM); searches in the journal go on.
+/// It prints "up" once the node is a member of the cluster. A node that cannot start (<see cref="NodeStartChecks"/>)
+/// prints one line naming the setting and exits with its code (2: bad input, 3: a database not reached). A node
+/// removed from the cluster (downed) or left without a controller (<see cref="MembershipWatchdog"/>) starts a new actor
+/// system and joins again (<c>nas.cluster.when-removed = rejoin</c>), or exits with code 1 (<c>exit</c>).
+/// </summary>
 public sealed class NodeCommand : AsyncCommand<NodeSettings>
 {
     public override async Task<int> ExecuteAsync(CommandContext context, NodeSettings settings, CancellationToken cancellation)
     {
         var config = NodeConfig.Load(settings.Config, settings.Overrides());
-        var (host, system, _, options) = await NodeConfig.StartAsync(config, cancellation);
-        if (options.TrainingBackend == "torch" && options.Roles.Any(r => r is "trainer" or "evaluator"))
-        {
-            var runtime = TorchRuntime.Initialize();
-            Console.WriteLine($"tensors on {runtime.Device}, {runtime.Threads} threads; host memory: {runtime.HostMemory.Description}");
-        }
-        var address = Akka.Cluster.Cluster.Get(system).SelfAddress;
-        Console.WriteLine($"nas node up at {address.Host}:{address.Port} roles [{string.Join(", ", options.Roles)}] journal {(options.PersistenceBackend == "postgres" ? "PostgreSQL" : Path.GetFullPath(options.JournalFile))}");
-        var pbm = NasActors.Cluster.Commands.CommandHost.Get(system);
-        Console.WriteLine(pbm.Endpoint is { } e ? $"pbm host at {e.Address}:{e.Port}" : $"pbm host not started: {pbm.Failure ?? "disabled (nas.pbm.enabled = off)"}");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
         using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM,
             c => { c.Cancel = true; stop.Cancel(); });
-        try { await Task.Delay(Timeout.Infinite, stop.Token); }
-        catch (OperationCanceledException) { }
-        AnsiConsole.MarkupLine("Stopping...");
-        await host.StopAsync();
-        return 0;
+        var stopped = Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+        IReadOnlyList<string>? rejoinSeeds = null;
+        var runtimeShown = false;
+        for (var incarnation = 0; ; incarnation++)
+        {
+            IHost host;
+            ActorSystem system;
+            NasNodeOptions options;
+            try
+            {
+                (host, system, options) = await StartAsync(config, rejoinSeeds, rejoining: incarnation > 0, stop.Token);
+            }
+            catch (NodeStartException e)
+            {
+                await Console.Error.WriteLineAsync($"nas: {e.Message}");
+                return e.ExitCode;
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested) { return 0; }
+            if (!runtimeShown && options.TrainingBackend == "torch" && options.Roles.Any(r => r is "trainer" or "evaluator"))
+            {
+                var runtime = TorchRuntime.Initialize();
+                Console.WriteLine($"tensors on {runtime.Device}, {runtime.Threads} threads; host memory: {runtime.HostMemory.Description}");
+                runtimeShown = true;
+            }
+            var pbm = NasActors.Cluster.Commands.CommandHost.Get(system);
+            if (pbm.Settings.Enabled && pbm.Endpoint is null)
+            {
+                await host.StopAsync();
+                host.Dispose();
+                await Console.Error.WriteLineAsync($"nas: pbm host not started on {pbm.Settings.Host}:{pbm.Settings.Port}: {pbm.Failure} (nas.pbm.port)");
+                return NodeStartException.BadInput;
+            }
+            var cluster = Akka.Cluster.Cluster.Get(system);
+            var address = cluster.SelfAddress;
+            var seeds = options.SeedNodes.Count == 0 ? "none: a cluster of its own" : string.Join(", ", options.SeedNodes);
+            Console.WriteLine($"nas node at {address.Host}:{address.Port} joining (seed nodes: {(options.Discovery.UsesBootstrap ? $"discovery ({options.Discovery.Method})" : seeds)})");
+            var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            cluster.RegisterOnMemberUp(() => up.TrySetResult());
+            while (await Task.WhenAny(up.Task, system.WhenTerminated, stopped, Task.Delay(TimeSpan.FromSeconds(30))) is var first
+                   && first != up.Task && first != system.WhenTerminated && first != stopped)
+                Console.WriteLine($"nas node at {address.Host}:{address.Port} still joining: no seed node has let it in yet ({seeds})");
+            if (up.Task.IsCompleted)
+            {
+                Console.WriteLine($"nas node up at {address.Host}:{address.Port} roles [{string.Join(", ", options.Roles)}] journal {(options.PersistenceBackend == "postgres" ? "PostgreSQL" : Path.GetFullPath(options.JournalFile))}");
+                Console.WriteLine(pbm.Endpoint is { } e ? $"pbm host at {e.Address}:{e.Port}" : "pbm host not started: disabled (nas.pbm.enabled = off)");
+            }
+            await Task.WhenAny(system.WhenTerminated, stopped);
+            // SIGTERM reaches the generic host's console lifetime too, which may stop the actor system first (ClrExitReason).
+            if (stop.IsCancellationRequested || CoordinatedShutdown.Get(system).ShutdownReason is CoordinatedShutdown.ClrExitReason)
+            {
+                AnsiConsole.MarkupLine("Stopping...");
+                await host.StopAsync();
+                host.Dispose();
+                return 0;
+            }
+            // The actor system ended by itself: downed, left, or stopped by the membership watchdog.
+            var reason = CoordinatedShutdown.Get(system).ShutdownReason;
+            await host.StopAsync();
+            host.Dispose();
+            var rejoin = options.Membership.Rejoins;
+            switch (reason)
+            {
+                case CoordinatedShutdown.ClusterLeavingReason:
+                    Console.WriteLine($"nas node at {address.Host}:{address.Port} left the cluster");
+                    return 0;
+                case CoordinatedShutdown.ClusterJoinUnsuccessfulReason:
+                    await Console.Error.WriteLineAsync($"nas: no seed node let this node in ({seeds}; akka.cluster.shutdown-after-unsuccessful-join-seed-nodes)");
+                    return NodeStartException.Unreachable;
+                case RejoinClusterReason r:
+                    await Console.Error.WriteLineAsync($"nas: {r.Why}: {(rejoin ? $"joining again through {string.Join(", ", r.SeedNodes)}" : "exiting (nas.cluster.when-removed = exit)")}");
+                    if (!rejoin) return 1;
+                    rejoinSeeds = r.SeedNodes;
+                    break;
+                case CoordinatedShutdown.ClusterDowningReason:
+                    await Console.Error.WriteLineAsync($"nas: this node was removed from the cluster (downed): {(rejoin ? "joining again through its seed nodes" : "exiting (nas.cluster.when-removed = exit)")}");
+                    if (!rejoin) return 1;
+                    rejoinSeeds = null;
+                    break;
+                default:
+                    await Console.Error.WriteLineAsync($"nas: the actor system stopped ({reason?.GetType().Name ?? "no reason given"})");
+                    return 1;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Starts the node; a rejoin retries for a while when its own old ports are not yet free (the previous actor
+    /// system's sockets close asynchronously).
+    /// </summary>
+    private static async Task<(IHost, ActorSystem, NasNodeOptions)> StartAsync(Akka.Configuration.Config config, IReadOnlyList<string>? seeds,
+        bool rejoining, CancellationToken cancel)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(rejoining ? 15 : 0);
+        while (true)
+        {
+            try
+            {
+                var (host, system, _, options) = await NodeConfig.StartAsync(config, cancel,
+                    seeds is null ? null : o => o with { SeedNodes = seeds });
+                return (host, system, options);
+            }
+            catch (NodeStartException e) when (e.Message.Contains("is in use") && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(500, cancel);
+            }
+        }
     }
 }
