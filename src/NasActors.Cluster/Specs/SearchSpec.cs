@@ -11,7 +11,8 @@ public sealed record TrainingSpec(
     // FairNAS: divide the gradient of parameters every path used (stem, head) by the paths of the step.
     bool MeanGradients = false,
     // SGD momentum, weight decay (weights with more than one dimension only) and label smoothing of the loss; the
-    // defaults are the torch layer's (SupernetTrainingOptions), so specs and journals written before these keys read the same.
+    // defaults are the torch layer's (SupernetTrainingOptions) when a spec is built. Journals store the resolved values;
+    // those written before these keys are read with the values of their day (Serialization.TrainingSpecUpcaster).
     double Momentum = SupernetTrainingOptions.DefaultMomentum, double WeightDecay = SupernetTrainingOptions.DefaultWeightDecay,
     double LabelSmoothing = SupernetTrainingOptions.DefaultLabelSmoothing) : INasMessage;
 

@@ -97,6 +97,68 @@ public sealed class NasSerializerSpec() : TestKit(NasSerializer.Hocon)
             JsonSerializer.Serialize(back, back.GetType(), NasSerializer.Options));
     }
 
+    public static TheoryData<string> LegacyManifests()
+    {
+        var data = new TheoryData<string>();
+        foreach (var m in NasManifests.Legacy.Keys.Order(StringComparer.Ordinal)) data.Add(m);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(LegacyManifests))]
+    public void Every_message_type_reads_under_its_legacy_manifest(string legacy)
+    {
+        var type = NasManifests.Legacy[legacy];
+        var sample = Samples().First(s => s.GetType() == type);
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(sample);
+        var back = serializer.FromBinary(serializer.ToBinary(sample), legacy);
+        Assert.Equal(JsonSerializer.Serialize(sample, type, NasSerializer.Options), JsonSerializer.Serialize(back, type, NasSerializer.Options));
+    }
+
+    [Fact]
+    public void Every_message_type_has_an_explicit_manifest()
+    {
+        Assert.Equal(NasSerializer.MessageTypes().Select(t => t.FullName).Order(StringComparer.Ordinal),
+            NasManifests.Current.Keys.Select(t => t.FullName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Manifests_are_short_names_not_type_names()
+    {
+        // No namespace, nesting or casing of a type: a name chosen once (kebab case, at most 32 characters).
+        Assert.All(NasManifests.Current.Values, m => Assert.Matches("^[a-z][a-z0-9-]{0,31}$", m));
+    }
+
+    [Fact]
+    public void Messages_are_written_with_their_explicit_manifest()
+    {
+        var paused = new SearchPaused("s");
+        Assert.Equal("search-paused", Akka.Serialization.Serialization.ManifestFor(Sys.Serialization.FindSerializerFor(paused), paused));
+        var snapshot = (INasMessage)Samples().First(s => s is SearchSnapshot);
+        Assert.Equal("search-snapshot", Akka.Serialization.Serialization.ManifestFor(Sys.Serialization.FindSerializerFor(snapshot), snapshot));
+    }
+
+    [Fact]
+    public void The_manifests_are_those_of_the_checked_in_list()
+    {
+        var listed = File.ReadAllLines(Path.Combine(AppContext.BaseDirectory, "Golden", "manifests.txt"))
+            .Where(l => l.Length > 0 && !l.StartsWith('#')).ToArray();
+        var legacyOf = NasManifests.Legacy.ToDictionary(p => p.Value, p => p.Key);
+        var registered = NasManifests.Current.Select(p => $"{p.Value} {legacyOf[p.Key]}").Order(StringComparer.Ordinal).ToArray();
+        // A stored or sent manifest never changes: a difference here is a changed manifest, or a new type not listed yet.
+        Assert.Equal(listed, registered);
+    }
+
+    private sealed record Unlisted(string Text) : INasMessage;
+
+    [Fact]
+    public void Writing_a_type_without_a_manifest_is_an_error_naming_it()
+    {
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerForType(typeof(SearchPaused));
+        var e = Assert.ThrowsAny<Exception>(() => serializer.Manifest(new Unlisted("x")));
+        Assert.Contains(nameof(Unlisted), e.Message);
+    }
+
     [Fact]
     public void Events_are_bound_to_the_nas_serializer_not_the_default()
     {
@@ -116,6 +178,48 @@ public sealed class NasSerializerSpec() : TestKit(NasSerializer.Hocon)
         var old = (NasActors.Cluster.Specs.TrainingSpec)s.FromBinary(System.Text.Encoding.UTF8.GetBytes(json.ToJsonString()), s.Manifest(training));
         Assert.Equal((0.9, 4e-5, 0.1), (old.Momentum, old.WeightDecay, old.LabelSmoothing));
         Assert.Equal(training.Steps, old.Steps);
+    }
+
+    [Fact]
+    public void A_training_spec_journaled_before_mean_gradients_reads_as_summed_gradients()
+    {
+        var s = (SerializerWithStringManifest)Sys.Serialization.FindSerializerForType(typeof(NasActors.Cluster.Specs.TrainingSpec));
+        var json = System.Text.Json.Nodes.JsonNode.Parse(s.ToBinary(TestSpecs.Supernet().Training with { MeanGradients = true }))!.AsObject();
+        Assert.True(json.Remove("MeanGradients"));
+        var old = (NasActors.Cluster.Specs.TrainingSpec)s.FromBinary(System.Text.Encoding.UTF8.GetBytes(json.ToJsonString()), "training-spec");
+        Assert.False(old.MeanGradients);
+    }
+
+    [Fact]
+    public void A_search_submitted_before_the_training_keys_replays_with_the_values_of_its_day()
+    {
+        // The event as a journal of that time stored it: the legacy manifest, a training spec without the later keys.
+        const string stored = """
+            {"SearchId":"old","Spec":{"Name":"supernet","Space":"fmnist-mbconv","Dataset":"fmnist-embedded","Controller":"evolution",
+            "ControllerSettings":{"population":"8"},"Budget":8,"Constraints":[],"Seed":5,"Training":{"Method":"fairnas","Steps":6,
+            "BatchSize":128,"LearningRate":0.1,"WarmupSteps":0,"CheckpointEvery":2,"EvaluateOn":"final"},"Evaluation":{"Kind":"torch",
+            "StubCost":"00:00:00","Table":null,"Signal":null,"FailArchitectures":[],"FailTimes":0,"RecalibrationBatches":8,
+            "RecalibrationBatchSize":128,"EvaluationBatchSize":32},"MaxAttempts":3,"TopK":5},"At":"2026-11-27T10:00:00+00:00"}
+            """;
+        var s = (SerializerWithStringManifest)Sys.Serialization.FindSerializerForType(typeof(SearchSubmitted));
+        var e = (SearchSubmitted)s.FromBinary(System.Text.Encoding.UTF8.GetBytes(stored), "Population.SearchEvents+SearchSubmitted");
+        var t = e.Spec.Training;
+        Assert.Equal((false, 0.9, 4e-5, 0.1), (t.MeanGradients, t.Momentum, t.WeightDecay, t.LabelSmoothing));
+        Assert.Equal((6L, 2L), (t.Steps, t.CheckpointEvery));
+        // Written again, the event carries the values it was read with.
+        var again = System.Text.Json.Nodes.JsonNode.Parse(s.ToBinary(e))!["Spec"]!["Training"]!.AsObject();
+        Assert.Equal(0.9, (double)again["Momentum"]!);
+    }
+
+    [Fact]
+    public void A_stored_training_spec_lacking_a_value_no_upcast_knows_is_an_error_naming_the_key()
+    {
+        var s = (SerializerWithStringManifest)Sys.Serialization.FindSerializerForType(typeof(NasActors.Cluster.Specs.TrainingSpec));
+        var json = System.Text.Json.Nodes.JsonNode.Parse(s.ToBinary(TestSpecs.Supernet().Training))!.AsObject();
+        Assert.True(json.Remove("CheckpointEvery"));
+        var e = Assert.ThrowsAny<Exception>(() => s.FromBinary(System.Text.Encoding.UTF8.GetBytes(json.ToJsonString()), "training-spec"));
+        Assert.Contains("'CheckpointEvery'", e.Message);
+        Assert.Contains("training-spec", e.Message);
     }
 
     [Fact]
