@@ -22,10 +22,11 @@ public static class SupernetTraining
     public static TrainingOutcome Run(BlockSpace space, SearchData data, SupernetTrainingOptions options, Device device,
         string checkpointFolder, long checkpointEvery = 0, string? resumeFrom = null,
         Action<TrainingProgress>? progress = null, Action<CheckpointInfo, StepMetrics>? checkpointed = null,
-        CancellationToken cancel = default, int pathWorkers = 1)
+        CancellationToken cancel = default, int pathWorkers = 1, NasActors.Core.Costs.AdditiveCostModel? latency = null)
     {
         data.EnsureFits(space);
-        using var trainer = new SupernetTrainer(space, data.TrainLoader(options.BatchSize, options.Seed), options, device, pathWorkers);
+        var (weights, architecture) = data.TrainingLoaders(options);
+        using var trainer = new SupernetTrainer(space, weights, options, device, pathWorkers, architecture, latency);
         if (resumeFrom is not null)
         {
             using var loaded = Checkpoint.Load(resumeFrom);
