@@ -55,6 +55,7 @@ public static class TrainingMethods
     [
         Spos.SposMethod.Info,
         FairNas.FairNasMethod.Info,
+        Darts.DartsMethod.Info,
     ];
 
     public static IReadOnlyList<string> Names { get; } = Registered.Select(m => m.Name).ToArray();
