@@ -56,6 +56,8 @@ public static class TrainingMethods
         Spos.SposMethod.Info,
         FairNas.FairNasMethod.Info,
         Darts.DartsMethod.Info,
+        FbNet.FbNetMethod.Info,
+        ProxylessNas.ProxylessNasMethod.Info,
     ];
 
     public static IReadOnlyList<string> Names { get; } = Registered.Select(m => m.Name).ToArray();

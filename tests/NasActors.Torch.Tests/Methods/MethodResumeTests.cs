@@ -11,7 +11,7 @@ public sealed class MethodResumeTests
 {
     public static TheoryData<string, bool> Methods() => new()
     {
-        { "spos", false }, { "fairnas", false }, { "darts", false }, { "darts", true },
+        { "spos", false }, { "fairnas", false }, { "darts", false }, { "darts", true }, { "fbnet", false }, { "proxylessnas", false },
     };
 
     internal static SupernetTrainer Trainer(string method, bool secondOrder, long steps)
@@ -19,7 +19,7 @@ public sealed class MethodResumeTests
         var options = new SupernetTrainingOptions
         {
             Method = method, Steps = steps, BatchSize = 8, Seed = 4, GradientClip = method == "darts" ? 5 : 0,
-            Architecture = new ArchitectureOptions { SecondOrder = secondOrder, WarmupSteps = 1 },
+            Architecture = new ArchitectureOptions { SecondOrder = secondOrder, WarmupSteps = 1, LatencyReference = 5 },
         };
         var (weights, architecture) = TestData.Embedded.TrainingLoaders(options);
         return new SupernetTrainer(BlockSpaces.FmnistMb(), weights, options, CPU, 1, architecture, MethodTestSupport.FlopsAsLatencyStandIn());
