@@ -168,6 +168,13 @@ public abstract class DifferentiableMethod : ITrainingMethod
         return _draws;
     }
 
+    /// <summary>
+    /// autograd.grad with allow_unused: TorchSharp returns an unused input's gradient as a tensor with an empty handle,
+    /// not null; this makes it null.
+    /// </summary>
+    public static Tensor?[] Gradients(Tensor output, IList<Tensor> inputs) =>
+        torch.autograd.grad([output], inputs, allow_unused: true).Select(g => g is null || g.IsInvalid ? null : g).ToArray();
+
     /// <summary>softmax(alpha) per layer; detached for the weight step.</summary>
     protected Tensor[] Softmaxes(bool detach) =>
         Alphas.Select(a => detach ? a.detach().softmax(0) : a.softmax(0)).ToArray();

@@ -45,6 +45,9 @@ public sealed record MethodContext(BlockSpace Space, BlockNetwork Network, Batch
 public sealed record TrainingMethodInfo(string Name, string Description, double ArchitectureFraction,
     Func<MethodContext, ITrainingMethod> Create)
 {
+    /// <summary>The method's published weight recipe applied to options (learning rate, decay, weight decay, ...); identity when it has none of its own.</summary>
+    public Func<SupernetTrainingOptions, SupernetTrainingOptions> Recipe { get; init; } = o => o;
+
     public bool HasArchitectureParameters => ArchitectureFraction > 0;
 }
 

@@ -68,6 +68,20 @@ public sealed class ProxylessNasTests
             Assert.True(tensor.eq(weightsBefore[name]).all().item<bool>(), $"{name} changed in the architecture step");
     }
 
+    [Fact]
+    public void Without_a_latency_table_the_gates_alone_train_the_pair()
+    {
+        var options = ProxylessNasMethod.Recipe(new SupernetTrainingOptions { Steps = 2, BatchSize = 8 });
+        var (weights, architecture) = TestData.Embedded.TrainingLoaders(options);
+        using var trainer = new SupernetTrainer(NasActors.Core.Spaces.Blocks.BlockSpaces.FmnistMb(), weights, options, CPU, 1, architecture);
+        var method = (ProxylessNasMethod)trainer.Method;
+        var before = method.Alphas.Select(a => a.detach().clone()).ToArray();
+        var metrics = trainer.TrainStep();
+        Assert.NotNull(metrics.Argmax);
+        for (var l = 0; l < before.Length; l++)
+            Assert.True(method.Alphas[l][method.LastPairs[l].Active].ne(before[l][method.LastPairs[l].Active]).item<bool>(), $"layer {l}: the active alpha did not move");
+    }
+
     private sealed class Remover(Action remove) : IDisposable
     {
         public void Dispose() => remove();

@@ -21,7 +21,7 @@ public sealed class DartsMethod(MethodContext context) : DifferentiableMethod(co
 
     public static TrainingMethodInfo Info { get; } = new(MethodName,
         "softmax(alpha)-weighted sum of every layer's choices; alpha by Adam on half the training split",
-        ArchitectureFraction: 0.5, c => new DartsMethod(c));
+        ArchitectureFraction: 0.5, c => new DartsMethod(c)) { Recipe = Recipe };
 
     /// <summary>DARTS's published weight recipe: SGD 0.025 cosine to 0.001, momentum 0.9, weight decay 3e-4,
     /// gradient clipping at 5, no label smoothing.</summary>
@@ -73,7 +73,7 @@ public sealed class DartsMethod(MethodContext context) : DifferentiableMethod(co
     {
         var w = weights.Select(p => (Tensor)p.Parameter).ToList();
         var a = alphas.Cast<Tensor>().ToList();
-        var trainGradient = torch.autograd.grad([trainLoss()], w, allow_unused: true).ToArray();
+        var trainGradient = Gradients(trainLoss(), w);
         var saved = w.Select(t => t.detach().clone()).ToArray();
         try
         {
@@ -92,7 +92,7 @@ public sealed class DartsMethod(MethodContext context) : DifferentiableMethod(co
                     w[k].add_(d, step);
                 }
             }
-            var validGradients = torch.autograd.grad([validLoss()], a.Concat(w).ToList(), allow_unused: true).ToArray();
+            var validGradients = Gradients(validLoss(), a.Concat(w).ToList());
             var direct = validGradients[..a.Count].Select((g, i) => g ?? torch.zeros_like(a[i])).ToArray();
             var v = validGradients[a.Count..];
             Restore(w, saved);
@@ -109,7 +109,7 @@ public sealed class DartsMethod(MethodContext context) : DifferentiableMethod(co
                 using (torch.no_grad())
                     for (var k = 0; k < w.Count; k++)
                         if (v[k] is { } vk) w[k].copy_(saved[k].add(vk, shift));
-                var g = torch.autograd.grad([trainLoss()], a, allow_unused: true).Select((t, i) => t ?? torch.zeros_like(a[i])).ToArray();
+                var g = Gradients(trainLoss(), a).Select((t, i) => t ?? torch.zeros_like(a[i])).ToArray();
                 Restore(w, saved);
                 return g;
             }

@@ -20,7 +20,7 @@ public sealed class FbNetMethod : DifferentiableMethod
     public static ArchitectureDefaults Defaults { get; } = new(0.01, 0.9, 0.999, 5e-4, 0);
 
     public static TrainingMethodInfo Info { get; } = new(MethodName,
-        "Gumbel-softmax mixture, latency-aware loss CE * 0.2 * (log LAT)^0.6", ArchitectureFraction: 0.2, c => new FbNetMethod(c));
+        "Gumbel-softmax mixture, latency-aware loss CE * 0.2 * (log LAT)^0.6", ArchitectureFraction: 0.2, c => new FbNetMethod(c)) { Recipe = Recipe };
 
     /// <summary>FBNet's published weight recipe: SGD 0.1 cosine, momentum 0.9, weight decay 1e-4.</summary>
     public static SupernetTrainingOptions Recipe(SupernetTrainingOptions options) => options with

@@ -25,7 +25,7 @@ public sealed class ProxylessNasMethod : DifferentiableMethod
 
     public static TrainingMethodInfo Info { get; } = new(MethodName,
         "binarized gates: one path per weight step, two-path architecture steps, latency-aware loss",
-        ArchitectureFraction: 0.5, c => new ProxylessNasMethod(c));
+        ArchitectureFraction: 0.5, c => new ProxylessNasMethod(c)) { Recipe = Recipe };
 
     /// <summary>ProxylessNAS's published weight recipe: SGD 0.025 cosine, momentum 0.9, weight decay 4e-5, label smoothing 0.1.</summary>
     public static SupernetTrainingOptions Recipe(SupernetTrainingOptions options) => options with
@@ -96,12 +96,12 @@ public sealed class ProxylessNasMethod : DifferentiableMethod
                 ? LatencyLoss.Additive(loss, latency, a.LatencyLambda ?? 0.1, a.LatencyReference!.Value)
                 : LatencyLoss.Multiplicative(loss, latency, a.LatencyAlpha ?? 0.2, a.LatencyBeta ?? 0.3, a.LatencyReference!.Value);
         }
-        var gradients = torch.autograd.grad([loss], gates.Concat(Alphas).ToList(), allow_unused: true).ToArray();
+        var gradients = Gradients(loss, gates.Concat(Alphas).ToList());
         var before = Alphas.Select(alpha => alpha.detach().clone()).ToArray();
         var alphaGradients = new Tensor[Alphas.Count];
         for (var l = 0; l < Alphas.Count; l++)
         {
-            var gateGradient = gradients[l].to(ScalarType.Float64).cpu().data<double>().ToArray();
+            var gateGradient = gradients[l]!.to(ScalarType.Float64).cpu().data<double>().ToArray();
             var direct = gradients[Alphas.Count + l] is { } g ? g.to(ScalarType.Float64).cpu().data<double>().ToArray() : new double[Alphas[l].shape[0]];
             int[] involved = [pairs[l].Active, pairs[l].Inactive];
             var combined = new double[direct.Length];
