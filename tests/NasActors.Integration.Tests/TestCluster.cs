@@ -111,6 +111,15 @@ public sealed class TestCluster : IDisposable
             return missing.Length == 0 ? true : throw new InvalidOperationException($"no evaluators known yet on :{string.Join(", :", missing)}");
         }, TimeSpan.FromSeconds(120));
 
+    /// <summary>Waits until the evaluation queue (through <paramref name="node"/>'s singleton proxy) holds no job, queued or handed out.</summary>
+    public Task WaitForQueueIdleAsync(NodeProcess node) =>
+        Eventually(async () =>
+        {
+            var stats = await _client.ActorSelection($"akka.tcp://nas@127.0.0.1:{node.Port}/user/{NasHosting.QueueSingletonName}-proxy")
+                .Ask<EvaluationProtocol.QueueStats>(EvaluationProtocol.GetQueueStats.Instance, TimeSpan.FromSeconds(3));
+            return stats is { Queued: 0, InFlight: 0 } ? true : throw new InvalidOperationException($"queue not idle yet: {stats}");
+        }, TimeSpan.FromSeconds(120));
+
     /// <summary>
     /// Waits until <paramref name="node"/> sees exactly <paramref name="members"/> members, all up and reachable
     /// (`pbm cluster show` against its pbm host). A joining node may already take jobs before it is up, and the
