@@ -51,12 +51,19 @@ public class NasProcess : IDisposable
     /// <param name="folder">Working folder (created): a node keeps its data/ there.</param>
     /// <param name="port">The node's remoting port (0 for commands that are not nodes).</param>
     /// <param name="environment">Extra environment variables (seed nodes, roles, PostgreSQL connection and password).</param>
-    public NasProcess(string nasDll, string folder, int port, IReadOnlyDictionary<string, string>? environment, IEnumerable<string> arguments)
+    /// <param name="launcher">A command the process is started through, e.g. <c>ip netns exec ns</c> (it must exec the
+    /// program, so that the process id and the signals are the program's).</param>
+    /// <param name="host">The address the node binds (its <see cref="Address"/>).</param>
+    public NasProcess(string nasDll, string folder, int port, IReadOnlyDictionary<string, string>? environment, IEnumerable<string> arguments,
+        IReadOnlyList<string>? launcher = null, string host = "127.0.0.1")
     {
         if (!File.Exists(nasDll)) throw new FileNotFoundException($"{nasDll} is missing: build src/NasActors.Node first (dotnet build NasActors.sln).");
         Port = port;
+        Host = host;
         Directory.CreateDirectory(folder);
-        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
+        var command = (launcher ?? []).Append("dotnet").ToArray();
+        var psi = new ProcessStartInfo(command[0]) { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var c in command.Skip(1)) psi.ArgumentList.Add(c);
         psi.ArgumentList.Add(nasDll);
         foreach (var a in arguments) psi.ArgumentList.Add(a);
         foreach (var (k, v) in environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;
@@ -88,19 +95,23 @@ public class NasProcess : IDisposable
     }
 
     public int Port { get; }
-    public string Address => $"akka.tcp://nas@127.0.0.1:{Port}";
+    public string Host { get; }
+    public string Address => $"akka.tcp://nas@{Host}:{Port}";
     public bool HasExited => _process.HasExited;
     public string Output { get { lock (_output) return _output.ToString(); } }
 
-    /// <summary>When a line containing <paramref name="text"/> appeared (waits for it; no sleeps).</summary>
-    public async Task<DateTime> WaitForOutputAsync(string text, TimeSpan within)
+    /// <summary>The lines so far, each with the time it arrived.</summary>
+    public IReadOnlyList<(DateTime At, string Line)> Lines { get { lock (_output) return _lines.ToArray(); } }
+
+    /// <summary>When a line containing <paramref name="text"/> appeared (at or after <paramref name="after"/>: waits for it; no sleeps).</summary>
+    public async Task<DateTime> WaitForOutputAsync(string text, TimeSpan within, DateTime? after = null)
     {
         var deadline = DateTime.UtcNow + within;
         while (true)
         {
             lock (_output)
                 foreach (var (at, line) in _lines)
-                    if (line.Contains(text, StringComparison.Ordinal)) return at;
+                    if (at >= (after ?? DateTime.MinValue) && line.Contains(text, StringComparison.Ordinal)) return at;
             var left = deadline - DateTime.UtcNow;
             if (left <= TimeSpan.Zero) throw new TimeoutException($"'{text}' did not appear in {within} on node :{Port}\n{Output}");
             await _lineArrived.WaitAsync(left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1));
@@ -127,8 +138,15 @@ public class NasProcess : IDisposable
         _process.WaitForExit(10_000);
     }
 
+    private bool _disposed;
+
     public void Dispose()
     {
+        lock (_lines)
+        {
+            if (_disposed) return;
+            _disposed = true;
+        }
         KillHard();
         _process.Dispose();
         GC.SuppressFinalize(this);

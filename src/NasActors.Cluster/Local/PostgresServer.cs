@@ -7,6 +7,9 @@ namespace NasActors.Cluster.Local;
 /// A throw-away PostgreSQL server on a loopback port, in a temp folder, with password (SCRAM) authentication, so
 /// that nodes really read the password from NAS_POSTGRES_PASSWORD (integration tests, <c>nas bench-recovery</c>). PostgreSQL refuses to run as root: as root, the
 /// server runs as the <c>postgres</c> user (runuser). Stopped and deleted on dispose, also when a test fails.
+/// It can run inside a network namespace of <see cref="PartitionNetwork"/> (a launcher and the address to listen
+/// on): nodes then reach it through the test network, and this process through its Unix socket in the temp folder
+/// (<see cref="LocalConnectionString"/>), which no network cut affects.
 /// </summary>
 public sealed class PostgresServer : IDisposable
 {
@@ -14,10 +17,16 @@ public sealed class PostgresServer : IDisposable
     private readonly string _folder;
     private bool _running;
 
+    private readonly string _listen;
+    private readonly IReadOnlyList<string> _launcher;
+
     public int Port { get; }
     public string Database => "nas";
     /// <summary>Without the password: nodes get it from NAS_POSTGRES_PASSWORD.</summary>
-    public string ConnectionString => $"Host=127.0.0.1;Port={Port};Database={Database};Username=nas;Pooling=true;Timeout=5";
+    public string ConnectionString => $"Host={_listen};Port={Port};Database={Database};Username=nas;Pooling=true;Timeout=5";
+
+    /// <summary>Through the server's Unix socket (with the password): for readers in this process, whatever network the server is on.</summary>
+    public string LocalConnectionString => $"Host={_folder};Port={Port};Database={Database};Username=nas;Password={Password};Pooling=true;Timeout=5";
 
     public IReadOnlyDictionary<string, string> NodeEnvironment => new Dictionary<string, string>
     {
@@ -41,10 +50,16 @@ public sealed class PostgresServer : IDisposable
 
     private static bool IsRoot => Environment.UserName == "root";
 
-    public PostgresServer()
+    public PostgresServer() : this("127.0.0.1", null) { }
+
+    /// <param name="listen">The address the server listens on.</param>
+    /// <param name="launcher">A command its tools are run through (e.g. <c>ip netns exec ns</c>); the port is then 5432.</param>
+    public PostgresServer(string listen, IReadOnlyList<string>? launcher)
     {
         _folder = Directory.CreateTempSubdirectory("nas-pg-").FullName;
-        Port = NasProcess.FreePort();
+        _listen = listen;
+        _launcher = launcher ?? [];
+        Port = _launcher.Count > 0 ? 5432 : NasProcess.FreePort();
         try
         {
             var pwfile = Path.Combine(_folder, "pw");
@@ -53,7 +68,7 @@ public sealed class PostgresServer : IDisposable
             Postgres("initdb", "-D", DataFolder, "-U", "nas", "--auth=scram-sha-256", "--pwfile=" + pwfile, "-E", "UTF8", "--no-sync");
             File.Delete(pwfile);
             Start();
-            using var c = new NpgsqlConnection($"Host=127.0.0.1;Port={Port};Database=postgres;Username=nas;Password={Password}");
+            using var c = new NpgsqlConnection($"Host={_folder};Port={Port};Database=postgres;Username=nas;Password={Password}");
             c.Open();
             using var cmd = c.CreateCommand();
             cmd.CommandText = "CREATE DATABASE nas";
@@ -72,7 +87,7 @@ public sealed class PostgresServer : IDisposable
     public void Start()
     {
         Postgres("pg_ctl", "-D", DataFolder, "-l", Path.Combine(_folder, "server.log"), "-w", "-t", "60",
-            "-o", $"-p {Port} -k {_folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200", "start");
+            "-o", $"-p {Port} -k {_folder} -c listen_addresses={_listen} -c fsync=off -c max_connections=200", "start");
         _running = true;
     }
 
@@ -89,8 +104,8 @@ public sealed class PostgresServer : IDisposable
     private void Postgres(string tool, params string[] args)
     {
         var exe = Path.Combine(BinFolder, tool);
-        if (IsRoot) Run("runuser", ["-u", "postgres", "--", exe, .. args]);
-        else Run(exe, args);
+        string[] command = IsRoot ? [.. _launcher, "runuser", "-u", "postgres", "--", exe, .. args] : [.. _launcher, exe, .. args];
+        Run(command[0], command[1..]);
     }
 
     private static void Run(string file, params string[] args)
