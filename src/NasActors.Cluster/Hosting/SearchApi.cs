@@ -23,7 +23,13 @@ public sealed class SearchApi : ReceiveActor
 
     public SearchApi(IActorRef searches, SearchCatalog catalog, bool wakeOnStart)
     {
-        Receive<IWithSearchId>(m => searches.Forward(m));
+        Receive<IWithSearchId>(m =>
+        {
+            // A remote asker (the command line) is answered through this node: it binds a loopback address, which the
+            // node hosting the population, when it is another machine (or network namespace), cannot reach.
+            if (Sender.Path.Address.HasLocalScope) searches.Forward(m);
+            else Context.ActorOf(Relay.Props(searches, m, Sender));
+        });
         Receive<ListSearches>(_ => catalog.ListAsync().PipeTo(Sender, success: l => new SearchList(l)));
         Receive<GetSummary>(g => catalog.GetAsync(g.SearchId).PipeTo(Sender,
             success: s => s is null ? new SearchReplies.NoSuchSearch(g.SearchId) : s));
@@ -39,5 +45,40 @@ public sealed class SearchApi : ReceiveActor
         Receive<SearchReplies.SearchStatus>(_ => { });
         Receive<SearchReplies.NoSuchSearch>(_ => { });
         if (wakeOnStart) catalog.ListAsync().PipeTo(Self, success: l => new SearchList(l));
+    }
+}
+
+/// <summary>Sends one message to the search region and hands the first answer to the asker (gives up after two minutes).</summary>
+internal sealed class Relay : ReceiveActor, IWithTimers
+{
+    private sealed record GiveUp
+    {
+        public static GiveUp Instance { get; } = new();
+    }
+
+    private readonly IActorRef _target;
+    private readonly object _message;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(IActorRef target, object message, IActorRef asker) =>
+        Akka.Actor.Props.Create(() => new Relay(target, message, asker));
+
+    public Relay(IActorRef target, object message, IActorRef asker)
+    {
+        _target = target;
+        _message = message;
+        Receive<GiveUp>(_ => Context.Stop(Self));
+        ReceiveAny(answer =>
+        {
+            asker.Tell(answer);
+            Context.Stop(Self);
+        });
+    }
+
+    protected override void PreStart()
+    {
+        Timers.StartSingleTimer("give-up", GiveUp.Instance, TimeSpan.FromMinutes(2));
+        _target.Tell(_message);
     }
 }

@@ -109,11 +109,14 @@ public class NasProcess : IDisposable
         var deadline = DateTime.UtcNow + within;
         while (true)
         {
+            // Checked before the lines: once the process has ended and its output is read to the end, nothing more comes.
+            var ended = _process.HasExited && _process.WaitForExit(5_000);
             lock (_output)
                 foreach (var (at, line) in _lines)
                     if (at >= (after ?? DateTime.MinValue) && line.Contains(text, StringComparison.Ordinal)) return at;
+            if (ended) throw new TimeoutException($"'{text}' did not appear on node {Host}:{Port}: the process ended (exit code {_process.ExitCode})\n{Output}");
             var left = deadline - DateTime.UtcNow;
-            if (left <= TimeSpan.Zero) throw new TimeoutException($"'{text}' did not appear in {within} on node :{Port}\n{Output}");
+            if (left <= TimeSpan.Zero) throw new TimeoutException($"'{text}' did not appear in {within} on node {Host}:{Port}\n{Output}");
             await _lineArrived.WaitAsync(left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1));
         }
     }

@@ -69,6 +69,7 @@ public sealed partial class PartitionCluster : IAsyncDisposable
             var db = network.AddHost("db");
             var hosts = Enumerable.Range(1, options.Nodes).Select(i => network.AddHost($"n{i}")).ToArray();
             postgres = new PostgresServer(db.Address, db.Exec);
+            await CreateTablesAsync(postgres);
             var cluster = new PartitionCluster(options, network, postgres, db);
             try
             {
@@ -96,10 +97,42 @@ public sealed partial class PartitionCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The plugins' tables, made once before the nodes start: on a loaded machine several nodes creating them at once
+    /// (DDL under exclusive locks) took longer than a node waits for a connection.
+    /// </summary>
+    private static async Task CreateTablesAsync(PostgresServer postgres)
+    {
+        var system = Akka.Actor.ActorSystem.Create("schema", PostgresPersistence.Config(postgres.LocalConnectionString)
+            .WithFallback(Akka.Configuration.ConfigurationFactory.ParseString("akka.loglevel = ERROR")));
+        try
+        {
+            var persistence = Akka.Persistence.Persistence.Instance.Apply(system);
+            persistence.JournalFor(null);
+            persistence.SnapshotStoreFor(null);
+            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+            await using var c = new Npgsql.NpgsqlConnection(postgres.LocalConnectionString);
+            await c.OpenAsync();
+            while (true)
+            {
+                await using var q = c.CreateCommand();
+                // Both tables, and the journal's unique (persistence_id, sequence_number) index with its primary key.
+                q.CommandText = "SELECT (SELECT count(*) FROM pg_tables WHERE tablename IN ('journal', 'snapshot')) * 10 " +
+                                "+ (SELECT count(*) FROM pg_indexes WHERE tablename = 'journal' AND indexdef LIKE 'CREATE UNIQUE%')";
+                if (Convert.ToInt32(await q.ExecuteScalarAsync()) >= 22) return;
+                if (DateTime.UtcNow > deadline) throw new TimeoutException("the journal and snapshot tables were not created within 2 minutes");
+                await Task.Delay(200);
+            }
+        }
+        finally { await system.Terminate(); }
+    }
+
     private NasProcess StartNode(PartitionNetwork.Host host, string seeds)
     {
         var env = new Dictionary<string, string>(Postgres.NodeEnvironment)
         {
+            // A longer wait for a connection than PostgresServer's 5 s: five nodes on two busy cores.
+            ["NAS_POSTGRES_CONNECTION"] = Postgres.ConnectionString.Replace("Timeout=5", "Timeout=15", StringComparison.Ordinal),
             ["NAS_SEED_NODES"] = seeds,
             ["NAS_HOSTNAME"] = host.Address,
             ["NAS_ROLES"] = "controller,trainer,evaluator",
@@ -139,8 +172,13 @@ public sealed partial class PartitionCluster : IAsyncDisposable
         var folder = Directory.CreateDirectory(Path.Combine(_options.Root, "specs")).FullName;
         var file = Path.Combine(folder, id + ".conf");
         await File.WriteAllTextAsync(file, spec);
-        using var p = new NasProcess(_options.NasDll, folder, 0, null, ["submit", file, "--id", id, "--node", $"{node.Host.Address}:{RemotingPort}"], node.Host.Exec);
-        if (await p.WaitForExitAsync(TimeSpan.FromMinutes(2)) != 0) throw new InvalidOperationException($"nas submit {id} failed:\n{p.Output}");
+        // Retried: a submit of the same spec is accepted again, and the first may meet the journal still starting.
+        for (var attempt = 1; ; attempt++)
+        {
+            using var p = new NasProcess(_options.NasDll, folder, 0, null, ["submit", file, "--id", id, "--node", $"{node.Host.Address}:{RemotingPort}"], node.Host.Exec);
+            if (await p.WaitForExitAsync(TimeSpan.FromMinutes(2)) == 0) return;
+            if (attempt == 3) throw new InvalidOperationException($"nas submit {id} failed 3 times:\n{p.Output}");
+        }
     }
 
     [GeneratedRegex(@"^node: akka\.tcp://nas@([0-9.]+):", RegexOptions.Multiline)]
@@ -216,7 +254,8 @@ public sealed partial class PartitionCluster : IAsyncDisposable
     }
 
     /// <summary>Each node's output, for a failed test's log.</summary>
-    public string Outputs() => string.Join("\n", Nodes.Select(n => $"--- {n.Name} ({n.Host.Address}) ---\n{n.Process.Output}"));
+    public string Outputs() => string.Join("\n", Nodes.Select(n => $"--- {n.Name} ({n.Host.Address}) ---\n{n.Process.Output}")) +
+                               $"\n--- PostgreSQL ({Database.Address}) ---\n{Postgres.Log}";
 
     public async ValueTask DisposeAsync()
     {

@@ -241,7 +241,7 @@ public static class PartitionScenarios
             var runs = verdict.PersistenceIds.Single(p => p.PersistenceId == pid).Runs;
             result.Notes.Add($"writers of {pid}: " + string.Join(" -> ", runs.Select(r => $"#{r.FromSequenceNr}-#{r.ToSequenceNr}")));
             options.Log($"[{scenario}] {(result.Passed ? "passed" : "FAILED")}: cut -> recorded {result.CutToRecorded:F2} s, cut -> recorded by the population " +
-                        $"that carried on {result.CutToCarriedOn:F2} s, longest pause {result.LongestPause:F2} s, heal -> whole {result.HealToWhole:F2} s; " +
+                        $"that carried on {result.CutToCarriedOn:F2} s, longest pause {result.LongestPause:F2} s, heal -> whole {result.HealToWhole:F2} s, heal -> recorded {result.HealToRecorded:F2} s; " +
                         $"downed: {(downed.Length == 0 ? "none" : string.Join(", ", downed))}; refused duplicate writes: {refused}; journal: {verdict}; " +
                         string.Join("; ", result.Notes.Concat(result.Failures.Select(f => "FAILED: " + f))));
             return result;

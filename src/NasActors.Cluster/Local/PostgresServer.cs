@@ -67,6 +67,8 @@ public sealed class PostgresServer : IDisposable
             if (IsRoot) Run("chown", "-R", "postgres", _folder);
             Postgres("initdb", "-D", DataFolder, "-U", "nas", "--auth=scram-sha-256", "--pwfile=" + pwfile, "-E", "UTF8", "--no-sync");
             File.Delete(pwfile);
+            // initdb lets in local connections only; in a namespace of its own the server takes the test network's too.
+            if (_launcher.Count > 0) File.AppendAllText(Path.Combine(DataFolder, "pg_hba.conf"), "host all all 10.213.0.0/16 scram-sha-256\n");
             Start();
             using var c = new NpgsqlConnection($"Host={_folder};Port={Port};Database=postgres;Username=nas;Password={Password}");
             c.Open();
