@@ -88,3 +88,37 @@ public sealed class MembershipWatchdog : ReceiveActor, IWithTimers
 
     protected override void PreStart() => Timers.StartPeriodicTimer("check", Check.Instance, TimeSpan.FromSeconds(1));
 }
+
+/// <summary>
+/// How a node that was downed rejoins without forming a second cluster. Only the first seed node may form a new
+/// cluster (when no other seed node answers within <c>akka.cluster.seed-node-timeout</c>); a first seed node downed
+/// on the minority side of a partition that is still cut would do exactly that, and its controllers would run the
+/// same searches as the majority's, on the same journal (measured: the partition tests, issue 20). So it rejoins
+/// through the other seed nodes only, and forms a cluster again only when a majority of the seed nodes (itself
+/// included) can be reached and still none let it in: then there is no cluster left to join (every node was downed,
+/// e.g. by down-all-when-unstable), and not forming one would keep every node out for good.
+/// </summary>
+public static class RejoinSeeds
+{
+    /// <summary>The seed nodes to rejoin through after being downed: without this node when it is the first of several.</summary>
+    public static IReadOnlyList<string> AfterDowning(IReadOnlyList<string> seeds, Address self) =>
+        seeds.Count > 1 && Address.Parse(seeds[0]).Equals(self) ? seeds.Skip(1).ToArray() : seeds;
+
+    /// <summary>Whether more than half of <paramref name="seeds"/> (this node counting as reachable) accept a TCP connection within <paramref name="timeout"/>.</summary>
+    public static async Task<bool> MajorityReachableAsync(IReadOnlyList<string> seeds, Address self, TimeSpan timeout)
+    {
+        var others = seeds.Select(Address.Parse).Where(a => !a.Equals(self) && a.Host is not null && a.Port is not null).ToArray();
+        var answers = await Task.WhenAll(others.Select(async a =>
+        {
+            using var tcp = new System.Net.Sockets.TcpClient();
+            using var cts = new CancellationTokenSource(timeout);
+            try
+            {
+                await tcp.ConnectAsync(a.Host!, a.Port!.Value, cts.Token);
+                return true;
+            }
+            catch (Exception e) when (e is System.Net.Sockets.SocketException or OperationCanceledException) { return false; }
+        }));
+        return (answers.Count(x => x) + 1) * 2 > seeds.Count;
+    }
+}

@@ -75,13 +75,18 @@ public static class PartitionScenarios
         }
         """;
 
-    /// <summary>3 | 2 with the population's host in the minority, the database reachable from both sides.</summary>
+    /// <summary>
+    /// 3 | 2 with the population's host and the first seed node (n1) in the minority, the database reachable from both
+    /// sides, held long enough for the downed minority to try rejoining while the cut lasts (the first seed node is the
+    /// one that may form a cluster of its own).
+    /// </summary>
     private static Task<PartitionOutcome> RunMajorityMinorityAsync(PartitionClusterOptions options) =>
-        RunAsync(options with { Nodes = 5 }, MajorityMinority, "5 nodes; cut 3 | 2 with the population's host in the minority; database on both sides",
-            budget: 300, async (c, id, o) =>
+        RunAsync(options with { Nodes = 5 }, MajorityMinority,
+            $"5 nodes; cut 3 | 2 with the population's host and the first seed node in the minority for {2 * Hold.TotalSeconds:F0} s; database on both sides",
+            budget: 360, async (c, id, o) =>
             {
                 var host = await c.LocateAsync(id);
-                var other = c.Nodes.Where(n => n != host && n != c.Nodes[0]).Last();
+                var other = host != c.Nodes[0] ? c.Nodes[0] : c.Nodes[^1];
                 var minority = new[] { host, other };
                 var majority = c.Nodes.Except(minority).ToArray();
                 o.Notes.Add($"population on {host}; minority {string.Join(", ", minority.AsEnumerable())}");
@@ -93,7 +98,7 @@ public static class PartitionScenarios
                 o.Notes.Add($"recorded by a new incarnation {(carried.CreatedUtc - cut).TotalSeconds:F2} s after the cut");
                 var moved = await c.LocateAsync(id, majority);
                 if (!majority.Contains(moved)) o.Failures.Add($"the population runs on {moved}, not on the majority side");
-                await HoldAsync(cut);
+                await HoldAsync(cut, 2);
                 return (cut, Heal(c));
             });
 
@@ -101,7 +106,7 @@ public static class PartitionScenarios
     private static Task<PartitionOutcome> RunQueueOnMinorityAsync(PartitionClusterOptions options) =>
         RunAsync(options with { Nodes = 5 }, QueueOnMinority,
             "5 nodes; cut 3 | 2 with the population, the job queue and busy evaluators in the minority; database on the majority side",
-            budget: 300, async (c, id, o) =>
+            budget: 420, async (c, id, o) =>
             {
                 var host = await c.LocateAsync(id);
                 var queue = await c.QueueHostAsync();
@@ -137,7 +142,7 @@ public static class PartitionScenarios
                 }
                 var minority = o.Downed;
                 var afterHeal = rows.Where(r => r.Created > heal.Ticks).Select(r => r.Event).OfType<EvaluationRecorded>()
-                    .Count(e => c.Nodes.Where(n => minority.Contains(n.Name)).Any(n => e.Evaluator.StartsWith(n.Address, StringComparison.Ordinal)));
+                    .Count(e => c.Nodes.Where(n => minority.Contains(n.Name)).Any(n => e.Evaluator.StartsWith(n.Host.Address + ":", StringComparison.Ordinal)));
                 o.Notes.Add($"evaluations recorded after healing from the minority's evaluators (rejoined): {afterHeal}");
                 if (afterHeal == 0) o.Failures.Add("no evaluation from the minority's nodes was recorded after healing");
                 await Task.CompletedTask;
@@ -244,6 +249,7 @@ public static class PartitionScenarios
                         $"that carried on {result.CutToCarriedOn:F2} s, longest pause {result.LongestPause:F2} s, heal -> whole {result.HealToWhole:F2} s, heal -> recorded {result.HealToRecorded:F2} s; " +
                         $"downed: {(downed.Length == 0 ? "none" : string.Join(", ", downed))}; refused duplicate writes: {refused}; journal: {verdict}; " +
                         string.Join("; ", result.Notes.Concat(result.Failures.Select(f => "FAILED: " + f))));
+            if (!result.Passed) options.Log(cluster.Outputs());
             return result;
         }
         catch (Exception e) when (e is TimeoutException or InvalidOperationException)
@@ -267,9 +273,9 @@ public static class PartitionScenarios
         return DateTime.UtcNow;
     }
 
-    private static async Task HoldAsync(DateTime cut)
+    private static async Task HoldAsync(DateTime cut, int times = 1)
     {
-        var left = cut + Hold - DateTime.UtcNow;
+        var left = cut + times * Hold - DateTime.UtcNow;
         if (left > TimeSpan.Zero) await Task.Delay(left);
     }
 

@@ -52,6 +52,7 @@ public sealed class NodeCommand : AsyncCommand<NodeSettings>
             c => { c.Cancel = true; stop.Cancel(); });
         var stopped = Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
         IReadOnlyList<string>? rejoinSeeds = null;
+        IReadOnlyList<string>? formingSeeds = null; // a downed first seed node's full list, while it rejoins without itself
         var runtimeShown = false;
         for (var incarnation = 0; ; incarnation++)
         {
@@ -88,9 +89,18 @@ public sealed class NodeCommand : AsyncCommand<NodeSettings>
             Console.WriteLine($"nas node at {address.Host}:{address.Port} joining (seed nodes: {(options.Discovery.UsesBootstrap ? $"discovery ({options.Discovery.Method})" : seeds)})");
             var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             cluster.RegisterOnMemberUp(() => up.TrySetResult());
-            while (await Task.WhenAny(up.Task, system.WhenTerminated, stopped, Task.Delay(TimeSpan.FromSeconds(30))) is var first
+            while (await Task.WhenAny(up.Task, system.WhenTerminated, stopped, Task.Delay(TimeSpan.FromSeconds(formingSeeds is null ? 30 : 10))) is var first
                    && first != up.Task && first != system.WhenTerminated && first != stopped)
+            {
+                if (formingSeeds is not null && await RejoinSeeds.MajorityReachableAsync(formingSeeds, address, TimeSpan.FromSeconds(1)))
+                {
+                    _ = CoordinatedShutdown.Get(system).Run(new RejoinClusterReason(
+                        "no cluster let this node in while a majority of its seed nodes can be reached: there is none left, forming it again", formingSeeds));
+                    formingSeeds = null;
+                    continue;
+                }
                 Console.WriteLine($"nas node at {address.Host}:{address.Port} still joining: no seed node has let it in yet ({seeds})");
+            }
             if (up.Task.IsCompleted)
             {
                 Console.WriteLine($"nas node up at {address.Host}:{address.Port} roles [{string.Join(", ", options.Roles)}] journal {(options.PersistenceBackend == "postgres" ? "PostgreSQL" : Path.GetFullPath(options.JournalFile))}");
@@ -126,7 +136,15 @@ public sealed class NodeCommand : AsyncCommand<NodeSettings>
                 case CoordinatedShutdown.ClusterDowningReason:
                     await Console.Error.WriteLineAsync($"nas: this node was removed from the cluster (downed): {(rejoin ? "joining again through its seed nodes" : "exiting (nas.cluster.when-removed = exit)")}");
                     if (!rejoin) return 1;
-                    rejoinSeeds = null;
+                    // The first seed node rejoins through the others only: it must not form a second cluster while a partition lasts.
+                    var others = RejoinSeeds.AfterDowning(options.SeedNodes, address);
+                    if (others.Count < options.SeedNodes.Count)
+                    {
+                        formingSeeds = options.SeedNodes;
+                        rejoinSeeds = others;
+                        await Console.Error.WriteLineAsync($"nas: as the first seed node, rejoining through the others only ({string.Join(", ", others)})");
+                    }
+                    else rejoinSeeds = formingSeeds is null ? null : rejoinSeeds;
                     break;
                 default:
                     await Console.Error.WriteLineAsync($"nas: the actor system stopped ({reason?.GetType().Name ?? "no reason given"})");
@@ -137,12 +155,15 @@ public sealed class NodeCommand : AsyncCommand<NodeSettings>
 
     /// <summary>
     /// Starts the node; a rejoin retries for a while when its own old ports are not yet free (the previous actor
-    /// system's sockets close asynchronously).
+    /// system's sockets close asynchronously), and for as long as it takes when the database cannot be reached: a node
+    /// downed in a network partition that also cut it off the database rejoins once the network heals, where exiting
+    /// (exit code 3, right for a first start) would leave no process to rejoin.
     /// </summary>
     private static async Task<(IHost, ActorSystem, NasNodeOptions)> StartAsync(Akka.Configuration.Config config, IReadOnlyList<string>? seeds,
         bool rejoining, CancellationToken cancel)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(rejoining ? 15 : 0);
+        var told = false;
         while (true)
         {
             try
@@ -154,6 +175,12 @@ public sealed class NodeCommand : AsyncCommand<NodeSettings>
             catch (NodeStartException e) when (e.Message.Contains("is in use") && DateTime.UtcNow < deadline)
             {
                 await Task.Delay(500, cancel);
+            }
+            catch (NodeStartException e) when (rejoining && e.ExitCode == NodeStartException.Unreachable)
+            {
+                if (!told) await Console.Error.WriteLineAsync($"nas: rejoining: {e.Message}; trying again every 2 s");
+                told = true;
+                await Task.Delay(2000, cancel);
             }
         }
     }
