@@ -47,7 +47,9 @@ public static class PartitionScenarios
     public static TimeSpan Hold { get; set; } = TimeSpan.FromSeconds(12);
     /// <summary>Flapping: cut, healed, cut... for this long, each state this long.</summary>
     public static TimeSpan FlapFor { get; set; } = TimeSpan.FromSeconds(30);
-    public static TimeSpan FlapEvery { get; set; } = TimeSpan.FromSeconds(3);
+    /// <summary>Flapping: each cut lasts this long (about as long as the minority takes to be downed), then the link is up for <see cref="FlapUp"/>.</summary>
+    public static TimeSpan FlapCut { get; set; } = TimeSpan.FromSeconds(4);
+    public static TimeSpan FlapUp { get; set; } = TimeSpan.FromSeconds(2);
 
     private const int CostMs = 1000;
     private static readonly TimeSpan Long = TimeSpan.FromMinutes(3);
@@ -113,14 +115,16 @@ public static class PartitionScenarios
                 var minority = queue != host ? new[] { host, queue } : [host, c.Nodes.Where(n => n != host).Last()];
                 var majority = c.Nodes.Except(minority).ToArray();
                 o.Notes.Add($"population on {host}, queue on {queue}; minority {string.Join(", ", minority.AsEnumerable())}");
+                var writers = Writers(await c.SearchRowsAsync(id));
+                var cut = Cut(c, minority, majority.Select(n => n.Host).Append(c.Database));
+                // Asked of the queue itself (on the minority, through pbm beside it) once cut: jobs its evaluators hold
+                // now cannot be recorded by the minority (no database), so each must be re-queued and recorded once.
                 var held = (await c.EvaluatorsAsync(queue))
                     .Where(l => l.Contains(" | busy | ", StringComparison.Ordinal) && minority.Any(n => l.StartsWith(n.Address, StringComparison.Ordinal)))
                     .Select(l => l.Split(" | ")[^1].Split(' ')[0]).Where(k => k.StartsWith(id + "#", StringComparison.Ordinal))
                     .Select(k => int.Parse(k[(id.Length + 1)..])).ToArray();
-                var writers = Writers(await c.SearchRowsAsync(id));
-                var cut = Cut(c, minority, majority.Select(n => n.Host).Append(c.Database));
-                o.Notes.Add($"jobs held by minority evaluators at the cut: {string.Join(", ", held)}");
-                if (held.Length == 0) o.Failures.Add("no minority evaluator held a job at the cut");
+                o.Notes.Add($"jobs held by minority evaluators after the cut: {string.Join(", ", held)}");
+                if (held.Length == 0) o.Failures.Add("no minority evaluator held a job after the cut");
                 await ExpectDownedAsync(c, minority, cut, o);
                 await c.WaitForJournalAsync(id, rows => rows.FirstOrDefault(r => r.Event is EvaluationRecorded && r.Created > cut.Ticks
                     && !writers.Contains(r.Writer!)), Long, "an evaluation recorded by a new incarnation of the population");
@@ -137,8 +141,8 @@ public static class PartitionScenarios
                 foreach (var job in held)
                 {
                     var records = rows.Where(r => r.Event is EvaluationRecorded e && e.JobId == job).ToArray();
-                    if (records.Length != 1) o.Failures.Add($"job {job} (held by the minority at the cut) recorded {records.Length} times");
-                    else if (records[0].Created <= cut.Ticks) o.Failures.Add($"job {job} was recorded before the cut");
+                    if (records.Length != 1) o.Failures.Add($"job {job} (held by the minority after the cut) recorded {records.Length} times");
+                    else if (records[0].Created <= cut.Ticks) o.Failures.Add($"job {job} (held by the minority after the cut) was recorded before it");
                 }
                 var minority = o.Downed;
                 var afterHeal = rows.Where(r => r.Created > heal.Ticks).Select(r => r.Event).OfType<EvaluationRecorded>()
@@ -166,7 +170,7 @@ public static class PartitionScenarios
     /// <summary>3 | 2 (the population's host in the minority) cut and healed every few seconds; the database on both sides.</summary>
     private static Task<PartitionOutcome> RunFlappingAsync(PartitionClusterOptions options) =>
         RunAsync(options with { Nodes = 5 }, Flapping,
-            $"5 nodes; 3 | 2 (population's host in the minority) cut and healed every {FlapEvery.TotalSeconds:F0} s for {FlapFor.TotalSeconds:F0} s; database on both sides",
+            $"5 nodes; 3 | 2 (population's host in the minority) cut for {FlapCut.TotalSeconds:F0} s and healed for {FlapUp.TotalSeconds:F0} s, again and again for {FlapFor.TotalSeconds:F0} s; database on both sides",
             budget: 400, async (c, id, o) =>
             {
                 var host = await c.LocateAsync(id);
@@ -182,9 +186,9 @@ public static class PartitionScenarios
                     var cut = Cut(c, minority, majority);
                     cuts++;
                     if (first == DateTime.MinValue) first = cut;
-                    await Task.Delay(FlapEvery);
+                    await Task.Delay(FlapCut);
                     heal = Heal(c);
-                    await Task.Delay(FlapEvery);
+                    await Task.Delay(FlapUp);
                 }
                 o.Notes.Add($"{cuts} cuts");
                 return (first, heal);
@@ -249,6 +253,7 @@ public static class PartitionScenarios
                         $"that carried on {result.CutToCarriedOn:F2} s, longest pause {result.LongestPause:F2} s, heal -> whole {result.HealToWhole:F2} s, heal -> recorded {result.HealToRecorded:F2} s; " +
                         $"downed: {(downed.Length == 0 ? "none" : string.Join(", ", downed))}; refused duplicate writes: {refused}; journal: {verdict}; " +
                         string.Join("; ", result.Notes.Concat(result.Failures.Select(f => "FAILED: " + f))));
+            foreach (var line in Story(cluster, cut)) options.Log($"[{scenario}]   {line}");
             if (!result.Passed) options.Log(cluster.Outputs());
             return result;
         }
@@ -257,6 +262,25 @@ public static class PartitionScenarios
             options.Log($"[{scenario}] FAILED: {e.Message}\n{cluster.Outputs()}");
             throw;
         }
+    }
+
+    private static readonly string[] Milestones =
+    [
+        "SBR took decision", "removed from the cluster", "JOINING itself", "rejoining", "forming it again", "nas node up", "Marking node(s) as UNREACHABLE",
+        "duplicate key value",
+    ];
+
+    /// <summary>What the nodes said about membership from the cut on, in time order, seconds after the cut.</summary>
+    private static IEnumerable<string> Story(PartitionCluster c, DateTime cut) => c.Nodes
+        .SelectMany(n => n.Process.Lines.Where(l => l.At >= cut && Milestones.Any(m => l.Line.Contains(m, StringComparison.Ordinal)))
+            .Select(l => (l.At, Text: $"{(l.At - cut).TotalSeconds,6:F2} s {n.Name}: {Trim(l.Line)}")))
+        .OrderBy(x => x.At).Select(x => x.Text);
+
+    private static string Trim(string line)
+    {
+        var start = line.IndexOf("] ", line.IndexOf("][Thread", StringComparison.Ordinal) + 1, StringComparison.Ordinal);
+        var text = line.StartsWith('[') && start > 0 ? line[(start + 2)..] : line;
+        return text.Length > 200 ? text[..200] + "..." : text;
     }
 
     private static HashSet<string> Writers(IEnumerable<JournalRow> rows) => rows.Select(r => r.Writer ?? "?").ToHashSet();
