@@ -267,7 +267,7 @@ public static class PartitionScenarios
     private static readonly string[] Milestones =
     [
         "SBR took decision", "removed from the cluster", "JOINING itself", "rejoining", "forming it again", "nas node up", "Marking node(s) as UNREACHABLE",
-        "duplicate key value",
+        "duplicate key value", "could not be recovered", "The journal answers again", "journal write of",
     ];
 
     /// <summary>What the nodes said about membership from the cut on, in time order, seconds after the cut.</summary>
