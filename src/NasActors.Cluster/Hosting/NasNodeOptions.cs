@@ -41,6 +41,8 @@ public sealed record NasNodeOptions
     public DiscoveryOptions Discovery { get; init; } = new();
     /// <summary>Rejoin or exit when removed from the cluster, and the watch for a cluster without a controller.</summary>
     public MembershipOptions Membership { get; init; } = new();
+    /// <summary>The web dashboard (<c>nas.dashboard</c>): off unless enabled.</summary>
+    public DashboardOptions Dashboard { get; init; } = new();
 
     /// <summary>Environment variables that override the configuration (containers, Kubernetes, deploy/ scripts).</summary>
     public static class Env
@@ -122,6 +124,7 @@ public sealed record NasNodeOptions
             PersistenceBackend = persistence,
             PostgresConnection = postgres,
             Discovery = DiscoveryOptions.FromConfig(c, source),
+            Dashboard = DashboardOptions.FromConfig(c, source),
             Evaluators = Int("evaluators", 1, 0),
             Mutators = Int("mutators", 2, 1),
             JobTimeout = Time("job-timeout", TimeSpan.FromMinutes(5)),

@@ -99,6 +99,7 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
         {
             _state.TrainingStep = p.Step;
             _lastProgress = p;
+            Context.System.EventStream.Publish(p); // the dashboard's supernet curves and trainer images/s
             Publish("training", $"step {p.Step}/{p.Steps} loss {p.Loss:F3} acc {p.Accuracy:P1} {p.ImagesPerSecond:F0} img/s");
         });
         Command<TrainingProtocol.TrainingFailed>(f =>

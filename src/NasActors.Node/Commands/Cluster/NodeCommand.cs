@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using Akka.Actor;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using NasActors.Cluster.Hosting;
 using NasActors.Torch.Runtime;
@@ -95,6 +96,7 @@ public sealed class NodeCommand : AsyncCommand<NodeSettings>
             {
                 Console.WriteLine($"nas node up at {address.Host}:{address.Port} roles [{string.Join(", ", options.Roles)}] journal {(options.PersistenceBackend == "postgres" ? "PostgreSQL" : Path.GetFullPath(options.JournalFile))}");
                 Console.WriteLine(pbm.Endpoint is { } e ? $"pbm host at {e.Address}:{e.Port}" : "pbm host not started: disabled (nas.pbm.enabled = off)");
+                if (host.Services.GetService<NasActors.Dashboard.DashboardServer>() is { Address: { } dashboard }) Console.WriteLine($"dashboard at {dashboard}");
             }
             await Task.WhenAny(system.WhenTerminated, stopped);
             // SIGTERM reaches the generic host's console lifetime too, which may stop the actor system first (ClrExitReason).

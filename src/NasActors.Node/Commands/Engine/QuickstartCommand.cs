@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Akka.Actor;
 using Akka.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using NasActors.Cluster.Hosting;
 using NasActors.Cluster.Population;
 using NasActors.Cluster.Specs;
@@ -63,6 +64,8 @@ public sealed class QuickstartCommand : AsyncCommand<QuickstartSettings>
             AnsiConsole.MarkupLine($"[bold]NasActors quickstart[/] (actor system): search [bold]{id}[/], FairNAS supernet of {spec.Space} on {spec.Dataset}, " +
                                    $"{spec.Training.Steps} steps, then {spec.Controller} with budget {spec.Budget}; {runtime.Device}, {runtime.Threads} threads");
         var (host, system, registry, _) = await NodeConfig.StartAsync(config, cancellation);
+        if (host.Services.GetService<NasActors.Dashboard.DashboardServer>() is { Address: { } dashboard })
+            (settings.Json ? Console.Error : Console.Out).WriteLine($"Dashboard: {dashboard}#/search/{id} (open it while the search runs)");
         try
         {
             var done = new TaskCompletionSource<SearchProgressed>(TaskCreationOptions.RunContinuationsAsynchronously);
