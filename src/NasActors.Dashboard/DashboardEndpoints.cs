@@ -61,7 +61,7 @@ public static class DashboardEndpoints
             Json(await queries.SearchAsync(id, IntQuery(c, "k", 1, 1000), c.RequestAborted)));
         app.MapPost("/api/searches/{id}/{action}", async (string id, string action, HttpContext c) =>
         {
-            var reason = action == "cancel" ? await Reason(c) : null;
+            var reason = action == "cancel" ? await Reason(c, options.MaxRequestBytes) : null;
             var done = await queries.ControlAsync(id, action, reason, c.RequestAborted);
             return Json(new { searchId = done.SearchId, command = done.Command, changed = done.Changed, message = done.Message });
         });
@@ -147,12 +147,23 @@ public static class DashboardEndpoints
             ? v : throw new DashboardRequestException(400, $"{name} must be a whole number in [{min}, {max}], got '{text}'");
     }
 
-    private static async Task<string?> Reason(HttpContext c)
+    private static async Task<string?> Reason(HttpContext c, int maxBytes)
     {
         if (c.Request.ContentLength is 0 || (c.Request.ContentLength is null && !c.Request.Headers.TransferEncoding.Any())) return null;
+        // A body without a length (chunked) is read up to the limit, no further.
+        var buffer = new MemoryStream();
+        var chunk = new byte[4096];
+        int read;
+        while ((read = await c.Request.Body.ReadAsync(chunk, c.RequestAborted)) > 0)
+        {
+            buffer.Write(chunk, 0, read);
+            if (buffer.Length > maxBytes)
+                throw new DashboardRequestException(413, $"request body is over the limit of {maxBytes} bytes ({DashboardOptions.Path}.max-request-bytes)");
+        }
+        buffer.Position = 0;
         try
         {
-            using var doc = await JsonDocument.ParseAsync(c.Request.Body, cancellationToken: c.RequestAborted);
+            using var doc = await JsonDocument.ParseAsync(buffer, cancellationToken: c.RequestAborted);
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
                 throw new DashboardRequestException(400, "the body must be a JSON object such as {\"reason\": \"...\"}");
             if (!doc.RootElement.TryGetProperty("reason", out var r)) return null;

@@ -53,7 +53,9 @@ public sealed class DashboardServer(DashboardOptions options, IServiceProvider s
         {
             k.Listen(bind, options.Port);
             k.AddServerHeader = false;
-            k.Limits.MaxRequestBodySize = options.MaxRequestBytes;
+            // The dashboard's own limit (max-request-bytes) answers 413; Kestrel's, higher, only stops abuse: below it
+            // Kestrel drains the rest of a refused body, so the client reads the 413 instead of a reset connection.
+            k.Limits.MaxRequestBodySize = Math.Max(1024L * 1024, 4L * options.MaxRequestBytes);
         });
         builder.Services.AddRoutingCore();
         _app = builder.Build();
