@@ -31,6 +31,7 @@ public sealed class DashboardFeed : IDisposable
 {
     public static readonly TimeSpan FlushEvery = TimeSpan.FromMilliseconds(250);
     public static readonly TimeSpan RefreshEvery = TimeSpan.FromSeconds(2);
+    public static readonly TimeSpan PingEvery = TimeSpan.FromSeconds(15);
     private const int CurveLimit = 2000;
 
     private readonly ActorSystem _system;
@@ -144,12 +145,23 @@ public sealed class DashboardFeed : IDisposable
     /// <summary>A page's subscription: the events for it, until it goes away.</summary>
     public async IAsyncEnumerable<FeedEvent> SubscribeAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancel)
     {
+        if (_stop.IsCancellationRequested) yield break; // the node is stopping: a reconnecting page gets an empty feed
         var channel = Channel.CreateBounded<FeedEvent>(new BoundedChannelOptions(512) { FullMode = BoundedChannelFullMode.DropOldest });
         var id = Guid.NewGuid();
         _subscribers[id] = channel;
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancel, _stop.Token);
         try
         {
-            await foreach (var e in channel.Reader.ReadAllAsync(cancel)) yield return e;
+            while (true)
+            {
+                FeedEvent e;
+                try
+                {
+                    if (!await channel.Reader.WaitToReadAsync(reading.Token) || !channel.Reader.TryRead(out e!)) break;
+                }
+                catch (OperationCanceledException) when (_stop.IsCancellationRequested && !cancel.IsCancellationRequested) { break; }
+                yield return e;
+            }
         }
         finally { _subscribers.TryRemove(id, out _); }
     }
@@ -171,12 +183,20 @@ public sealed class DashboardFeed : IDisposable
     private async Task FlushLoop(CancellationToken cancel)
     {
         var lastRefresh = DateTime.MinValue;
+        var lastPing = DateTime.UtcNow;
         using var timer = new PeriodicTimer(FlushEvery);
         try
         {
             while (await timer.WaitForNextTickAsync(cancel))
             {
                 if (_subscribers.IsEmpty) { _pending.Clear(); continue; }
+                // A comment line now and then: proxies keep the connection of a page left open for days, and a page
+                // that went away without closing is noticed (the write fails) and dropped.
+                if (DateTime.UtcNow - lastPing >= PingEvery)
+                {
+                    lastPing = DateTime.UtcNow;
+                    Broadcast(new FeedEvent("ping", ""));
+                }
                 foreach (var id in _pending.Keys.ToArray())
                     if (_pending.TryRemove(id, out var p))
                         Broadcast(new FeedEvent("progress", JsonSerializer.Serialize(new

@@ -52,7 +52,8 @@ function plot(id, title, xLabel, yLabel, series, opts = {}) {
   svg += `<line x1="${L}" x2="${W - R}" y1="${H - B}" y2="${H - B}" stroke="#b8c0cc"/><line x1="${L}" x2="${L}" y1="${T}" y2="${H - B}" stroke="#b8c0cc"/>`;
   svg += `<text x="${(L + W - R) / 2}" y="${H - 6}" text-anchor="middle">${esc(xLabel)}</text>`;
   svg += `<text transform="translate(14 ${(T + H - B) / 2}) rotate(-90)" text-anchor="middle">${esc(yLabel)}</text>`;
-  let lx = L + 8;
+  // The legend on the title's line, right-aligned, clear of the data.
+  let lx = W - R - series.reduce((w, s) => w + 24 + s.label.length * 6.2, 0);
   for (const s of series) {
     const pts = s.points.filter(p => Number.isFinite(p[0]) && Number.isFinite(p[1]));
     if (s.kind === "points") {
@@ -65,7 +66,7 @@ function plot(id, title, xLabel, yLabel, series, opts = {}) {
       });
       svg += `<path class="line" d="${d}" fill="none" stroke="${s.color}" stroke-width="2"/>`;
     }
-    svg += `<rect x="${lx}" y="${T + 2}" width="10" height="10" fill="${s.color}"/><text x="${lx + 14}" y="${T + 11}">${esc(s.label)}</text>`;
+    svg += `<rect x="${lx}" y="7" width="10" height="10" fill="${s.color}"/><text x="${lx + 14}" y="16">${esc(s.label)}</text>`;
     lx += 24 + s.label.length * 6.2;
   }
   return svg + `</svg>`;
@@ -153,9 +154,10 @@ function searchHtml(d) {
     <section>${plot("plot-time", "accuracy against time", minutes ? "minutes since the first evaluation" : "seconds since the first evaluation", "validation accuracy (%)",
       [{ points: timed, kind: "points", color: "#7d8ba3", label: "evaluation" },
        { points: bestT, kind: "step", color: "#2f6fde", label: "best so far" }], { xFormat: t => minutes ? +(t / 60).toFixed(1) : t })}</section>
-    <section>${plot("plot-pareto", "accuracy against MFLOPs (latency: not measured by this search)", "MFLOPs", "validation accuracy (%)",
+    <section>${plot("plot-pareto", "accuracy against MFLOPs", "MFLOPs", "validation accuracy (%)",
       [{ points: ev.map(e => [e.flops / 1e6, e.accuracy]), kind: "points", color: "#7d8ba3", label: "evaluated" },
-       { points: frontPts, kind: "line", color: "#d9534f", label: "Pareto front" }])}</section>`;
+       { points: frontPts, kind: "line", color: "#d9534f", label: "Pareto front" }])}
+      <p class="muted">Latency: not measured by this project's evaluators, so not plotted.</p></section>`;
   if (tr) {
     html += `<section>${plot("plot-supernet", `supernet (${tr.method}): loss and accuracy against steps`, "step", "loss / accuracy",
       [{ points: tr.curve.map(p => [p.step, p.loss]), kind: "line", color: "#d9534f", label: "loss" },
@@ -262,4 +264,5 @@ function connect() {
 
 window.addEventListener("hashchange", route);
 route();
+api("api/cluster").then(c => { document.getElementById("node").textContent = c.node; }).catch(() => { });
 connect();
