@@ -35,6 +35,36 @@ public sealed record SearchData(DatasetBundle Bundle, DatasetSplit Split, string
     public BatchLoader TrainLoader(int batchSize, long seed) =>
         new(Bundle.Train, batchSize, seed, Bundle.Normalization, Split.Train, shuffle: true, dropLast: true);
 
+    /// <summary>
+    /// The training split cut in two for a method with architecture parameters: a stratified
+    /// <paramref name="architectureFraction"/> of it trains the architecture (DARTS: half), the rest the weights. The
+    /// validation split that scores candidates and the test set stay untouched. Sorted dataset indices; a pure
+    /// function of (the training split, fraction, seed).
+    /// </summary>
+    public (int[] Weights, int[] Architecture) ArchitectureSplit(double architectureFraction, long seed)
+    {
+        if (!(architectureFraction > 0 && architectureFraction < 1))
+            throw new ArgumentException($"architecture split must be in (0, 1), got {architectureFraction}.");
+        var labels = Split.Train.Select(i => Bundle.Train.Labels[i]).ToArray();
+        var cut = DatasetSplit.Stratified(labels, Bundle.Classes, architectureFraction,
+            (long)(NasActors.Core.Determinism.DeterministicRandom.Mix(seed, "architecture-split") >> 1));
+        return (cut.Train.Select(i => Split.Train[i]).ToArray(), cut.Validation.Select(i => Split.Train[i]).ToArray());
+    }
+
+    /// <summary>
+    /// The batch streams a training method reads: the weight stream (the whole training split for SPOS and FairNAS,
+    /// as ever) and, for a method with architecture parameters, the architecture split's stream.
+    /// </summary>
+    public (BatchLoader Weights, BatchLoader? Architecture) TrainingLoaders(NasActors.Torch.Training.SupernetTrainingOptions options)
+    {
+        var method = NasActors.Torch.Methods.TrainingMethods.Get(options.Method);
+        if (!method.HasArchitectureParameters) return (TrainLoader(options.BatchSize, options.Seed), null);
+        var (weights, architecture) = ArchitectureSplit(options.Architecture.Split ?? method.ArchitectureFraction, options.Seed);
+        return (new BatchLoader(Bundle.Train, options.BatchSize, options.Seed, Bundle.Normalization, weights, shuffle: true, dropLast: true),
+            new BatchLoader(Bundle.Train, options.BatchSize, (long)(NasActors.Core.Determinism.DeterministicRandom.Mix(options.Seed, "architecture-batches") >> 1),
+                Bundle.Normalization, architecture, shuffle: true, dropLast: true));
+    }
+
     /// <summary>The test set, in order: for final numbers only.</summary>
     public BatchLoader TestLoader(int batchSize) =>
         new(Bundle.Test, batchSize, 0, Bundle.Normalization, shuffle: false);

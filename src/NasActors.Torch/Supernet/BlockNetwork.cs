@@ -109,16 +109,50 @@ public sealed class BlockNetwork : nn.Module<Tensor, Tensor>
     {
         if (path.Count != _heldChoices.Length)
             throw new ArgumentException($"Path has {path.Count} layers, the network {_heldChoices.Length}.");
+        return Forward(x, (i, h) => Block(i, path[i]).call(h), dropoutGenerator);
+    }
+
+    /// <summary>
+    /// Forward with each choice layer computed by <paramref name="layer"/> (layer index, input -> output): one path, a
+    /// weighted sum of the layer's blocks (DARTS, FBNet), gated blocks (ProxylessNAS). The input is disposed after.
+    /// </summary>
+    public Tensor Forward(Tensor x, Func<int, Tensor, Tensor> layer, Generator? dropoutGenerator = null)
+    {
         var h = stem.call(x);
-        for (var i = 0; i < path.Count; i++)
+        for (var i = 0; i < _heldChoices.Length; i++)
         {
-            var next = Block(i, path[i]).call(h);
+            var next = layer(i, h);
             h.Dispose();
             h = next;
         }
         var features = head.call(h);
         var generator = dropoutGenerator ?? DropoutGenerator;
         return classifier.call(generator is null ? dropout.call(features) : SeededDropout(features, generator));
+    }
+
+    /// <summary>Forward through every block of every layer, each layer's outputs summed with its weights (one per held choice).</summary>
+    public Tensor ForwardMixed(Tensor x, IReadOnlyList<Tensor> layerWeights, Generator? dropoutGenerator = null)
+    {
+        if (layerWeights.Count != _heldChoices.Length)
+            throw new ArgumentException($"{layerWeights.Count} weight vectors for {_heldChoices.Length} layers.");
+        return Forward(x, (i, h) =>
+        {
+            Tensor? sum = null;
+            for (var c = 0; c < _heldChoices[i].Length; c++)
+            {
+                using var output = layers[i][c].call(h);
+                var term = output.mul(layerWeights[i][c]);
+                if (sum is null) sum = term;
+                else
+                {
+                    var next = sum.add(term);
+                    sum.Dispose();
+                    term.Dispose();
+                    sum = next;
+                }
+            }
+            return sum!;
+        }, dropoutGenerator);
     }
 
     /// <summary>

@@ -11,7 +11,11 @@ public sealed record TrainingProgress(StepMetrics Step, long StepsDone, long Tot
 
 /// <summary>The result of a supernet training run: its last checkpoint and the mean metrics of its last steps.</summary>
 public sealed record TrainingOutcome(CheckpointInfo Checkpoint, long Steps, double RecentLoss, double RecentAccuracy,
-    double ImagesPerSecond, TimeSpan Elapsed);
+    double ImagesPerSecond, TimeSpan Elapsed)
+{
+    /// <summary>What a differentiable method learned (null for SPOS and FairNAS).</summary>
+    public NasActors.Torch.Methods.ArchitectureDistribution? Distribution { get; init; }
+}
 
 /// <summary>
 /// A whole supernet training: resume from a checkpoint if given, step until done, checkpoint every N steps and at
@@ -22,10 +26,11 @@ public static class SupernetTraining
     public static TrainingOutcome Run(BlockSpace space, SearchData data, SupernetTrainingOptions options, Device device,
         string checkpointFolder, long checkpointEvery = 0, string? resumeFrom = null,
         Action<TrainingProgress>? progress = null, Action<CheckpointInfo, StepMetrics>? checkpointed = null,
-        CancellationToken cancel = default, int pathWorkers = 1)
+        CancellationToken cancel = default, int pathWorkers = 1, NasActors.Core.Costs.AdditiveCostModel? latency = null)
     {
         data.EnsureFits(space);
-        using var trainer = new SupernetTrainer(space, data.TrainLoader(options.BatchSize, options.Seed), options, device, pathWorkers);
+        var (weights, architecture) = data.TrainingLoaders(options);
+        using var trainer = new SupernetTrainer(space, weights, options, device, pathWorkers, architecture, latency);
         if (resumeFrom is not null)
         {
             using var loaded = Checkpoint.Load(resumeFrom);
@@ -62,6 +67,6 @@ public static class SupernetTraining
         return new TrainingOutcome(last, trainer.Step,
             recent.Count == 0 ? double.NaN : recent.Average(r => r.Loss),
             recent.Count == 0 ? double.NaN : recent.Average(r => r.Accuracy),
-            trained == 0 ? 0 : images / clock.Elapsed.TotalSeconds, clock.Elapsed);
+            trained == 0 ? 0 : images / clock.Elapsed.TotalSeconds, clock.Elapsed) { Distribution = trainer.Method.Distribution };
     }
 }

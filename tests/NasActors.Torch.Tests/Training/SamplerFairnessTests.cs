@@ -83,7 +83,7 @@ public sealed class SamplerFairnessTests
             new SupernetTrainingOptions { Method = PathSamplers.Spos, Steps = 4, BatchSize = 8, WeightDecay = 0.1 }, CPU);
         for (var s = 0; s < 3; s++)
         {
-            var path = Assert.Single(trainer.Sampler.Sample(trainer.Step));
+            var path = Assert.Single(trainer.Sampler!.Sample(trainer.Step));
             var before = Snapshot(trainer);
             trainer.TrainStep();
             var after = Snapshot(trainer);

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Text.Json;
 using NasActors.Core.Spaces.Blocks;
 using NasActors.Torch.Data;
+using NasActors.Torch.Methods;
 using NasActors.Torch.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -16,7 +17,7 @@ public class TrainSettings : SpaceDataSettings
     public double ValidationFraction { get; init; } = 0.2;
 
     [CommandOption("--method <METHOD>")]
-    [Description("spos (one uniform path per step) or fairnas (strict fairness: every choice once per step).")]
+    [Description("spos (one uniform path per step), fairnas (every choice once per step), darts, fbnet or proxylessnas (architecture parameters trained on a split of the training images).")]
     [DefaultValue("fairnas")]
     public string Method { get; init; } = "fairnas";
 
@@ -65,6 +66,14 @@ public class TrainSettings : SpaceDataSettings
     [Description("FairNAS: shared parameters move by the mean of the m path gradients, not their sum.")]
     public bool MeanGradients { get; init; }
 
+    [CommandOption("--published-recipe")]
+    [Description("darts, fbnet, proxylessnas: train the weights with the method's published recipe (DARTS: SGD 0.025 cosine to 0.001, weight decay 3e-4, clipping 5), overriding --lr, --momentum, --weight-decay, --label-smoothing and --decay.")]
+    public bool PublishedRecipe { get; init; }
+
+    [CommandOption("--second-order")]
+    [Description("darts: the unrolled second-order architecture gradient (first order without).")]
+    public bool SecondOrder { get; init; }
+
     [CommandOption("--seed <SEED>")]
     [DefaultValue(1L)]
     public long Seed { get; init; } = 1;
@@ -83,7 +92,13 @@ public class TrainSettings : SpaceDataSettings
     [Description("Continue exactly from a checkpoint of the same space and method.")]
     public string? Resume { get; init; }
 
-    public SupernetTrainingOptions ToOptions() => new()
+    public SupernetTrainingOptions ToOptions()
+    {
+        var options = BaseOptions();
+        return PublishedRecipe ? TrainingMethods.Get(options.Method).Recipe(options) : options;
+    }
+
+    private SupernetTrainingOptions BaseOptions() => new()
     {
         Method = Method.Trim().ToLowerInvariant(),
         Steps = Steps,
@@ -102,6 +117,7 @@ public class TrainSettings : SpaceDataSettings
         FlopsBands = FlopsBands,
         MeanGradientOverPaths = MeanGradients,
         Seed = Seed,
+        Architecture = new ArchitectureOptions { SecondOrder = SecondOrder },
     };
 }
 
@@ -126,10 +142,14 @@ public sealed class TrainCommand : Command<TrainSettings>
                 checkpoint = outcome.Checkpoint.Path, sha256 = outcome.Checkpoint.Sha256, steps = outcome.Steps,
                 loss = outcome.RecentLoss, accuracy = outcome.RecentAccuracy, imagesPerSecond = outcome.ImagesPerSecond,
                 seconds = outcome.Elapsed.TotalSeconds, space = space.Name, method = options.Method, device = runtime.Device.ToString(),
+                architecture = outcome.Distribution is { } d ? space.Format(d.Argmax()) : null,
+                architectureEntropy = outcome.Distribution?.NormalizedEntropy(),
+                probabilities = outcome.Distribution?.Probabilities,
             }, JsonOutput.Options));
         else
             AnsiConsole.MarkupLine($"Checkpoint [green]{outcome.Checkpoint.Path}[/] (step {outcome.Steps}, loss {outcome.RecentLoss:F3}, " +
-                                   $"train accuracy {outcome.RecentAccuracy:P1}, {outcome.ImagesPerSecond:F0} img/s, {outcome.Elapsed:mm\\:ss})");
+                                   $"train accuracy {outcome.RecentAccuracy:P1}, {outcome.ImagesPerSecond:F0} img/s, {outcome.Elapsed:mm\\:ss})" +
+                                   (outcome.Distribution is { } d ? $"; argmax [bold]{space.Format(d.Argmax())}[/], entropy {d.NormalizedEntropy():F2}" : ""));
         return 0;
     }
 
@@ -138,6 +158,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         string folder, long checkpointEvery, string? resume, StepProgress display, CancellationToken cancellation, int pathWorkers) =>
         display.Run($"{options.Method} supernet", options.Steps, report =>
             SupernetTraining.Run(space, data, options, device, folder, checkpointEvery, resume,
-                p => report(p.StepsDone, $"loss {p.Step.Loss:F3} acc {p.Step.Accuracy:P1} {p.ImagesPerSecond:F0} img/s"),
+                p => report(p.StepsDone, $"loss {p.Step.Loss:F3} acc {p.Step.Accuracy:P1} {p.ImagesPerSecond:F0} img/s" +
+                    (p.Step.Argmax is { } argmax ? $" H {p.Step.ArchitectureEntropy:F2} argmax {argmax}" : "")),
                 cancel: cancellation, pathWorkers: pathWorkers));
 }

@@ -1,0 +1,217 @@
+using NasActors.Core.Determinism;
+using NasActors.Torch.Checkpoints;
+using NasActors.Torch.Data;
+using NasActors.Torch.Supernet;
+using NasActors.Torch.Supernet.Blocks;
+using NasActors.Torch.Training;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace NasActors.Torch.Methods;
+
+/// <summary>A differentiable method's published settings for its architecture parameters (Adam and initialisation).</summary>
+public sealed record ArchitectureDefaults(double LearningRate, double Beta1, double Beta2, double WeightDecay, double InitScale);
+
+/// <summary>
+/// The frame shared by the methods with architecture parameters (DARTS, FBNet, ProxylessNAS): one real-valued vector
+/// alpha per layer (softmax(alpha) is the layer's distribution over its choices) trained by Adam on the architecture
+/// split, the supernet's weights trained by SGD with momentum on the rest of the training split. A step is an
+/// architecture step on architecture batch <c>step</c> (after the architecture warm-up), then a weight step on weight
+/// batch <c>step</c>. Every random draw (dropout, Gumbel noise, sampled paths) is seeded by (seed, purpose, step).
+/// <para>
+/// BatchNorm running statistics follow the weight steps' batches only: every BatchNorm defers its statistics, the
+/// weight step folds them, and the architecture step (and DARTS's virtual steps) discard theirs, so the architecture
+/// step changes neither weights nor buffers.
+/// </para>
+/// </summary>
+public abstract class DifferentiableMethod : ITrainingMethod
+{
+    private readonly Generator _dropout = BlockNetwork.NewDropoutGenerator();
+    private readonly Generator _draws = new(0, torch.CPU);
+
+    protected DifferentiableMethod(MethodContext context, ArchitectureDefaults defaults)
+    {
+        Context = context;
+        Network = context.Network;
+        ArchitectureData = context.ArchitectureData
+            ?? throw new ArgumentException($"Method '{GetType().Name}' needs the architecture split's batches.");
+        foreach (var norm in Network.modules().OfType<PathBatchNorm>()) norm.DeferStatistics = true;
+        Weights = Network.named_parameters().ToArray();
+        WeightOptimizer = new SgdMomentum(Weights, context.Options.Momentum, context.Options.WeightDecay);
+        var a = context.Options.Architecture;
+        ArchitectureLearningRate = a.LearningRate ?? defaults.LearningRate;
+        var init = DrawGenerator("alpha-init");
+        Alphas = context.Space.ChoiceCounts.Select(m =>
+        {
+            using var values = torch.randn(m, generator: init).mul_(defaults.InitScale);
+            return new Parameter(values.to(context.Device).DetachFromDisposeScope(), requires_grad: true);
+        }).ToArray();
+        ArchitectureOptimizer = new AdamOptimizer(Alphas.Select((p, i) => (AlphaName(i), p)),
+            a.Beta1 ?? defaults.Beta1, a.Beta2 ?? defaults.Beta2, a.WeightDecay ?? defaults.WeightDecay);
+    }
+
+    public abstract string Name { get; }
+    public BlockNetwork Network { get; }
+    protected MethodContext Context { get; }
+    protected BatchLoader ArchitectureData { get; }
+    public int BatchesPerStep => 1;
+
+    /// <summary>The network's parameters, by name: what the weight step trains.</summary>
+    public IReadOnlyList<(string Name, Parameter Parameter)> Weights { get; }
+    public SgdMomentum WeightOptimizer { get; }
+
+    /// <summary>One vector per choice layer, named <c>alpha.LAYER</c>.</summary>
+    public IReadOnlyList<Parameter> Alphas { get; }
+    public AdamOptimizer ArchitectureOptimizer { get; }
+    public double ArchitectureLearningRate { get; }
+
+    public static string AlphaName(int layer) => $"alpha.{layer}";
+
+    /// <summary>softmax(alpha) of every layer.</summary>
+    public ArchitectureDistribution? Distribution
+    {
+        get
+        {
+            using var noGrad = torch.no_grad();
+            return new ArchitectureDistribution(Alphas.Select(a =>
+            {
+                using var p = a.softmax(0).to(ScalarType.Float64).cpu();
+                return p.data<double>().ToArray();
+            }).ToArray());
+        }
+    }
+
+    public StepMetrics TrainStep(long step, double learningRate)
+    {
+        if (step >= Context.Options.Architecture.WarmupSteps) ArchitectureStep(step, learningRate);
+        var metrics = WeightStep(step, learningRate);
+        var distribution = Distribution!;
+        return metrics with
+        {
+            ArchitectureEntropy = distribution.NormalizedEntropy(),
+            Argmax = Context.Space.Format(distribution.Argmax()),
+        };
+    }
+
+    /// <summary>Updates the architecture parameters on architecture batch <paramref name="step"/>; weights and buffers stay as they are.</summary>
+    public abstract void ArchitectureStep(long step, double weightLearningRate);
+
+    /// <summary>The method's forward for a weight step (architecture parameters detached: they do not move).</summary>
+    protected abstract Tensor WeightForward(Tensor images, long step, Generator dropout);
+
+    /// <summary>One SGD step of the weights on weight batch <paramref name="step"/>; the architecture parameters stay as they are.</summary>
+    public StepMetrics WeightStep(long step, double learningRate)
+    {
+        using var scope = torch.NewDisposeScope();
+        Network.train();
+        Network.zero_grad();
+        using var batch = Context.Data.GetBatch(step, Context.Device);
+        var statistics = PathBatchNorm.StartCollecting();
+        Tensor logits;
+        try { logits = WeightForward(batch.Images, step, DropoutGenerator("dropout", step)); }
+        finally { PathBatchNorm.StopCollecting(); }
+        try
+        {
+            var loss = nn.functional.cross_entropy(logits, batch.Labels, label_smoothing: Context.Options.LabelSmoothing);
+            loss.backward();
+            foreach (var s in statistics) s.Fold();
+            if (Context.Options.GradientClip > 0)
+                nn.utils.clip_grad_norm_(Weights.Select(w => w.Parameter), Context.Options.GradientClip);
+            WeightOptimizer.Step(learningRate);
+            return new StepMetrics(step, loss.item<float>(), (double)logits.argmax(1).eq(batch.Labels).sum().item<long>() / batch.Size,
+                batch.Size, learningRate);
+        }
+        finally
+        {
+            foreach (var s in statistics) s.Dispose();
+        }
+    }
+
+    /// <summary>Sets the architecture parameters' gradients and takes one Adam step.</summary>
+    protected void StepArchitecture(IReadOnlyList<Tensor> gradients)
+    {
+        using var noGrad = torch.no_grad();
+        for (var i = 0; i < Alphas.Count; i++) Alphas[i].grad = gradients[i].detach().clone();
+        ArchitectureOptimizer.Step(ArchitectureLearningRate);
+        foreach (var a in Alphas) a.grad = null;
+    }
+
+    /// <summary>Runs a forward pass whose BatchNorm statistics are discarded (architecture steps, virtual steps).</summary>
+    protected static Tensor WithoutStatistics(Func<Tensor> forward)
+    {
+        var statistics = PathBatchNorm.StartCollecting();
+        try { return forward(); }
+        finally
+        {
+            PathBatchNorm.StopCollecting();
+            foreach (var s in statistics) s.Dispose();
+        }
+    }
+
+    /// <summary>The cross-entropy of a forward on a batch, BatchNorm statistics discarded.</summary>
+    protected Tensor ArchitectureLoss(TensorBatch batch, Func<Tensor, Tensor> forward) =>
+        nn.functional.cross_entropy(WithoutStatistics(() => forward(batch.Images)), batch.Labels,
+            label_smoothing: Context.Options.LabelSmoothing);
+
+    /// <summary>The dropout generator, seeded by (seed, purpose, counters).</summary>
+    protected Generator DropoutGenerator(string purpose, params long[] counters)
+    {
+        _dropout.manual_seed((long)(DeterministicRandom.Mix(Context.Options.Seed, purpose, counters) >> 1));
+        return _dropout;
+    }
+
+    /// <summary>A CPU generator for the method's own draws (Gumbel noise, initialisation), seeded by (seed, purpose, counters).</summary>
+    protected Generator DrawGenerator(string purpose, params long[] counters)
+    {
+        _draws.manual_seed((long)(DeterministicRandom.Mix(Context.Options.Seed, purpose, counters) >> 1));
+        return _draws;
+    }
+
+    /// <summary>
+    /// autograd.grad with allow_unused: TorchSharp returns an unused input's gradient as a tensor with an empty handle,
+    /// not null; this makes it null.
+    /// </summary>
+    public static Tensor?[] Gradients(Tensor output, IList<Tensor> inputs) =>
+        torch.autograd.grad([output], inputs, allow_unused: true).Select(g => g is null || g.IsInvalid ? null : g).ToArray();
+
+    /// <summary>softmax(alpha) per layer; detached for the weight step.</summary>
+    protected Tensor[] Softmaxes(bool detach) =>
+        Alphas.Select(a => detach ? a.detach().softmax(0) : a.softmax(0)).ToArray();
+
+    public IEnumerable<(string Name, Tensor Tensor)> State() =>
+        WeightOptimizer.MomentumBuffers.Select(kv => ("momentum/" + kv.Key, kv.Value))
+            .Concat(Alphas.Select((a, i) => ("arch/" + AlphaName(i), (Tensor)a)))
+            .Concat(ArchitectureOptimizer.State().Select(s => ("arch-adam/" + s.Name, s.Tensor)));
+
+    public void LoadState(LoadedCheckpoint checkpoint)
+    {
+        var alphas = checkpoint.WithPrefix("arch/");
+        for (var i = 0; i < Alphas.Count; i++)
+        {
+            if (!alphas.TryGetValue(AlphaName(i), out var saved))
+                throw new CheckpointException(checkpoint.Path, $"it lacks the architecture parameters 'arch/{AlphaName(i)}'");
+            if (!saved.shape.SequenceEqual(Alphas[i].shape))
+                throw new CheckpointException(checkpoint.Path, $"'arch/{AlphaName(i)}' has shape [{string.Join(",", saved.shape)}], layer {i} has {Alphas[i].shape[0]} choices");
+        }
+        if (alphas.Count != Alphas.Count)
+            throw new CheckpointException(checkpoint.Path, $"it holds {alphas.Count} architecture vectors, the space has {Alphas.Count} layers");
+        try
+        {
+            WeightOptimizer.LoadMomentum(checkpoint.WithPrefix("momentum/"));
+            ArchitectureOptimizer.Load(checkpoint.WithPrefix("arch-adam/"));
+        }
+        catch (ArgumentException e) { throw new CheckpointException(checkpoint.Path, e.Message); }
+        using var noGrad = torch.no_grad();
+        for (var i = 0; i < Alphas.Count; i++) Alphas[i].copy_(alphas[AlphaName(i)]);
+    }
+
+    public virtual void Dispose()
+    {
+        WeightOptimizer.Dispose();
+        ArchitectureOptimizer.Dispose();
+        foreach (var a in Alphas) a.Dispose();
+        _dropout.Dispose();
+        _draws.Dispose();
+    }
+}

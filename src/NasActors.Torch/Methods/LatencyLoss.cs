@@ -1,0 +1,44 @@
+using NasActors.Core.Costs;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace NasActors.Torch.Methods;
+
+/// <summary>
+/// The latency-aware losses of ProxylessNAS and FBNet over a per-layer latency table (an additive cost model with the
+/// <see cref="CostMetrics.Latency"/> metric, in milliseconds: the fixed part plus one entry per layer and choice).
+/// </summary>
+public static class LatencyLoss
+{
+    /// <summary>The table's latencies, checked against the space: one row per layer, one entry per choice.</summary>
+    public static (double Fixed, double[][] PerChoice) Table(AdditiveCostModel table, IReadOnlyList<int> choiceCounts)
+    {
+        if (!table.Metrics.Contains(CostMetrics.Latency, StringComparer.OrdinalIgnoreCase))
+            throw new ArgumentException($"The latency table has no '{CostMetrics.Latency}' metric (it has {string.Join(", ", table.Metrics)}).");
+        var perChoice = choiceCounts.Select((m, i) => Enumerable.Range(0, m).Select(c => table.LayerCost(CostMetrics.Latency, i, c)).ToArray()).ToArray();
+        return (table.FixedCost(CostMetrics.Latency), perChoice);
+    }
+
+    /// <summary>fixed + sum over layers of sum over choices of weight x table latency (weights: probabilities or Gumbel-softmax samples).</summary>
+    public static Tensor Expected(IReadOnlyList<Tensor> layerWeights, (double Fixed, double[][] PerChoice) table)
+    {
+        var total = torch.tensor(table.Fixed, dtype: layerWeights[0].dtype, device: layerWeights[0].device);
+        for (var i = 0; i < layerWeights.Count; i++)
+        {
+            using var latencies = torch.tensor(table.PerChoice[i], dtype: layerWeights[i].dtype, device: layerWeights[i].device);
+            total = total.add(layerWeights[i].mul(latencies).sum());
+        }
+        return total;
+    }
+
+    /// <summary>ProxylessNAS's additive form: CE + lambda * (LAT - ref) / ref.</summary>
+    public static Tensor Additive(Tensor crossEntropy, Tensor latency, double lambda, double reference) =>
+        crossEntropy.add(latency.sub(reference).div(reference).mul(lambda));
+
+    /// <summary>ProxylessNAS's multiplicative form: CE * alpha * (log LAT / log ref)^beta; FBNet's is this with ref = e.</summary>
+    public static Tensor Multiplicative(Tensor crossEntropy, Tensor latency, double alpha, double beta, double reference)
+    {
+        if (!(reference > 1)) throw new ArgumentException($"The multiplicative latency loss needs a reference latency above 1 (log ref > 0), got {reference}.");
+        return crossEntropy.mul(latency.log().div(Math.Log(reference)).pow(beta).mul(alpha));
+    }
+}
