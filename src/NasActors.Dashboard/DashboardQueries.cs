@@ -137,7 +137,7 @@ public sealed class DashboardQueries(ActorSystem system, DashboardFeed feed)
             evaluations = results.Evaluations.Select(Row),
             top = SearchExport.Top(results, k ?? results.TopKSize).Select(Row),
             paretoFront = SearchExport.ParetoFront(results.Evaluations).Select(e => e.JobId),
-            // No method of this project learns per-layer choice probabilities yet (all are one-shot samplers).
+            // Differentiable methods learn them in the torch layer; TrainingProgressed does not carry them to the actors yet.
             choiceProbabilities = (object?)null,
         };
     }
