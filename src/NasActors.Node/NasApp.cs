@@ -76,5 +76,13 @@ public static class NasApp
         return app;
     }
 
-    public static Task<int> RunAsync(string[] args) => Create(args, Console.Error).RunAsync(args);
+    /// <summary>Runs the command line: the arguments are scanned first (<see cref="CommandLineScan"/>), then parsed and run.</summary>
+    public static Task<int> RunAsync(string[] args, TextWriter? error = null, Func<Entry, Type>? commandFor = null)
+    {
+        error ??= Console.Error;
+        if (args.Length > 0 && Commands.FirstOrDefault(c => c.Name == args[0]) is { } entry
+            && CommandLineScan.Problem(entry.Name, entry.Settings, args) is { } problem)
+            return Task.FromResult(ErrorReport.Write(new UsageException(problem), args, error));
+        return Create(args, error, commandFor).RunAsync(args);
+    }
 }

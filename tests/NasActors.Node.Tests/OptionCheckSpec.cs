@@ -26,7 +26,7 @@ public sealed class OptionCheckSpec
     public static (int Code, string Error) Run(params string[] args)
     {
         var error = new StringWriter();
-        var code = NasApp.Create(args, error, e => typeof(NoOp<>).MakeGenericType(e.Settings)).Run(args);
+        var code = NasApp.RunAsync(args, error, e => typeof(NoOp<>).MakeGenericType(e.Settings)).GetAwaiter().GetResult();
         return (code, error.ToString());
     }
 
@@ -90,6 +90,10 @@ public sealed class OptionCheckSpec
     [InlineData("unknown option --ide; did you mean --id?", "submit", "s.conf", "--ide", "x")]
     [InlineData("unknown option --formt; did you mean --format?", "export", "s1", "--formt=png")]
     [InlineData("unknown command 'trian'; did you mean train?", "trian")]
+    [InlineData("-o needs a value", "train", "-o")]
+    [InlineData("--lr needs a value", "train", "--lr", "--steps", "3")]
+    [InlineData("--out needs a value", "export", "s1", "--out")]
+    [InlineData("unknown option -x", "train", "-x")]
     // Numbers: finite, in range, whole where whole.
     [InlineData("--lr 'NaN': must be a finite number", "train", "--lr", "nan")]
     [InlineData("--lr 'Infinity': must be a finite number", "retrain", "--arch", "0", "--lr", "Infinity")]

@@ -71,7 +71,7 @@ public sealed class BenchSettings : CommandSettings
 
     [PathText(DashAllowed = true)]
     [CommandOption("--curve-out <CSV>")]
-    [Description("Write the curve (controller, evaluations, mean and std of the best-so-far score) as CSV; '-' prints it.")]
+    [Description("Write the curve (controller, evaluations, mean and std of the best-so-far score) as CSV; --curve-out=- prints it.")]
     public string? CurveOut { get; init; }
 
     [PathText]

@@ -96,11 +96,6 @@ public static class ErrorReport
     {
         if (p.Message.StartsWith("Unknown command", StringComparison.Ordinal) && args.Count > 0)
             return $"unknown command '{args[0]}'{NearestName.DidYouMean(args[0], NasApp.Commands.Select(c => c.Name))} (nas --help lists them)";
-        if (SettingsOf(args) is { } settings && FirstUnknownOption(args, settings) is { } unknown)
-        {
-            var known = OptionNames(settings).Where(n => n.StartsWith("--", StringComparison.Ordinal)).ToArray();
-            return $"unknown option {unknown}{NearestName.DidYouMean(unknown.TrimStart('-'), known.Select(k => k[2..]), "--")} (nas {args[0]} --help lists them)";
-        }
         return Lower(p.Message);
     }
 
@@ -126,29 +121,9 @@ public static class ErrorReport
     private static string Lower(string message) =>
         message.Length > 1 && char.IsUpper(message[0]) && !char.IsUpper(message[1]) ? char.ToLowerInvariant(message[0]) + message[1..] : message;
 
-    /// <summary>Every spelling of every option of a settings type (<c>--steps</c>, <c>-o</c>), with help's.</summary>
-    public static IReadOnlyList<string> OptionNames(Type settings) =>
-        settings.GetProperties().Select(p => p.GetCustomAttribute<CommandOptionAttribute>()).OfType<CommandOptionAttribute>()
-            .SelectMany(o => o.LongNames.Select(n => "--" + n).Concat(o.ShortNames.Select(n => "-" + n)))
-            .Concat(["--help", "-h", "-?"]).ToArray();
-
     private static PropertyInfo? PropertyOf(Type settings, string option) =>
         settings.GetProperties().FirstOrDefault(p => p.GetCustomAttribute<CommandOptionAttribute>() is { } o &&
             (o.LongNames.Any(n => "--" + n == option) || o.ShortNames.Any(n => "-" + n == option)));
-
-    private static string? FirstUnknownOption(IReadOnlyList<string> args, Type settings)
-    {
-        var known = OptionNames(settings);
-        foreach (var a in args.Skip(1))
-        {
-            if (a == "--") break;
-            if (!a.StartsWith('-') || a.Length < 2 || double.TryParse(a, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _)) continue;
-            var name = a.Split('=', ':')[0];
-            if (!name.StartsWith("--", StringComparison.Ordinal) && name.Length > 2) name = name[..2]; // -abc: grouped short options
-            if (!known.Contains(name)) return name;
-        }
-        return null;
-    }
 
     private static string? OptionOfValue(IReadOnlyList<string> args, string value)
     {
