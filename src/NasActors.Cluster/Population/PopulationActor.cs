@@ -140,6 +140,13 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
                 : new SearchRejected(SearchId, $"search '{SearchId}' exists already ({_state.Status}) with another spec"));
             return;
         }
+        // Checked here too, not only by the command line: a submit from another node or a script reaches only this.
+        if (SearchIds.Problem(SearchId) is { } idProblem)
+        {
+            Sender.Tell(new SearchRejected(SearchId, new InvalidSearchIdException(SearchId, idProblem).Message));
+            Passivate();
+            return;
+        }
         try { Specs.SearchSetup.Build(s.Spec); }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
@@ -282,9 +289,9 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
         try
         {
             var results = new SearchResults(SearchId, _state.Spec!.Name, _state.Spec.Space, _state.Status!, _state.Spec.TopK, _state.History());
-            SearchExport.WriteJson(results, Path.Combine(_settings.ExportFolder, SearchId, "results.json"));
+            SearchExport.WriteJson(results, Core.Input.ConfinedPath.Combine(_settings.ExportFolder, SearchId, "results.json"));
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Core.Input.PathOutsideFolderException)
         {
             _log.Error(e, "Search {0}: cannot export results", SearchId);
         }

@@ -35,6 +35,10 @@ public static class SupernetTraining
         {
             using var loaded = Checkpoint.Load(resumeFrom);
             trainer.Restore(loaded);
+            // Equal is a finished training resumed (a trainer actor that stopped after its last checkpoint): it is
+            // saved again unchanged. Past the end there is nothing consistent to do.
+            if (trainer.Step > options.Steps)
+                throw new ArgumentException($"--resume: the checkpoint is at step {trainer.Step}, past the {options.Steps} steps asked for.");
         }
         var metadata = data.Metadata();
         var clock = Stopwatch.StartNew();

@@ -35,10 +35,10 @@ public sealed record SupernetTrainingOptions
     {
         if (Steps < 1) throw new ArgumentException($"training.steps must be at least 1, got {Steps}.");
         if (BatchSize < 1) throw new ArgumentException($"training.batch-size must be at least 1, got {BatchSize}.");
-        if (LearningRate <= 0) throw new ArgumentException($"training.learning-rate must be positive, got {LearningRate}.");
-        if (Momentum is < 0 or >= 1) throw new ArgumentException($"training.momentum must be in [0, 1), got {Momentum}.");
-        if (WeightDecay < 0) throw new ArgumentException($"training.weight-decay must be >= 0, got {WeightDecay}.");
-        if (LabelSmoothing is < 0 or >= 1) throw new ArgumentException($"training.label-smoothing must be in [0, 1), got {LabelSmoothing}.");
+        if (!(LearningRate > 0) || !double.IsFinite(LearningRate)) throw new ArgumentException($"training.learning-rate must be positive, got {LearningRate}.");
+        if (!(Momentum is >= 0 and < 1)) throw new ArgumentException($"training.momentum must be in [0, 1), got {Momentum}.");
+        if (!(WeightDecay >= 0) || !double.IsFinite(WeightDecay)) throw new ArgumentException($"training.weight-decay must be >= 0, got {WeightDecay}.");
+        if (!(LabelSmoothing is >= 0 and < 1)) throw new ArgumentException($"training.label-smoothing must be in [0, 1), got {LabelSmoothing}.");
         if (WarmupSteps < 0 || WarmupSteps >= Steps) throw new ArgumentException($"training.warmup-steps must be in [0, steps), got {WarmupSteps}.");
         if (FlopsBands < 0) throw new ArgumentException($"training.flops-bands must be >= 0, got {FlopsBands}.");
         if (!(MinLearningRate >= 0 && MinLearningRate <= LearningRate))

@@ -10,30 +10,36 @@ using NasActors.Cluster.Population;
 using NasActors.Cluster.Serialization;
 using NasActors.Cluster.Specs;
 using NasActors.Node.Commands.Cluster;
+using NasActors.Node.Commands.Input;
 using Spectre.Console.Cli;
 
 namespace NasActors.Node.Commands.Bench;
 
 public sealed class BenchActorsSettings : CommandSettings
 {
+    [AtLeastOne(10000000)]
     [CommandOption("--throughput-evaluations <N>")]
     [Description("Zero-cost stub evaluations for the throughput run.")]
     [DefaultValue(2000)]
     public int ThroughputEvaluations { get; init; } = 2000;
 
+    [AtLeastOne(10000000)]
     [CommandOption("--evaluations <N>")]
     [Description("Evaluations of the overhead run (at --cost each, on --evaluators actors).")]
     [DefaultValue(1000)]
     public int Evaluations { get; init; } = 1000;
 
+    [RangeCheck(0, 3600)]
     [CommandOption("--cost <SECONDS>")]
     [DefaultValue(1.0)]
     public double Cost { get; init; } = 1.0;
 
+    [ThreadCount(1)]
     [CommandOption("--evaluators <N>")]
     [DefaultValue(8)]
     public int Evaluators { get; init; } = 8;
 
+    [AtLeastOne(10000000)]
     [CommandOption("--recovery-evaluations <N>")]
     [Description("Recorded evaluations of the search whose recovery is timed.")]
     [DefaultValue(10000)]
@@ -43,6 +49,7 @@ public sealed class BenchActorsSettings : CommandSettings
     [Description("Run the overhead run twice, side by side: dashboard off, then on with a page open on the search (its event feed read, the search reloaded at most once a second, as the page does).")]
     public bool Dashboard { get; init; }
 
+    [ListOf("throughput", "overhead", "recovery", EmptyAllowed = true)]
     [CommandOption("--skip <RUNS>")]
     [Description("Runs to skip: throughput, overhead, recovery (comma-separated).")]
     public string Skip { get; init; } = "";

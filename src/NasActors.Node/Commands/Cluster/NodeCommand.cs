@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using NasActors.Cluster.Hosting;
 using NasActors.Torch.Runtime;
+using NasActors.Node.Commands.Input;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -11,18 +12,22 @@ namespace NasActors.Node.Commands.Cluster;
 
 public class NodeSettings : CommandSettings
 {
+    [PathText]
     [CommandOption("-c|--config <FILE>")]
     [Description("HOCON files applied after hocon/base.conf and hocon/persistence-sqlite.conf (later wins); names without a folder are looked up in hocon/.")]
     public string[] Config { get; init; } = [];
 
+    [KeyValue(Hocon = true)]
     [CommandOption("--set <KEY=VALUE>")]
     [Description("A HOCON override, e.g. --set nas.port=4054 (repeatable).")]
     public string[] Set { get; init; } = [];
 
+    [OneOf(NasRoles.Controller, NasRoles.Trainer, NasRoles.Evaluator)]
     [CommandOption("--role <ROLE>")]
     [Description("Roles to carry (controller, trainer, evaluator; repeatable). Default: the configuration's (all).")]
     public string[] Roles { get; init; } = [];
 
+    [Port]
     [CommandOption("--port <PORT>")]
     [Description("Port to listen on (0: any free port). Default: the configuration's (4053).")]
     public int? Port { get; init; }

@@ -4,6 +4,7 @@ using NasActors.Core.Spaces.Blocks;
 using NasActors.Torch.Data;
 using NasActors.Torch.Methods;
 using NasActors.Torch.Training;
+using NasActors.Node.Commands.Input;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -11,52 +12,63 @@ namespace NasActors.Node.Commands.Engine;
 
 public class TrainSettings : SpaceDataSettings
 {
+    [RangeCheck(0, 1, MinExcluded = true, MaxExcluded = true)]
     [CommandOption("--validation-fraction <F>")]
     [Description("Part of the training set held out to score candidates.")]
     [DefaultValue(0.2)]
     public double ValidationFraction { get; init; } = 0.2;
 
+    [KnownTrainingMethod]
     [CommandOption("--method <METHOD>")]
     [Description("spos (one uniform path per step), fairnas (every choice once per step), darts, fbnet or proxylessnas (architecture parameters trained on a split of the training images).")]
     [DefaultValue("fairnas")]
     public string Method { get; init; } = "fairnas";
 
+    [AtLeastOne]
     [CommandOption("--steps <N>")]
     [Description("Optimizer steps.")]
     [DefaultValue(300L)]
     public long Steps { get; init; } = 300;
 
+    [AtLeastOne(65536)]
     [CommandOption("--batch-size <N>")]
     [DefaultValue(128)]
     public int BatchSize { get; init; } = 128;
 
+    [Positive]
     [CommandOption("--lr <RATE>")]
     [Description("Base learning rate.")]
     [DefaultValue(0.1)]
     public double LearningRate { get; init; } = 0.1;
 
+    [RangeCheck(0, 1, MaxExcluded = true)]
     [CommandOption("--momentum <M>")]
     [DefaultValue(0.9)]
     public double Momentum { get; init; } = 0.9;
 
+    [NonNegative]
     [CommandOption("--weight-decay <WD>")]
     [Description("Applied to weights with more than one dimension only.")]
     [DefaultValue(4e-5)]
     public double WeightDecay { get; init; } = 4e-5;
 
+    [RangeCheck(0, 1, MaxExcluded = true)]
     [CommandOption("--label-smoothing <S>")]
     [DefaultValue(0.1)]
     public double LabelSmoothing { get; init; } = 0.1;
 
+    [OneOf("cosine", "linear")]
     [CommandOption("--decay <KIND>")]
     [Description("Learning-rate decay: cosine or linear.")]
     [DefaultValue("cosine")]
     public string Decay { get; init; } = "cosine";
 
+    [NonNegative]
     [CommandOption("--warmup <STEPS>")]
     [DefaultValue(0L)]
     public long Warmup { get; init; }
 
+    [RangeCheck(0, 1000)]
     [CommandOption("--flops-bands <N>")]
     [Description("SPOS only: sample paths inside N FLOPs bands (0 = unconstrained).")]
     [DefaultValue(0)]
@@ -74,23 +86,47 @@ public class TrainSettings : SpaceDataSettings
     [Description("darts: the unrolled second-order architecture gradient (first order without).")]
     public bool SecondOrder { get; init; }
 
+    [NonNegative]
     [CommandOption("--seed <SEED>")]
     [DefaultValue(1L)]
     public long Seed { get; init; } = 1;
 
+    [PathText]
     [CommandOption("-o|--out <FOLDER>")]
     [Description("Folder for checkpoints (content-addressed: <sha256>.nasckpt).")]
     [DefaultValue("runs/checkpoints")]
     public string Out { get; init; } = "runs/checkpoints";
 
+    [NonNegative]
     [CommandOption("--checkpoint-every <STEPS>")]
     [Description("Also checkpoint every N steps (0 = only at the end).")]
     [DefaultValue(0L)]
     public long CheckpointEvery { get; init; }
 
+    [PathText]
     [CommandOption("--resume <CHECKPOINT>")]
     [Description("Continue exactly from a checkpoint of the same space and method.")]
     public string? Resume { get; init; }
+
+    public override ValidationResult Validate() =>
+        Warmup >= Steps ? ValidationResult.Error($"--warmup {Warmup}: must be less than --steps ({Steps})")
+        : FlopsBands > 0 && Method.Trim().ToLowerInvariant() != "spos" ? ValidationResult.Error($"--flops-bands {FlopsBands}: applies to --method spos only")
+        : base.Validate();
+
+    /// <summary>Checks of options against the checkpoint to resume from, before any work (nothing is written on a refusal).</summary>
+    public void CheckResume()
+    {
+        if (Resume is null) return;
+        var metadata = NasActors.Torch.Checkpoints.Checkpoint.ReadMetadata(Resume);
+        if (!metadata.TryGetValue("step", out var text) || !long.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var step))
+            throw new UsageException($"--resume '{Resume}': the checkpoint does not record its step");
+        if (step >= Steps)
+            throw new UsageException($"--steps {Steps}: the checkpoint given to --resume is at step {step} already; ask for more steps than that");
+        if (metadata.TryGetValue("method", out var method) && !string.Equals(method, Method.Trim(), StringComparison.OrdinalIgnoreCase))
+            throw new UsageException($"--method {Method}: the checkpoint given to --resume was trained with {method}");
+        if (metadata.TryGetValue("space", out var space) && !string.Equals(space, Space.Trim(), StringComparison.OrdinalIgnoreCase))
+            throw new UsageException($"--space {Space}: the checkpoint given to --resume is of space {space}");
+    }
 
     public SupernetTrainingOptions ToOptions()
     {
@@ -126,6 +162,7 @@ public sealed class TrainCommand : Command<TrainSettings>
 {
     public override int Execute(CommandContext context, TrainSettings settings, CancellationToken cancellation)
     {
+        settings.CheckResume();
         var runtime = settings.InitializeTorch();
         var options = settings.ToOptions();
         options.Validate();
