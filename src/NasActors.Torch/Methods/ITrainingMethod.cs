@@ -80,6 +80,7 @@ public static class TrainingMethods
         FbNet.FbNetMethod.Info,
         ProxylessNas.ProxylessNasMethod.Info,
         OneShot.OneShotMethod.Info,
+        Smash.SmashMethod.Info,
     ];
 
     public static IReadOnlyList<string> Names { get; } = Registered.Select(m => m.Name).ToArray();

@@ -32,6 +32,8 @@ public sealed record SupernetTrainingOptions
     public ArchitectureOptions Architecture { get; init; } = new();
     /// <summary>One-Shot's path dropout and ghost BatchNorm.</summary>
     public NasActors.Torch.Methods.OneShot.OneShotOptions OneShot { get; init; } = new();
+    /// <summary>SMASH's hypernetwork.</summary>
+    public NasActors.Torch.Methods.Smash.SmashOptions Smash { get; init; } = new();
 
     public void Validate()
     {
@@ -48,6 +50,7 @@ public sealed record SupernetTrainingOptions
         if (!(GradientClip >= 0)) throw new ArgumentException($"training.gradient-clip must be >= 0, got {GradientClip}.");
         Architecture.Validate();
         OneShot.Validate();
+        Smash.Validate();
     }
 }
 
