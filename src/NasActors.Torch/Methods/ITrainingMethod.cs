@@ -81,6 +81,7 @@ public static class TrainingMethods
         ProxylessNas.ProxylessNasMethod.Info,
         OneShot.OneShotMethod.Info,
         Smash.SmashMethod.Info,
+        SinglePathNas.SinglePathNasMethod.Info,
     ];
 
     public static IReadOnlyList<string> Names { get; } = Registered.Select(m => m.Name).ToArray();

@@ -34,6 +34,8 @@ public sealed record SupernetTrainingOptions
     public NasActors.Torch.Methods.OneShot.OneShotOptions OneShot { get; init; } = new();
     /// <summary>SMASH's hypernetwork.</summary>
     public NasActors.Torch.Methods.Smash.SmashOptions Smash { get; init; } = new();
+    /// <summary>Single-Path NAS's first-phase indicator dropout.</summary>
+    public NasActors.Torch.Methods.SinglePathNas.SinglePathNasOptions SinglePath { get; init; } = new();
 
     public void Validate()
     {
@@ -51,6 +53,7 @@ public sealed record SupernetTrainingOptions
         Architecture.Validate();
         OneShot.Validate();
         Smash.Validate();
+        SinglePath.Validate();
     }
 }
 

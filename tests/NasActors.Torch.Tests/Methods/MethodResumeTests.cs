@@ -12,7 +12,7 @@ public sealed class MethodResumeTests
     public static TheoryData<string, bool> Methods() => new()
     {
         { "spos", false }, { "fairnas", false }, { "darts", false }, { "darts", true }, { "fbnet", false }, { "proxylessnas", false },
-        { "oneshot", false }, { "smash", false },
+        { "oneshot", false }, { "smash", false }, { "spnas", false },
     };
 
     internal static SupernetTrainer Trainer(string method, bool secondOrder, long steps)
