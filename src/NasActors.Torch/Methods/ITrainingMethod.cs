@@ -82,6 +82,7 @@ public static class TrainingMethods
         OneShot.OneShotMethod.Info,
         Smash.SmashMethod.Info,
         SinglePathNas.SinglePathNasMethod.Info,
+        Enas.EnasMethod.Info,
     ];
 
     public static IReadOnlyList<string> Names { get; } = Registered.Select(m => m.Name).ToArray();

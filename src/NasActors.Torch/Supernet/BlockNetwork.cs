@@ -204,6 +204,15 @@ public sealed class BlockNetwork : nn.Module<Tensor, Tensor>
 
     private static readonly object GlobalGenerator = new();
 
+    /// <summary>
+    /// Builds other modules (a method's hypernetwork or controller) while no network is being built: their default
+    /// initialisation draws from the global generator too, and must not interleave with a seeded network's draws.
+    /// </summary>
+    public static T BuildAside<T>(Func<T> build)
+    {
+        lock (GlobalGenerator) return build();
+    }
+
     private Tensor SeededDropout(Tensor x, Generator generator)
     {
         if (!training || _dropoutRate <= 0) return x;

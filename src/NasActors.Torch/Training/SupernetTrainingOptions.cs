@@ -36,6 +36,8 @@ public sealed record SupernetTrainingOptions
     public NasActors.Torch.Methods.Smash.SmashOptions Smash { get; init; } = new();
     /// <summary>Single-Path NAS's first-phase indicator dropout.</summary>
     public NasActors.Torch.Methods.SinglePathNas.SinglePathNasOptions SinglePath { get; init; } = new();
+    /// <summary>ENAS's controller and phases.</summary>
+    public NasActors.Torch.Methods.Enas.EnasOptions Enas { get; init; } = new();
 
     public void Validate()
     {
@@ -54,6 +56,7 @@ public sealed record SupernetTrainingOptions
         OneShot.Validate();
         Smash.Validate();
         SinglePath.Validate();
+        Enas.Validate();
     }
 }
 

@@ -39,8 +39,8 @@ public sealed class SmashMethod : ITrainingMethod
         _context = context;
         Network = context.Network;
         var space = SpaceOf(context.Space);
-        Hypernetwork = new SmashHypernetwork(space, context.Options.Smash.HiddenUnits,
-            (long)(DeterministicRandom.Mix(context.Options.Seed, "smash-hypernetwork-init") >> 1));
+        Hypernetwork = BlockNetwork.BuildAside(() => new SmashHypernetwork(space, context.Options.Smash.HiddenUnits,
+            (long)(DeterministicRandom.Mix(context.Options.Seed, "smash-hypernetwork-init") >> 1)));
         Hypernetwork.to(context.Device);
         _sampler = new UniformPathSampler(space, context.Options.Seed);
         // The supernet's own pointwise weights are never used: the hypernetwork stands in for them.
@@ -102,7 +102,7 @@ public sealed class SmashMethod : ITrainingMethod
         var network = SupernetCheckpoint.LoadSupernet(checkpoint, space, device);
         try
         {
-            using var hypernetwork = new SmashHypernetwork(mb, (int)trunk.shape[0], 0);
+            using var hypernetwork = BlockNetwork.BuildAside(() => new SmashHypernetwork(mb, (int)trunk.shape[0], 0));
             hypernetwork.to(device);
             LoadHypernetwork(hypernetwork, checkpoint);
             WriteGeneratedWeights(network, hypernetwork);
