@@ -18,7 +18,7 @@ app.Configure(config =>
     config.AddCommand<SearchControlCommand>("resume").WithDescription("Resume a paused search.");
     config.AddCommand<SearchControlCommand>("cancel").WithDescription("Cancel a search.");
     config.AddCommand<ExportCommand>("export").WithDescription("Write a search's top-k JSON and plots (accuracy against evaluations, Pareto front).");
-    config.AddCommand<TrainCommand>("train").WithDescription("Train a supernet (SPOS or FairNAS) and write checkpoints.");
+    config.AddCommand<TrainCommand>("train").WithDescription("Train a supernet with a one-shot method (--method) and write checkpoints.");
     config.AddCommand<ScoreCommand>("score").WithDescription("Score architectures with a supernet checkpoint's inherited weights.");
     config.AddCommand<RetrainCommand>("retrain").WithDescription("Train one architecture stand-alone from scratch and report test accuracy.");
     config.AddCommand<RankStudyCommand>("rank-study")

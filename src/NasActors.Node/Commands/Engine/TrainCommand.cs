@@ -75,7 +75,7 @@ public class TrainSettings : SpaceDataSettings
     public bool SecondOrder { get; init; }
 
     [CommandOption("--latency-table <FILE>")]
-    [Description("Per-layer latency table, JSON {\"fixed\": ms, \"layers\": [[ms per choice], ...]}: spnas needs it; fbnet and proxylessnas use it.")]
+    [Description("Per-layer latency table: a JSON file with \"fixed\" (ms) and \"layers\" (per layer, the ms of each choice). spnas needs it; fbnet and proxylessnas use it.")]
     public string? LatencyTable { get; init; }
 
     [CommandOption("--drop-path-rate <R>")]
