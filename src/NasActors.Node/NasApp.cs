@@ -40,7 +40,7 @@ public static class NasApp
         new("resume", typeof(SearchControlCommand), "Resume a paused search."),
         new("cancel", typeof(SearchControlCommand), "Cancel a search."),
         new("export", typeof(ExportCommand), "Write a search's top-k JSON and plots (accuracy against evaluations, Pareto front)."),
-        new("train", typeof(TrainCommand), "Train a supernet (SPOS or FairNAS) and write checkpoints."),
+        new("train", typeof(TrainCommand), "Train a supernet with a one-shot method (--method) and write checkpoints."),
         new("score", typeof(ScoreCommand), "Score architectures with a supernet checkpoint's inherited weights."),
         new("retrain", typeof(RetrainCommand), "Train one architecture stand-alone from scratch and report test accuracy."),
         new("rank-study", typeof(RankStudyCommand),

@@ -15,6 +15,9 @@ public sealed record TrainingOutcome(CheckpointInfo Checkpoint, long Steps, doub
 {
     /// <summary>What a differentiable method learned (null for SPOS and FairNAS).</summary>
     public NasActors.Torch.Methods.ArchitectureDistribution? Distribution { get; init; }
+
+    /// <summary>Architectures the method derived for the <c>derived</c> controller (ENAS samples, Single-Path NAS's thresholds); empty for the others.</summary>
+    public IReadOnlyList<NasActors.Core.Spaces.Architecture> Derived { get; init; } = [];
 }
 
 /// <summary>
@@ -71,6 +74,6 @@ public static class SupernetTraining
         return new TrainingOutcome(last, trainer.Step,
             recent.Count == 0 ? double.NaN : recent.Average(r => r.Loss),
             recent.Count == 0 ? double.NaN : recent.Average(r => r.Accuracy),
-            trained == 0 ? 0 : images / clock.Elapsed.TotalSeconds, clock.Elapsed) { Distribution = trainer.Method.Distribution };
+            trained == 0 ? 0 : images / clock.Elapsed.TotalSeconds, clock.Elapsed) { Distribution = trainer.Method.Distribution, Derived = trainer.Method.Derived() };
     }
 }

@@ -30,6 +30,14 @@ public sealed record SupernetTrainingOptions
     public double GradientClip { get; init; }
     /// <summary>The architecture side of the differentiable methods (DARTS, FBNet, ProxylessNAS).</summary>
     public ArchitectureOptions Architecture { get; init; } = new();
+    /// <summary>One-Shot's path dropout and ghost BatchNorm.</summary>
+    public NasActors.Torch.Methods.OneShot.OneShotOptions OneShot { get; init; } = new();
+    /// <summary>SMASH's hypernetwork.</summary>
+    public NasActors.Torch.Methods.Smash.SmashOptions Smash { get; init; } = new();
+    /// <summary>Single-Path NAS's first-phase indicator dropout.</summary>
+    public NasActors.Torch.Methods.SinglePathNas.SinglePathNasOptions SinglePath { get; init; } = new();
+    /// <summary>ENAS's controller and phases.</summary>
+    public NasActors.Torch.Methods.Enas.EnasOptions Enas { get; init; } = new();
 
     public void Validate()
     {
@@ -45,6 +53,10 @@ public sealed record SupernetTrainingOptions
             throw new ArgumentException($"training.min-learning-rate must be in [0, learning-rate], got {MinLearningRate}.");
         if (!(GradientClip >= 0)) throw new ArgumentException($"training.gradient-clip must be >= 0, got {GradientClip}.");
         Architecture.Validate();
+        OneShot.Validate();
+        Smash.Validate();
+        SinglePath.Validate();
+        Enas.Validate();
     }
 }
 

@@ -20,7 +20,7 @@ public class TrainSettings : SpaceDataSettings
 
     [KnownTrainingMethod]
     [CommandOption("--method <METHOD>")]
-    [Description("spos (one uniform path per step), fairnas (every choice once per step), darts, fbnet or proxylessnas (architecture parameters trained on a split of the training images).")]
+    [Description("spos (one uniform path per step), fairnas (every choice once per step), darts, fbnet or proxylessnas (architecture parameters trained on a split of the training images), oneshot (every choice under path dropout), smash (hypernetwork-generated weights), spnas (Single-Path NAS superkernels; needs --latency-table) or enas (LSTM controller, REINFORCE on a split of the training images).")]
     [DefaultValue("fairnas")]
     public string Method { get; init; } = "fairnas";
 
@@ -85,6 +85,17 @@ public class TrainSettings : SpaceDataSettings
     [CommandOption("--second-order")]
     [Description("darts: the unrolled second-order architecture gradient (first order without).")]
     public bool SecondOrder { get; init; }
+
+    [PathText]
+    [CommandOption("--latency-table <FILE>")]
+    [Description("Per-layer latency table: a JSON file with \"fixed\" (ms) and \"layers\" (per layer, the ms of each choice). spnas needs it; fbnet and proxylessnas use it.")]
+    public string? LatencyTable { get; init; }
+
+    [RangeCheck(0, 1, MaxExcluded = true)]
+    [CommandOption("--drop-path-rate <R>")]
+    [Description("oneshot: the path-dropout rate reached at the end of training.")]
+    [DefaultValue(0.1)]
+    public double DropPathRate { get; init; } = 0.1;
 
     [NonNegative]
     [CommandOption("--seed <SEED>")]
@@ -154,6 +165,7 @@ public class TrainSettings : SpaceDataSettings
         MeanGradientOverPaths = MeanGradients,
         Seed = Seed,
         Architecture = new ArchitectureOptions { SecondOrder = SecondOrder },
+        OneShot = new NasActors.Torch.Methods.OneShot.OneShotOptions { DropPathRate = DropPathRate },
     };
 }
 
@@ -171,8 +183,9 @@ public sealed class TrainCommand : Command<TrainSettings>
         if (!settings.Json)
             AnsiConsole.MarkupLine($"Training a [bold]{options.Method}[/] supernet of [bold]{space.Name}[/] on {data.Bundle.Name} " +
                                    $"({data.Split.Train.Length} train / {data.Split.Validation.Length} validation images) on {runtime.Device}");
+        var latency = settings.LatencyTable is { } table ? LatencyLoss.ReadTable(table, space) : null;
         var outcome = Train(space, data, options, runtime.Device, settings.Out, settings.CheckpointEvery, settings.Resume,
-            new StepProgress(settings.Json), cancellation, runtime.PathWorkers);
+            new StepProgress(settings.Json), cancellation, runtime.PathWorkers, latency);
         if (settings.Json)
             Console.WriteLine(JsonSerializer.Serialize(new
             {
@@ -182,20 +195,23 @@ public sealed class TrainCommand : Command<TrainSettings>
                 architecture = outcome.Distribution is { } d ? space.Format(d.Argmax()) : null,
                 architectureEntropy = outcome.Distribution?.NormalizedEntropy(),
                 probabilities = outcome.Distribution?.Probabilities,
+                derived = outcome.Derived.Count > 0 ? outcome.Derived.Select(space.Format).ToArray() : null,
             }, JsonOutput.Options));
         else
             AnsiConsole.MarkupLine($"Checkpoint [green]{outcome.Checkpoint.Path}[/] (step {outcome.Steps}, loss {outcome.RecentLoss:F3}, " +
                                    $"train accuracy {outcome.RecentAccuracy:P1}, {outcome.ImagesPerSecond:F0} img/s, {outcome.Elapsed:mm\\:ss})" +
-                                   (outcome.Distribution is { } d ? $"; argmax [bold]{space.Format(d.Argmax())}[/], entropy {d.NormalizedEntropy():F2}" : ""));
+                                   (outcome.Distribution is { } d ? $"; argmax [bold]{space.Format(d.Argmax())}[/], entropy {d.NormalizedEntropy():F2}" : "") +
+                                   (outcome.Derived.Count > 0 ? $"; derived [bold]{string.Join(" ", outcome.Derived.Take(5).Select(space.Format))}[/]" : ""));
         return 0;
     }
 
     /// <summary>Supernet training with a progress display; shared with the quickstart.</summary>
     public static TrainingOutcome Train(BlockSpace space, SearchData data, SupernetTrainingOptions options, TorchSharp.torch.Device device,
-        string folder, long checkpointEvery, string? resume, StepProgress display, CancellationToken cancellation, int pathWorkers) =>
+        string folder, long checkpointEvery, string? resume, StepProgress display, CancellationToken cancellation, int pathWorkers,
+        NasActors.Core.Costs.AdditiveCostModel? latency = null) =>
         display.Run($"{options.Method} supernet", options.Steps, report =>
             SupernetTraining.Run(space, data, options, device, folder, checkpointEvery, resume,
                 p => report(p.StepsDone, $"loss {p.Step.Loss:F3} acc {p.Step.Accuracy:P1} {p.ImagesPerSecond:F0} img/s" +
-                    (p.Step.Argmax is { } argmax ? $" H {p.Step.ArchitectureEntropy:F2} argmax {argmax}" : "")),
-                cancel: cancellation, pathWorkers: pathWorkers));
+                    (p.Step.ArchitectureEntropy is { } h ? $" H {h:F2}" : "") + (p.Step.Argmax is { } argmax ? $" argmax {argmax}" : "")),
+                cancel: cancellation, pathWorkers: pathWorkers, latency: latency));
 }
