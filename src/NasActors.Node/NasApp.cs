@@ -41,6 +41,8 @@ public static class NasApp
         new("cancel", typeof(SearchControlCommand), "Cancel a search."),
         new("export", typeof(ExportCommand), "Write a search's top-k JSON and plots (accuracy against evaluations, Pareto front)."),
         new("train", typeof(TrainCommand), "Train a supernet with a one-shot method (--method) and write checkpoints."),
+        new("latency-table", typeof(LatencyTableCommand),
+            "Measure a space's per-layer latency table on this node's device at batch 1 (for nas train --latency-table) and check it is additive."),
         new("score", typeof(ScoreCommand), "Score architectures with a supernet checkpoint's inherited weights."),
         new("retrain", typeof(RetrainCommand), "Train one architecture stand-alone from scratch and report test accuracy."),
         new("rank-study", typeof(RankStudyCommand),
