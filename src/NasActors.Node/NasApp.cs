@@ -56,6 +56,8 @@ public static class NasApp
              "--controller", "random,regularized-evolution", "--budget", "100", "--seeds", "300"]),
         new("benchmark-step", typeof(StepBenchmarkCommand),
             "Supernet step throughput (SPOS, FairNAS) in TorchSharp against PyTorch on this machine; prints ratios."),
+        new("benchmark-methods", typeof(MethodBenchmarkCommand),
+            "Training methods side by side, each in a child process: images/s and peak resident memory per method, with ratios to SPOS."),
         new("bench-actors", typeof(BenchActorsCommand),
             "Measure the actor + SQLite path with the stub evaluator: throughput, overhead against the ideal time, recovery time."),
         new("bench-recovery", typeof(BenchRecoveryCommand),
