@@ -23,6 +23,11 @@ public sealed class SearchApi : ReceiveActor
 
     public SearchApi(IActorRef searches, SearchCatalog catalog, bool wakeOnStart)
     {
+        // An id the region cannot route (empty) or that could name a path is answered here: the region would drop an
+        // empty one without a word, and the asker would only see its own timeout.
+        Receive<SearchCommands.SubmitSearch>(m => !SearchIds.IsValid(m.SearchId), m =>
+            Sender.Tell(new SearchReplies.SearchRejected(m.SearchId, new InvalidSearchIdException(m.SearchId ?? "", SearchIds.Problem(m.SearchId)!).Message)));
+        Receive<IWithSearchId>(m => !SearchIds.IsValid(m.SearchId), m => Sender.Tell(new SearchReplies.NoSuchSearch(m.SearchId)));
         Receive<IWithSearchId>(m => searches.Forward(m));
         Receive<ListSearches>(_ => catalog.ListAsync().PipeTo(Sender, success: l => new SearchList(l)));
         Receive<GetSummary>(g => catalog.GetAsync(g.SearchId).PipeTo(Sender,
