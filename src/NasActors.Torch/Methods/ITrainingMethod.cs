@@ -1,4 +1,5 @@
 using NasActors.Core.Costs;
+using NasActors.Core.Spaces;
 using NasActors.Core.Spaces.Blocks;
 using NasActors.Torch.Checkpoints;
 using NasActors.Torch.Data;

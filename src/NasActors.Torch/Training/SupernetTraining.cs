@@ -14,7 +14,7 @@ public sealed record TrainingOutcome(CheckpointInfo Checkpoint, long Steps, doub
     double ImagesPerSecond, TimeSpan Elapsed)
 {
     /// <summary>What a differentiable method learned (null for SPOS and FairNAS).</summary>
-    public NasActors.Torch.Methods.ArchitectureDistribution? Distribution { get; init; }
+    public NasActors.Core.Spaces.ArchitectureDistribution? Distribution { get; init; }
 }
 
 /// <summary>
