@@ -83,3 +83,19 @@ public sealed class MethodSpecSpec
         Assert.False(SpecReader.ReadText(TestSpecs.DerivedHocon(controller: "random").Replace("kind = torch", "kind = standalone")).NeedsSupernet);
     }
 }
+
+/// <summary>The shipped specs of the differentiable methods read and validate as they are.</summary>
+public sealed class ShippedMethodSpecsSpec
+{
+    [Theory]
+    [InlineData("darts")]
+    [InlineData("fbnet")]
+    [InlineData("proxylessnas")]
+    public void The_shipped_spec_of_a_method_runs_a_derived_search_with_it(string method)
+    {
+        var spec = SpecReader.ReadFile(Path.Combine(AppContext.BaseDirectory, "hocon", "specs", method + ".conf"));
+        Assert.Equal((method, "derived", "fmnist-embedded"), (spec.Training.Method, spec.Controller, spec.Dataset));
+        Assert.NotEmpty(spec.Training.MethodSettings!);
+        Assert.Equal(method, spec.Training.ToOptions(spec.Seed).Method);
+    }
+}
