@@ -31,5 +31,7 @@ app.Configure(config =>
         .WithDescription("Supernet step throughput (SPOS, FairNAS) in TorchSharp against PyTorch on this machine; prints ratios.");
     config.AddCommand<BenchActorsCommand>("bench-actors")
         .WithDescription("Measure the actor + SQLite path with the stub evaluator: throughput, overhead against the ideal time, recovery time.");
+    config.AddCommand<BenchRecoveryCommand>("bench-recovery")
+        .WithDescription("Recovery times on real node processes and PostgreSQL: database back -> next recorded evaluation (target < 5 s), kill -9 of the population's host -> next recorded evaluation (target < 10 s); checks the journal.");
 });
 return await app.RunAsync(args);

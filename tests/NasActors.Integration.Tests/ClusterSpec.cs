@@ -220,6 +220,36 @@ public sealed class ClusterSpec(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task After_PostgreSQL_comes_back_the_node_wakes_the_search_it_could_not_recover_without_a_restart_or_a_message()
+    {
+        using var postgres = new PostgresServer();
+        using var cluster = new TestCluster(output, _root, postgres);
+        var (c, e) = (NodeProcess.FreePort(), NodeProcess.FreePort());
+        cluster.SeedPorts.Add(c);
+        // The shard would restart the stopped population only after this backoff or on a message for it: here only
+        // the node's RecoveryRetry can wake it (nothing below asks the population anything while it is down).
+        var controller = cluster.Start("controller", c, ControllerTrainer, evaluators: 0, postgres: true,
+            "akka.cluster.sharding.entity-restart-backoff = 1h");
+        cluster.Start("evaluator", e, Evaluator, evaluators: 3);
+        var spec = Spec(budget: 48, costMs: 150);
+        await cluster.SubmitAsync(controller, "db-back", spec);
+        await cluster.WaitForStatusAsync(controller, "db-back", s => s.Evaluated >= 10);
+        postgres.Stop();
+        await controller.WaitForOutputAsync("could not be recovered", TimeSpan.FromMinutes(2));
+        // Until the queue has handed out and heard back every job it held: no result is on its way to the population.
+        await cluster.WaitForQueueIdleAsync(controller);
+        postgres.Start();
+
+        var events = await cluster.Eventually(async () =>
+        {
+            var es = await cluster.ReadJournalAsync("db-back");
+            return es.Count > 0 && es[^1] is SearchEvents.SearchCompleted ? es : throw new InvalidOperationException("not completed yet");
+        }, TimeSpan.FromMinutes(3));
+        Assert.Contains("The journal answers again", controller.Output);
+        TestCluster.AssertNothingLostOrTwice(events, spec.Budget);
+    }
+
+    [Fact]
     public async Task A_search_that_needs_a_supernet_trains_it_on_the_trainer_node_and_evaluates_on_the_evaluator_node()
     {
         using var cluster = new TestCluster(output, _root);

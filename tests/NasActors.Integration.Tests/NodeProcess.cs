@@ -1,20 +1,11 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Reflection;
-using System.Runtime.InteropServices;
-using System.Text;
+using NasActors.Cluster.Local;
 
 namespace NasActors.Integration.Tests;
 
-/// <summary>A real `nas node` process on the stub backend, with its journal in a given folder.</summary>
-public sealed class NodeProcess : IDisposable
+/// <summary>A real `nas node` process of this build on the stub backend, with its journal in a given folder.</summary>
+public sealed class NodeProcess : NasProcess
 {
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
-    private readonly List<(DateTime At, string Line)> _lines = new();
-    private readonly SemaphoreSlim _lineArrived = new(0);
-
     public static string NasDll => Path.GetFullPath(Metadata("NasDll"));
     public static string Table => Path.GetFullPath(Metadata("NbTable"));
     public static string RepoRoot => Path.GetFullPath(Metadata("RepoRoot"));
@@ -23,42 +14,14 @@ public sealed class NodeProcess : IDisposable
     private static string Metadata(string key) => typeof(NodeProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
         .Single(a => a.Key == key).Value!;
 
-    public static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
-
-    /// <summary>A free loopback port p such that p .. p + count - 1 are all free now.</summary>
-    public static int FreePortRange(int count)
-    {
-        for (var attempt = 0; attempt < 100; attempt++)
-        {
-            var first = FreePort();
-            var listeners = new List<TcpListener>();
-            try
-            {
-                for (var i = 0; i < count; i++)
-                {
-                    var l = new TcpListener(IPAddress.Loopback, first + i);
-                    l.Start();
-                    listeners.Add(l);
-                }
-                return first;
-            }
-            catch (SocketException) { }
-            finally { foreach (var l in listeners) l.Stop(); }
-        }
-        throw new InvalidOperationException($"no {count} consecutive free loopback ports found");
-    }
-
     public NodeProcess(string folder, int port, params string[] extraSets) : this(folder, port, null, [], extraSets) { }
 
     /// <param name="environment">Extra environment variables (seed nodes, PostgreSQL connection and password).</param>
     /// <param name="configs">HOCON files after base.conf (e.g. persistence-postgres.conf).</param>
     public NodeProcess(string folder, int port, IReadOnlyDictionary<string, string>? environment, string[] configs, params string[] extraSets)
-        : this(folder, port, environment, NodeArguments(port, configs, extraSets)) { }
+        : base(NasDll, folder, port, environment, NodeArguments(port, configs, extraSets)) { }
+
+    private NodeProcess(string folder, IEnumerable<string> arguments) : base(NasDll, folder, 0, null, arguments) { }
 
     private static IEnumerable<string> NodeArguments(int port, string[] configs, string[] extraSets)
     {
@@ -70,88 +33,6 @@ public sealed class NodeProcess : IDisposable
         foreach (var s in extraSets) { yield return "--set"; yield return s; }
     }
 
-    private NodeProcess(string folder, int port, IReadOnlyDictionary<string, string>? environment, IEnumerable<string> nasArguments)
-    {
-        if (!File.Exists(NasDll)) throw new FileNotFoundException($"{NasDll} is missing: build src/NasActors.Node first (dotnet build NasActors.sln).");
-        Port = port;
-        Directory.CreateDirectory(folder);
-        var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
-        psi.ArgumentList.Add(NasDll);
-        foreach (var a in nasArguments) psi.ArgumentList.Add(a);
-        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;
-        _process = Process.Start(psi)!;
-        _process.OutputDataReceived += (_, e) => Add(e.Data);
-        _process.ErrorDataReceived += (_, e) => Add(e.Data);
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-    }
-
     /// <summary>Any `nas` command (e.g. rank-study) as a process in <paramref name="folder"/>, its output captured.</summary>
-    public static NodeProcess Nas(string folder, params string[] arguments) => new(folder, 0, null, (IEnumerable<string>)arguments);
-
-    /// <summary>Waits for the process to end and returns its exit code.</summary>
-    public async Task<int> WaitForExitAsync(TimeSpan within)
-    {
-        using var cts = new CancellationTokenSource(within);
-        try { await _process.WaitForExitAsync(cts.Token); }
-        catch (OperationCanceledException) { throw new TimeoutException($"nas did not end within {within}\n{Output}"); }
-        return _process.ExitCode;
-    }
-
-    private void Add(string? line)
-    {
-        if (line is null) return;
-        lock (_output)
-        {
-            _output.AppendLine(line);
-            _lines.Add((DateTime.UtcNow, line));
-        }
-        _lineArrived.Release();
-    }
-
-    public int Port { get; }
-    public string Address => $"akka.tcp://nas@127.0.0.1:{Port}";
-    public bool HasExited => _process.HasExited;
-    public string Output { get { lock (_output) return _output.ToString(); } }
-
-    /// <summary>When a line containing <paramref name="text"/> appeared (waits for it; no sleeps).</summary>
-    public async Task<DateTime> WaitForOutputAsync(string text, TimeSpan within)
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (true)
-        {
-            lock (_output)
-                foreach (var (at, line) in _lines)
-                    if (line.Contains(text, StringComparison.Ordinal)) return at;
-            var left = deadline - DateTime.UtcNow;
-            if (left <= TimeSpan.Zero) throw new TimeoutException($"'{text}' did not appear in {within} on node :{Port}\n{Output}");
-            await _lineArrived.WaitAsync(left < TimeSpan.FromSeconds(1) ? left : TimeSpan.FromSeconds(1));
-        }
-    }
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int kill(int pid, int sig);
-
-    /// <summary>SIGTERM: the node leaves the cluster through CoordinatedShutdown; waits for the process to end.</summary>
-    public async Task StopGracefullyAsync(TimeSpan within)
-    {
-        if (_process.HasExited) return;
-        kill(_process.Id, 15);
-        using var cts = new CancellationTokenSource(within);
-        try { await _process.WaitForExitAsync(cts.Token); }
-        catch (OperationCanceledException) { throw new TimeoutException($"node :{Port} did not stop within {within} after SIGTERM\n{Output}"); }
-    }
-
-    /// <summary>kill -9: no shutdown hook runs.</summary>
-    public void KillHard()
-    {
-        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
-        _process.WaitForExit(10_000);
-    }
-
-    public void Dispose()
-    {
-        KillHard();
-        _process.Dispose();
-    }
+    public static NodeProcess Nas(string folder, params string[] arguments) => new(folder, (IEnumerable<string>)arguments);
 }

@@ -24,6 +24,7 @@ public sealed class TrainerRegion;
 public sealed class EvaluationQueueKey;
 public sealed class MutatorPoolKey;
 public sealed class SearchApiKey;
+public sealed class RecoveryRetryKey;
 
 /// <summary>The Akka.Hosting registration of a NasActors node.</summary>
 public static class NasHosting
@@ -103,13 +104,21 @@ public static class NasHosting
         // The mutator pool of this node, registered before the populations that use it start.
         builder.WithActors((system, registry) =>
             registry.Register<MutatorPoolKey>(system.ActorOf(MutatorActor.Props().WithRouter(new Akka.Routing.RoundRobinPool(o.Mutators)), "mutators")));
+        // Wakes the populations whose recovery failed as soon as the journal answers again (see RecoveryRetry).
+        if (isController)
+            builder.WithActors((system, registry) => registry.Register<RecoveryRetryKey>(
+                system.ActorOf(RecoveryRetry.Props(() => registry.Get<SearchRegion>(), o.Population.Retry), "recovery-retry")));
 
         // Populations: sharded on the controller role; remembered entities (in the journal) restart on a survivor
         // when their node dies, and the API wakes unfinished searches when a node starts (whole-cluster restart).
         if (isController)
             builder.WithShardRegion<SearchRegion>(SearchTypeName,
                 (_, registry) => id => PopulationActor.Props(id, registry.Get<EvaluationQueueKey>(),
-                    o.Population with { Trainers = registry.Get<TrainerRegion>(), Mutators = registry.Get<MutatorPoolKey>() }),
+                    o.Population with
+                    {
+                        Trainers = registry.Get<TrainerRegion>(), Mutators = registry.Get<MutatorPoolKey>(),
+                        RecoveryRetry = registry.Get<RecoveryRetryKey>(),
+                    }),
                 extractor, new ShardOptions
                 {
                     StateStoreMode = StateStoreMode.DData, RememberEntities = true,

@@ -107,6 +107,14 @@ public sealed record NasNodeOptions
         var backend = Str("backend", "torch").ToLowerInvariant();
         if (backend is not ("torch" or "stub")) throw new ArgumentException($"{source}: nas.backend must be torch or stub, got '{backend}'");
         var export = Str("population.export-folder", "data/exports");
+        var retry = new RecoveryRetrySettings
+        {
+            MinBackoff = Time("population.recovery-retry.min-backoff", TimeSpan.FromMilliseconds(200)),
+            MaxBackoff = Time("population.recovery-retry.max-backoff", TimeSpan.FromSeconds(1)),
+        };
+        if (retry.MinBackoff <= TimeSpan.Zero || retry.MaxBackoff < retry.MinBackoff)
+            throw new ArgumentException($"{source}: nas.population.recovery-retry: min-backoff must be above 0 and max-backoff at least " +
+                $"min-backoff, got {retry.MinBackoff.TotalMilliseconds} ms and {retry.MaxBackoff.TotalMilliseconds} ms");
         var whenRemoved = Str("cluster.when-removed", "rejoin").ToLowerInvariant();
         if (whenRemoved is not ("rejoin" or "exit"))
             throw new ArgumentException($"{source}: nas.cluster.when-removed must be rejoin or exit, got '{whenRemoved}'");
@@ -134,6 +142,7 @@ public sealed record NasNodeOptions
                 SnapshotEvery = Int("population.snapshot-every", 200, 0),
                 ResendPendingEvery = Time("population.resend-pending-every", TimeSpan.FromSeconds(30)),
                 ExportFolder = export.Length == 0 ? null : export,
+                Retry = retry,
             },
             TrainingBackend = backend,
             StubStepCost = Time("stub-step-cost", TimeSpan.Zero),

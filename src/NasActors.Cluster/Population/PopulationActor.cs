@@ -335,6 +335,14 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
     /// <summary>Stops through the parent shard, which buffers messages meanwhile.</summary>
     private void Passivate() => Context.Parent.Tell(new Akka.Cluster.Sharding.Passivate(PoisonPill.Instance));
 
+    // Akka.Persistence stops a population whose recovery failed (the database down, a breaker open); the node's
+    // RecoveryRetry wakes it as soon as the journal answers, instead of the shard's entity-restart-backoff.
+    protected override void OnRecoveryFailure(Exception reason, object? message = null)
+    {
+        base.OnRecoveryFailure(reason, message);
+        _settings.RecoveryRetry?.Tell(new RecoveryRetry.RecoveryFailed(SearchId, reason.Message));
+    }
+
     // On a failed or rejected write the actor fails and is restarted by its supervisor: the new instance recovers
     // from the journal (the unpersisted event and anything drawn for it are gone) and the mailbox is kept.
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)

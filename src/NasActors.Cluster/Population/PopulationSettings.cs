@@ -26,6 +26,15 @@ public sealed record PopulationSettings
     /// </summary>
     public IActorRef? Mutators { get; init; }
 
+    /// <summary>
+    /// The node's <see cref="RecoveryRetry"/>: told when this population's recovery fails, it wakes the search once the
+    /// journal answers again; null: the shard restarts it after its entity-restart-backoff or on the next message.
+    /// </summary>
+    public IActorRef? RecoveryRetry { get; init; }
+
+    /// <summary>How soon <see cref="RecoveryRetry"/> asks the journal again (HOCON <c>nas.population.recovery-retry</c>).</summary>
+    public RecoveryRetrySettings Retry { get; init; } = new();
+
     /// <summary>The trainer shard region (or its proxy) on a cluster; takes precedence over <see cref="TrainerProps"/>.</summary>
     public IActorRef? Trainers { get; init; }
 }

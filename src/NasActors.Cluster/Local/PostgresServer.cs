@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using Npgsql;
 
-namespace NasActors.Integration.Tests;
+namespace NasActors.Cluster.Local;
 
 /// <summary>
 /// A throw-away PostgreSQL server on a loopback port, in a temp folder, with password (SCRAM) authentication, so
-/// that nodes really read the password from NAS_POSTGRES_PASSWORD. PostgreSQL refuses to run as root: as root, the
+/// that nodes really read the password from NAS_POSTGRES_PASSWORD (integration tests, <c>nas bench-recovery</c>). PostgreSQL refuses to run as root: as root, the
 /// server runs as the <c>postgres</c> user (runuser). Stopped and deleted on dispose, also when a test fails.
 /// </summary>
 public sealed class PostgresServer : IDisposable
@@ -44,7 +44,7 @@ public sealed class PostgresServer : IDisposable
     public PostgresServer()
     {
         _folder = Directory.CreateTempSubdirectory("nas-pg-").FullName;
-        Port = NodeProcess.FreePort();
+        Port = NasProcess.FreePort();
         try
         {
             var pwfile = Path.Combine(_folder, "pw");
