@@ -46,15 +46,21 @@ public sealed record CommandHostSettings
     }
 
     /// <summary>The address to bind; a non-loopback one without a token is refused (the message names the keys).</summary>
-    public IPAddress BindAddress()
+    public IPAddress BindAddress() => BindAddress(Host, Token, Path, "the pbm client sends");
+
+    /// <summary>
+    /// The rule every listener of a node follows (pbm host, dashboard): an IP address or localhost; anything but a
+    /// loopback address requires <c>{path}.token</c>.
+    /// </summary>
+    public static IPAddress BindAddress(string host, string token, string path, string whoSends)
     {
         IPAddress address;
-        if (Host is "localhost") address = IPAddress.Loopback;
-        else if (!IPAddress.TryParse(Host, out address!))
-            throw new ConfigurationException($"{Path}.host must be an IP address (or localhost), got '{Host}'");
-        if (!IPAddress.IsLoopback(address) && Token.Length == 0)
+        if (host is "localhost") address = IPAddress.Loopback;
+        else if (!IPAddress.TryParse(host, out address!))
+            throw new ConfigurationException($"{path}.host must be an IP address (or localhost), got '{host}'");
+        if (!IPAddress.IsLoopback(address) && token.Length == 0)
             throw new ConfigurationException(
-                $"{Path}.host = {Host} is not a loopback address: set {Path}.token (a shared secret the pbm client sends) or bind to 127.0.0.1");
+                $"{path}.host = {host} is not a loopback address: set {path}.token (a shared secret {whoSends}) or bind to 127.0.0.1");
         return address;
     }
 }

@@ -14,6 +14,8 @@ public class NasProcess : IDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly StringBuilder _stdout = new();
+    private readonly StringBuilder _stderr = new();
     private readonly List<(DateTime At, string Line)> _lines = new();
     private readonly SemaphoreSlim _lineArrived = new(0);
 
@@ -61,8 +63,8 @@ public class NasProcess : IDisposable
         foreach (var a in arguments) psi.ArgumentList.Add(a);
         foreach (var (k, v) in environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         _process = Process.Start(psi)!;
-        _process.OutputDataReceived += (_, e) => Add(e.Data);
-        _process.ErrorDataReceived += (_, e) => Add(e.Data);
+        _process.OutputDataReceived += (_, e) => Add(e.Data, _stdout);
+        _process.ErrorDataReceived += (_, e) => Add(e.Data, _stderr);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
     }
@@ -76,12 +78,13 @@ public class NasProcess : IDisposable
         return _process.ExitCode;
     }
 
-    private void Add(string? line)
+    private void Add(string? line, StringBuilder stream)
     {
         if (line is null) return;
         lock (_output)
         {
             _output.AppendLine(line);
+            stream.AppendLine(line);
             _lines.Add((DateTime.UtcNow, line));
         }
         _lineArrived.Release();
@@ -91,6 +94,10 @@ public class NasProcess : IDisposable
     public string Address => $"akka.tcp://nas@127.0.0.1:{Port}";
     public bool HasExited => _process.HasExited;
     public string Output { get { lock (_output) return _output.ToString(); } }
+    /// <summary>Standard output alone (complete once the process ended: <see cref="WaitForExitAsync"/>).</summary>
+    public string StandardOutput { get { lock (_output) return _stdout.ToString(); } }
+    /// <summary>Standard error alone (complete once the process ended).</summary>
+    public string StandardError { get { lock (_output) return _stderr.ToString(); } }
 
     /// <summary>When a line containing <paramref name="text"/> appeared (waits for it; no sleeps).</summary>
     public async Task<DateTime> WaitForOutputAsync(string text, TimeSpan within)

@@ -96,6 +96,21 @@ public sealed class SearchSetup
                 throw new SpecException("search.space", $"{spec.Evaluation.Kind} evaluation needs a block space (a network to build)", source);
         }
 
+        // Architectures a spec lists are checked against the space now, not when (if ever) the search meets them:
+        // a stub evaluator compares them with the canonical form, so another spelling would never match.
+        for (var i = 0; i < spec.Evaluation.FailArchitectures.Count; i++)
+        {
+            var key = $"search.evaluation.fail-architectures[{i}]";
+            var text = spec.Evaluation.FailArchitectures[i];
+            Architecture a;
+            try { a = space.Parse(text); }
+            catch (FormatException e) { throw new SpecException(key, e.Message, source); }
+            if (space.Format(a) != text)
+                throw new SpecException(key, $"'{text}' is written '{space.Format(a)}' in space '{space.Name}'; use that form", source);
+            if (domain is not null && !domain.Contains(a))
+                throw new SpecException(key, $"'{text}' is not a row of the evaluation table", source);
+        }
+
         Constraints constraints;
         try
         {

@@ -163,9 +163,8 @@ public static class SpecReader
 
         public void RejectUnknown(string[] known)
         {
-            foreach (var (key, _) in Config.Root.GetObject().Items)
-                if (!known.Contains(key))
-                    throw new SpecException(Key(key), $"unknown key (known: {string.Join(", ", known)})", source);
+            if (HoconKeys.FirstUnknown(Config, known) is var (key, nearest))
+                throw new SpecException(Key(key), HoconKeys.Describe(key, nearest, known), source);
         }
 
         public Reader Sub(string key)

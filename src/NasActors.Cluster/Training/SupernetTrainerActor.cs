@@ -32,7 +32,7 @@ public sealed class SupernetTrainerActor : ReceivePersistentActor
 
     /// <param name="reportTo">Where reports go (the search shard region); null: the parent (the population).</param>
     public static Props Props(string searchId, ISupernetTrainingBackend backend, string checkpointRoot, IActorRef? reportTo = null) =>
-        Akka.Actor.Props.Create(() => new SupernetTrainerActor(searchId, backend, Path.Combine(checkpointRoot, searchId), reportTo));
+        Akka.Actor.Props.Create(() => new SupernetTrainerActor(searchId, backend, Core.Input.ConfinedPath.Combine(checkpointRoot, searchId), reportTo));
 
     public SupernetTrainerActor(string searchId, ISupernetTrainingBackend backend, string checkpointFolder, IActorRef? reportTo = null)
     {

@@ -34,6 +34,13 @@ public interface ITrainingMethod : IDisposable
 
     /// <summary>Restores <see cref="State"/> from a checkpoint; throws <see cref="CheckpointException"/> naming what is wrong.</summary>
     void LoadState(LoadedCheckpoint checkpoint);
+
+    /// <summary>
+    /// Architectures the method hands to the <c>derived</c> controller (ENAS: samples of its policy; Single-Path NAS: the
+    /// architecture its thresholds select), best first where it ranks them; empty for methods that export only their
+    /// <see cref="Distribution"/> or nothing.
+    /// </summary>
+    IReadOnlyList<NasActors.Core.Spaces.Architecture> Derived() => [];
 }
 
 /// <summary>What a method is built from. <see cref="ArchitectureData"/> is the architecture split's stream (null for
@@ -54,6 +61,17 @@ public sealed record TrainingMethodInfo(string Name, string Description, double 
     /// options; every key it reads is known, any other is refused by <see cref="TrainingMethods.WithSettings"/>.</summary>
     public Func<SupernetTrainingOptions, SettingsReader, SupernetTrainingOptions> ReadSettings { get; init; } = (o, _) => o;
 
+    /// <summary>The network the method trains, from (space, initialisation seed): the weight-sharing supernet unless the
+    /// method has its own (Single-Path NAS: one superkernel per layer).</summary>
+    public Func<BlockSpace, long, BlockNetwork> Network { get; init; } = (space, seed) => BlockNetwork.Supernet(space, seed);
+
+    /// <summary>
+    /// The supernet that scores candidates with a checkpoint's inherited weights: a path forward through it is the
+    /// method's candidate network (One-Shot: the other ops zeroed; SMASH: the hypernetwork's weights written into every
+    /// block; Single-Path NAS: every choice block cut out of its layer's superkernel). Default: the checkpoint's supernet.
+    /// </summary>
+    public Func<LoadedCheckpoint, BlockSpace, Device, BlockNetwork> ScoringNetwork { get; init; } = SupernetCheckpoint.LoadSupernet;
+
     public bool HasArchitectureParameters => ArchitectureFraction > 0;
 }
 
@@ -67,6 +85,10 @@ public static class TrainingMethods
         Darts.DartsMethod.Info,
         FbNet.FbNetMethod.Info,
         ProxylessNas.ProxylessNasMethod.Info,
+        OneShot.OneShotMethod.Info,
+        Smash.SmashMethod.Info,
+        SinglePathNas.SinglePathNasMethod.Info,
+        Enas.EnasMethod.Info,
     ];
 
     public static IReadOnlyList<string> Names { get; } = Registered.Select(m => m.Name).ToArray();

@@ -15,6 +15,9 @@ public sealed record TrainingOutcome(CheckpointInfo Checkpoint, long Steps, doub
 {
     /// <summary>What a differentiable method learned (null for SPOS and FairNAS).</summary>
     public NasActors.Core.Spaces.ArchitectureDistribution? Distribution { get; init; }
+
+    /// <summary>Architectures the method derived for the <c>derived</c> controller (ENAS samples, Single-Path NAS's thresholds); empty for the others.</summary>
+    public IReadOnlyList<NasActors.Core.Spaces.Architecture> Derived { get; init; } = [];
 }
 
 /// <summary>
@@ -37,6 +40,10 @@ public static class SupernetTraining
         {
             using var loaded = Checkpoint.Load(resumeFrom);
             trainer.Restore(loaded);
+            // Equal is a finished training resumed (a trainer actor that stopped after its last checkpoint): it is
+            // saved again unchanged. Past the end there is nothing consistent to do.
+            if (trainer.Step > options.Steps)
+                throw new ArgumentException($"--resume: the checkpoint is at step {trainer.Step}, past the {options.Steps} steps asked for.");
         }
         var metadata = data.Metadata();
         var clock = Stopwatch.StartNew();
@@ -69,6 +76,6 @@ public static class SupernetTraining
         return new TrainingOutcome(last, trainer.Step,
             recent.Count == 0 ? double.NaN : recent.Average(r => r.Loss),
             recent.Count == 0 ? double.NaN : recent.Average(r => r.Accuracy),
-            trained == 0 ? 0 : images / clock.Elapsed.TotalSeconds, clock.Elapsed) { Distribution = trainer.Method.Distribution };
+            trained == 0 ? 0 : images / clock.Elapsed.TotalSeconds, clock.Elapsed) { Distribution = trainer.Method.Distribution, Derived = trainer.Method.Derived() };
     }
 }

@@ -49,6 +49,20 @@ public sealed class PopulationActorSpec(ITestOutputHelper output) : SqliteActorS
         Assert.Null(await new SearchCatalog(Sys).GetAsync("bad"));
     }
 
+    [Theory]
+    [InlineData("../../etc/passwd")]
+    [InlineData("/tmp/x")]
+    [InlineData("")]
+    public async Task A_search_id_that_could_name_a_path_outside_its_folder_is_rejected_and_persists_nothing(string id)
+    {
+        // The population checks the id itself: a submit from another node or a script does not pass the command line.
+        var (searches, _) = StartSearchActors(evaluators: 0);
+        var reply = await searches.Ask<object>(new SubmitSearch(id, TestSpecs.Synthetic()));
+        Assert.Contains("search id", Assert.IsType<SearchRejected>(reply).Reason);
+        Assert.IsType<NoSuchSearch>(await searches.Ask<object>(new GetSearchStatus(id)));
+        Assert.Null(await new SearchCatalog(Sys).GetAsync(id));
+    }
+
     [Fact]
     public async Task Pause_resume_and_cancel_change_the_status()
     {
