@@ -92,8 +92,19 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
         });
         Command<TrainingEvents.TrainingCompleted>(c =>
         {
-            if (_state.Exists && !_state.CheckpointFinal && !SearchStatusNames.IsFinal(_state.Status!))
-                PersistEvents([new SupernetReady(SearchId, c.Checkpoint, true)], Go);
+            switch (_state.OnTrainingCompleted(c))
+            {
+                case SupernetReady ready:
+                    PersistEvents([ready], () =>
+                    {
+                        if (ready.Distribution is { } d) Publish("derived", $"argmax {_state.Format(d.Argmax)}, entropy {d.Entropy:F2}");
+                        Go();
+                    });
+                    break;
+                case SearchFailed failed:
+                    PersistEvents([failed], () => { Publish("failed", failed.Reason); StopTrainer(); });
+                    break;
+            }
         });
         Command<TrainingProtocol.TrainingProgressed>(p =>
         {

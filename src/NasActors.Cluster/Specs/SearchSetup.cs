@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using NasActors.Core.Controllers;
+using NasActors.Core.Controllers.Derived;
 using NasActors.Core.Costs;
 using NasActors.Core.Spaces;
 using NasActors.Core.Spaces.Blocks;
@@ -127,7 +128,11 @@ public sealed class SearchSetup
         {
             factory = ControllerFactory.Prepare(spec.Controller, spec.ControllerSettings);
             var setup = new SearchSetup(spec, space, costs, constraints, table, factory);
-            _ = setup.NewController(); // settings that depend on the context fail here
+            // Settings that depend on the context fail here.
+            if (setup.NewController() is IDistributionController && !Torch.Methods.TrainingMethods.Get(spec.Training.Method).HasArchitectureParameters)
+                throw new SpecException("search.controller.name",
+                    $"'{spec.Controller}' proposes from the distribution a training method learns; method '{spec.Training.Method}' learns none " +
+                    $"(methods that do: {string.Join(", ", Torch.Methods.TrainingMethods.Names.Where(n => Torch.Methods.TrainingMethods.Get(n).HasArchitectureParameters))})", source);
             return setup;
         }
         catch (ControllerSettingsException e) { throw new SpecException($"search.controller.settings.{e.Key}", e.Message, source); }

@@ -1,3 +1,4 @@
+using NasActors.Core.Spaces;
 using NasActors.Core.Determinism;
 using NasActors.Torch.Checkpoints;
 using NasActors.Torch.Supernet;

@@ -1,13 +1,12 @@
-using NasActors.Core.Spaces;
-
-namespace NasActors.Torch.Methods;
+namespace NasActors.Core.Spaces;
 
 /// <summary>An architecture and its probability under a <see cref="ArchitectureDistribution"/>.</summary>
-public sealed record RankedArchitecture(Architecture Architecture, double Probability);
+public sealed record ProbableArchitecture(Architecture Architecture, double Probability);
 
 /// <summary>
-/// What a differentiable method exports: one probability vector per decision (independent decisions). The argmax
-/// architecture is DARTS's discretisation on block spaces (per layer, the most probable choice).
+/// What a differentiable training method exports: one probability vector per decision (independent decisions). The
+/// argmax architecture is DARTS's discretisation on block spaces (per layer, the most probable choice). Plain arrays,
+/// in the core: the torch layer's methods produce it, the <c>derived</c> controller proposes from it.
 /// </summary>
 public sealed class ArchitectureDistribution
 {
@@ -42,7 +41,7 @@ public sealed class ArchitectureDistribution
     /// The k most probable architectures, best first (ties in choice order). Exact: keeping the k best prefixes after
     /// every decision loses nothing, since a prefix beaten by k others cannot start one of the k best architectures.
     /// </summary>
-    public IReadOnlyList<RankedArchitecture> MostProbable(int k)
+    public IReadOnlyList<ProbableArchitecture> MostProbable(int k)
     {
         if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be at least 1.");
         var beam = new List<(int[] Choices, double LogP)> { ([], 0.0) };
@@ -53,7 +52,7 @@ public sealed class ArchitectureDistribution
                 .OrderByDescending(b => b.LogP).ThenBy(b => b.Choices, ChoiceOrder.Instance)
                 .Take(k).ToList();
         }
-        return beam.Select(b => new RankedArchitecture(new Architecture(b.Choices), Math.Exp(b.LogP))).ToArray();
+        return beam.Select(b => new ProbableArchitecture(new Architecture(b.Choices), Math.Exp(b.LogP))).ToArray();
     }
 
     private sealed class ChoiceOrder : IComparer<int[]>
