@@ -3,7 +3,6 @@ using Akka.Configuration;
 using Akka.Hosting;
 using Akka.Remote.Hosting;
 using NasActors.Cluster.Checkpoints;
-using NasActors.Cluster.Commands;
 using NasActors.Cluster.Evaluation;
 using NasActors.Cluster.Mutation;
 using NasActors.Cluster.Persistence;

@@ -2,13 +2,13 @@ using System.Globalization;
 using Akka.Actor;
 using Akka.Hosting;
 using NasActors.Cluster.Evaluation;
-using NasActors.Cluster.Hosting;
 using NasActors.Cluster.Persistence;
 using NasActors.Cluster.Population;
 using NasActors.Pbm.Protocol;
-using static NasActors.Cluster.Commands.Palettes.PaletteSupport;
+using NasActors.Pbm.Host;
+using static NasActors.Pbm.Host.Palettes.PaletteSupport;
 
-namespace NasActors.Cluster.Commands;
+namespace NasActors.Cluster.Hosting;
 
 /// <summary>
 /// The <c>nas</c> palette: searches, their progress and results, pause/resume/cancel, evaluators and trainers. It

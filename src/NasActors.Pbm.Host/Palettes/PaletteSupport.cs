@@ -2,7 +2,7 @@ using System.Threading.Channels;
 using Akka.Actor;
 using Akka.Cluster;
 
-namespace NasActors.Cluster.Commands.Palettes;
+namespace NasActors.Pbm.Host.Palettes;
 
 /// <summary>What the palettes share: asking actors with a one-line error, member lines, event taps for streams.</summary>
 internal static class PaletteSupport
