@@ -36,7 +36,7 @@ public sealed class OptionCheckSpec
         ["quickstart"] = [], ["node"] = [], ["submit"] = ["spec.conf"], ["status"] = [], ["pause"] = ["s1"], ["resume"] = ["s1"],
         ["cancel"] = ["s1"], ["export"] = ["s1"], ["train"] = [], ["score"] = ["--checkpoint", "c.nasckpt", "--arch", "0123"],
         ["retrain"] = ["--arch", "0123"], ["rank-study"] = [], ["spaces"] = [], ["bench"] = ["--table", "t.csv", "--signal", "valid12"],
-        ["benchmark-step"] = [], ["bench-actors"] = [], ["doctor"] = [], ["bench-recovery"] = [],
+        ["benchmark-step"] = [], ["bench-actors"] = [], ["doctor"] = [], ["bench-recovery"] = [], ["latency-table"] = [], ["benchmark-methods"] = [],
     };
 
     public static TheoryData<string> CommandNames() => new(NasApp.Commands.Select(c => c.Name));

@@ -107,7 +107,13 @@ public sealed record NasNodeOptions
         }
         TimeSpan Time(string key, TimeSpan def)
         {
-            var t = c.HasPath(key) ? Read(c, key, source, () => c.GetTimeSpan(key, def, allowInfinite: false)) : def;
+            if (!c.HasPath(key)) return def;
+            TimeSpan t;
+            try { t = c.GetTimeSpan(key, def, allowInfinite: false); }
+            catch (Exception e)
+            {
+                throw new ArgumentException($"{source}: nas.{key}: '{c.GetValue(key)}' is not a duration (e.g. 500ms, 30s, 5m)", e);
+            }
             return t >= TimeSpan.Zero ? t : throw new ArgumentException($"{source}: nas.{key} must not be negative, got {t}");
         }
 

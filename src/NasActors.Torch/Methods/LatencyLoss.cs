@@ -43,6 +43,18 @@ public static class LatencyLoss
         }
     }
 
+    /// <summary>
+    /// Writes a latency table in the format <see cref="ReadTable"/> reads (<c>fixed</c>, <c>layers</c>), with descriptive
+    /// fields beside them (space, device, how it was measured) that the reader ignores.
+    /// </summary>
+    public static void WriteTable(string path, double fixedPart, double[][] perChoice, IReadOnlyDictionary<string, object>? about = null)
+    {
+        var document = new Dictionary<string, object> { ["unit"] = "ms", ["fixed"] = fixedPart, ["layers"] = perChoice };
+        foreach (var (key, value) in about ?? new Dictionary<string, object>()) document.TryAdd(key, value);
+        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } folder) Directory.CreateDirectory(folder);
+        File.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(document, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+    }
+
     /// <summary>fixed + sum over layers of sum over choices of weight x table latency (weights: probabilities or Gumbel-softmax samples).</summary>
     public static Tensor Expected(IReadOnlyList<Tensor> layerWeights, (double Fixed, double[][] PerChoice) table)
     {

@@ -140,6 +140,16 @@ public sealed class BlockNetwork : nn.Module<Tensor, Tensor>
         return classifier.call(generator is null ? dropout.call(features) : SeededDropout(features, generator));
     }
 
+    /// <summary>The stem alone: the input of the first choice layer (per-layer latency measurement times blocks on it).</summary>
+    public Tensor ForwardStem(Tensor x) => stem.call(x);
+
+    /// <summary>Head and classifier on the last choice layer's output (dropout as in <see cref="Forward(Tensor, Architecture, Generator?)"/>).</summary>
+    public Tensor ForwardHead(Tensor h)
+    {
+        using var features = head.call(h);
+        return classifier.call(DropoutGenerator is { } g ? SeededDropout(features, g) : dropout.call(features));
+    }
+
     /// <summary>Forward through every block of every layer, each layer's outputs summed with its weights (one per held choice).</summary>
     public Tensor ForwardMixed(Tensor x, IReadOnlyList<Tensor> layerWeights, Generator? dropoutGenerator = null)
     {

@@ -104,7 +104,7 @@ public sealed class NasNodeOptionsSpec
     [InlineData("port = abc", "nas.port: 'abc' is malformed")]
     [InlineData("port = 70000", "nas.port must be in [0, 65535], got 70000")]
     [InlineData("evaluators = lots", "nas.evaluators: 'lots' is malformed")]
-    [InlineData("job-timeout = soon", "nas.job-timeout: 'soon' is malformed")]
+    [InlineData("job-timeout = soon", "nas.job-timeout: 'soon' is not a duration")]
     [InlineData("evaluator-poll = -2s", "nas.evaluator-poll")]
     [InlineData("discovery.management-port = x", "nas.discovery.management-port: 'x' is malformed")]
     public void Malformed_values_are_refused_naming_the_key(string hocon, string message) =>

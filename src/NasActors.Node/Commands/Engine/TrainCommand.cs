@@ -184,6 +184,8 @@ public sealed class TrainCommand : Command<TrainSettings>
             AnsiConsole.MarkupLine($"Training a [bold]{options.Method}[/] supernet of [bold]{space.Name}[/] on {data.Bundle.Name} " +
                                    $"({data.Split.Train.Length} train / {data.Split.Validation.Length} validation images) on {runtime.Device}");
         var latency = settings.LatencyTable is { } table ? LatencyLoss.ReadTable(table, space) : null;
+        // What the process holds before the supernet is built (runtime, LibTorch, data): the base of the training's own peak.
+        var residentBefore = NasActors.Torch.Runtime.ProcessMemory.ResidentBytes();
         var outcome = Train(space, data, options, runtime.Device, settings.Out, settings.CheckpointEvery, settings.Resume,
             new StepProgress(settings.Json), cancellation, runtime.PathWorkers, latency);
         if (settings.Json)
@@ -191,7 +193,7 @@ public sealed class TrainCommand : Command<TrainSettings>
             {
                 checkpoint = outcome.Checkpoint.Path, sha256 = outcome.Checkpoint.Sha256, steps = outcome.Steps,
                 loss = outcome.RecentLoss, accuracy = outcome.RecentAccuracy, imagesPerSecond = outcome.ImagesPerSecond,
-                seconds = outcome.Elapsed.TotalSeconds, space = space.Name, method = options.Method, device = runtime.Device.ToString(),
+                seconds = outcome.Elapsed.TotalSeconds, peakResidentBytes = NasActors.Torch.Runtime.ProcessMemory.PeakResidentBytes(), residentBytesBeforeTraining = residentBefore, space = space.Name, method = options.Method, device = runtime.Device.ToString(),
                 architecture = outcome.Distribution is { } d ? space.Format(d.Argmax()) : null,
                 architectureEntropy = outcome.Distribution?.NormalizedEntropy(),
                 probabilities = outcome.Distribution?.Probabilities,
