@@ -27,7 +27,7 @@ internal static class DashboardJson
 }
 
 /// <summary>
-/// The dashboard's views, built from the messages pbm's <c>nas</c> palette asks (<see cref="NasActors.Cluster.Commands.NasPalette"/>):
+/// The dashboard's views, built from the messages pbm's <c>nas</c> palette asks (<see cref="NasActors.Cluster.Hosting.NasPalette"/>):
 /// the journal projection for the list of searches (<see cref="CatalogProtocol"/>), the search API for one search's
 /// status, results, top-k and training progress, the evaluation queue for evaluators and queue depth, the cluster state
 /// for members; plus what the <see cref="DashboardFeed"/> saw on the event stream (times, training curves).
@@ -40,19 +40,19 @@ public sealed class DashboardQueries(ActorSystem system, DashboardFeed feed)
     // id never wakes (and remembers) a population.
     private readonly ConcurrentDictionary<string, SearchSummary> _known = new();
 
-    private ActorSelection Api => system.ActorSelection($"/user/{SearchApi.Name}");
-    private ActorSelection Queue => system.ActorSelection($"/user/{NasHosting.QueueSingletonName}-proxy");
+    // The node's own actors, through the registry; before the node registers them, requests get a 503 as when they do not answer.
+    private IActorRef Api => Local<SearchApiKey>("the node's search API");
+    private IActorRef? Queue => Akka.Hosting.ActorRegistry.For(system).TryGet<EvaluationQueueKey>(out var queue) ? queue : null;
 
-    private async Task<object> Ask(ICanTell target, object message, string what, CancellationToken cancel)
+    private IActorRef Local<TKey>(string what) => Akka.Hosting.ActorRegistry.For(system).TryGet<TKey>(out var actor)
+        ? actor
+        : throw new DashboardRequestException(503, $"{what} is not running on this node yet");
+
+    private async Task<object> Ask(IActorRef target, object message, string what, CancellationToken cancel)
     {
         try
         {
-            return target switch
-            {
-                ActorSelection s => await s.Ask<object>(message, AskTimeout, cancel),
-                IActorRef r => await r.Ask<object>(message, AskTimeout, cancel),
-                _ => throw new ArgumentException($"cannot ask {target}"),
-            };
+            return await target.Ask<object>(message, AskTimeout, cancel);
         }
         catch (AskTimeoutException) { throw new DashboardRequestException(503, $"no answer from {what} within {AskTimeout.TotalSeconds:0}s"); }
     }
@@ -166,15 +166,17 @@ public sealed class DashboardQueries(ActorSystem system, DashboardFeed feed)
 
     public async Task<EvaluationProtocol.QueueStats?> QueueAsync(CancellationToken cancel)
     {
-        try { return await Queue.Ask<EvaluationProtocol.QueueStats>(EvaluationProtocol.GetQueueStats.Instance, TimeSpan.FromSeconds(3), cancel); }
+        if (Queue is not { } queue) return null; // not registered yet: as when no controller is up
+        try { return await queue.Ask<EvaluationProtocol.QueueStats>(EvaluationProtocol.GetQueueStats.Instance, TimeSpan.FromSeconds(3), cancel); }
         catch (AskTimeoutException) { return null; } // no controller up yet
     }
 
     public async Task<IReadOnlyList<EvaluatorInspection.EvaluatorInfo>> EvaluatorsAsync(CancellationToken cancel)
     {
+        if (Queue is not { } queue) return [];
         try
         {
-            var list = await Queue.Ask<EvaluatorInspection.EvaluatorList>(EvaluatorInspection.GetEvaluators.Instance, TimeSpan.FromSeconds(3), cancel);
+            var list = await queue.Ask<EvaluatorInspection.EvaluatorList>(EvaluatorInspection.GetEvaluators.Instance, TimeSpan.FromSeconds(3), cancel);
             return list.Evaluators.OrderBy(e => e.Node, StringComparer.Ordinal).ThenBy(e => e.Name, StringComparer.Ordinal).ToArray();
         }
         catch (AskTimeoutException) { return []; }

@@ -1,6 +1,6 @@
 using System.Net;
 using Akka.Configuration;
-using NasActors.Cluster.Commands;
+using NasActors.Pbm.Host;
 
 namespace NasActors.Cluster.Hosting;
 

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Akka.Configuration;
 using Microsoft.Data.Sqlite;
-using NasActors.Cluster.Commands;
+using NasActors.Pbm.Host;
 using NasActors.Cluster.Persistence;
 using Npgsql;
 

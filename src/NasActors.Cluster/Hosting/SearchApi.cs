@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Hosting;
 using Akka.Event;
 using NasActors.Cluster.Persistence;
 using NasActors.Cluster.Population;
@@ -45,4 +46,17 @@ public sealed class SearchApi : ReceiveActor
         Receive<SearchReplies.NoSuchSearch>(_ => { });
         if (wakeOnStart) catalog.ListAsync().PipeTo(Self, success: l => new SearchList(l));
     }
+}
+
+/// <summary>Registration of the node's API.</summary>
+public static class SearchApiHosting
+{
+    /// <summary>
+    /// <c>/user/nas-api</c> under <see cref="SearchApiKey"/> on every node; nodes without the controller role have
+    /// no journal of their own to wake searches from.
+    /// </summary>
+    public static AkkaConfigurationBuilder AddSearchApi(this AkkaConfigurationBuilder builder, NasNodeOptions o) =>
+        builder.WithActors((system, registry) => registry.Register<SearchApiKey>(system.ActorOf(
+            SearchApi.Props(registry.Get<SearchRegion>(), new SearchCatalog(system), wakeOnStart: o.Roles.Contains(NasRoles.Controller)),
+            SearchApi.Name)));
 }

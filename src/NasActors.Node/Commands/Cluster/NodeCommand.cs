@@ -80,7 +80,7 @@ public sealed class NodeCommand : AsyncCommand<NodeSettings>
                 Console.WriteLine($"tensors on {runtime.Device}, {runtime.Threads} threads; host memory: {runtime.HostMemory.Description}");
                 runtimeShown = true;
             }
-            var pbm = NasActors.Cluster.Commands.CommandHost.Get(system);
+            var pbm = NasActors.Pbm.Host.CommandHost.Get(system);
             if (pbm.Settings.Enabled && pbm.Endpoint is null)
             {
                 await host.StopAsync();

@@ -1,13 +1,14 @@
 using System.Globalization;
 using Akka.Actor;
+using Akka.Hosting;
 using NasActors.Cluster.Evaluation;
-using NasActors.Cluster.Hosting;
 using NasActors.Cluster.Persistence;
 using NasActors.Cluster.Population;
 using NasActors.Pbm.Protocol;
-using static NasActors.Cluster.Commands.Palettes.PaletteSupport;
+using NasActors.Pbm.Host;
+using static NasActors.Pbm.Host.Palettes.PaletteSupport;
 
-namespace NasActors.Cluster.Commands;
+namespace NasActors.Cluster.Hosting;
 
 /// <summary>
 /// The <c>nas</c> palette: searches, their progress and results, pause/resume/cancel, evaluators and trainers. It
@@ -33,7 +34,15 @@ public static class NasPalette
         .Stream("tail", "a search's results as they are recorded, until it ends or Ctrl+C", Tail, Search,
             CommandPalette.Switch("interval", "i", "poll interval in milliseconds", defaultValue: "250"));
 
-    private static ActorSelection Api(CommandRequest r) => r.System.ActorSelection($"/user/{SearchApi.Name}");
+    /// <summary>Registers the palette with the node's command host once the node's actors have started.</summary>
+    public static AkkaConfigurationBuilder AddNasPalette(this AkkaConfigurationBuilder builder) =>
+        builder.WithActors((system, _) => CommandHost.Get(system).Register(Create()));
+
+    /// <summary>A node's own actor, through the registry (a node that has not registered it answers as one that does not reply).</summary>
+    private static IActorRef Local<TKey>(CommandRequest r, string what) =>
+        ActorRegistry.For(r.System).TryGet<TKey>(out var actor) ? actor : throw new CommandFailedException($"{what} is not running on this node");
+
+    private static IActorRef Api(CommandRequest r) => Local<SearchApiKey>(r, "the node's search API (/user/nas-api)");
 
     private static Task<object> AskApi(CommandRequest r, object message, CancellationToken cancel) =>
         AskAsync(Api(r), message, "the node's search API (/user/nas-api)", cancel);
@@ -103,7 +112,7 @@ public static class NasPalette
         var answers = new EvaluatorInspection.EvaluatorList?[1];
         try
         {
-            answers[0] = await r.System.ActorSelection($"/user/{Hosting.NasHosting.QueueSingletonName}-proxy").Ask<EvaluatorInspection.EvaluatorList>(
+            answers[0] = await Local<EvaluationQueueKey>(r, "the evaluation queue proxy").Ask<EvaluatorInspection.EvaluatorList>(
                 EvaluatorInspection.GetEvaluators.Instance, TimeSpan.FromSeconds(5), cancel);
         }
         catch (AskTimeoutException) { } // no queue reachable (no controller up yet): nothing to show

@@ -2,7 +2,7 @@ using System.Globalization;
 using Akka.Actor;
 using NasActors.Pbm.Protocol;
 
-namespace NasActors.Cluster.Commands;
+namespace NasActors.Pbm.Host;
 
 /// <summary>A command that cannot be carried out; its message is the one line the client prints.</summary>
 public sealed class CommandFailedException(string message) : Exception(message);

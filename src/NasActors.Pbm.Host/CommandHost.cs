@@ -3,10 +3,10 @@ using System.Net;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
-using NasActors.Cluster.Commands.Palettes;
+using NasActors.Pbm.Host.Palettes;
 using NasActors.Pbm.Protocol;
 
-namespace NasActors.Cluster.Commands;
+namespace NasActors.Pbm.Host;
 
 /// <summary>
 /// The command host of a node: an actor-system extension that listens for pbm clients (<c>nas.pbm</c> block:

@@ -2,7 +2,7 @@ using System.Net;
 using Akka.Configuration;
 using NasActors.Pbm.Protocol;
 
-namespace NasActors.Cluster.Commands;
+namespace NasActors.Pbm.Host;
 
 /// <summary>The <c>nas.pbm</c> block (see hocon/base.conf); every key has a default, so a system without it works.</summary>
 public sealed record CommandHostSettings

@@ -1,8 +1,8 @@
 using Akka.Actor;
 using Akka.Event;
-using static NasActors.Cluster.Commands.Palettes.PaletteSupport;
+using static NasActors.Pbm.Host.Palettes.PaletteSupport;
 
-namespace NasActors.Cluster.Commands.Palettes;
+namespace NasActors.Pbm.Host.Palettes;
 
 /// <summary>The <c>log</c> palette: the node's recent log lines (those akka.loglevel lets through), kept in memory.</summary>
 public static class LogPalette

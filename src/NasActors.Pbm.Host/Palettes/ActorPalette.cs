@@ -1,7 +1,7 @@
 using Akka.Actor;
 using NasActors.Pbm.Protocol;
 
-namespace NasActors.Cluster.Commands.Palettes;
+namespace NasActors.Pbm.Host.Palettes;
 
 /// <summary>The <c>actor</c> palette: the actor tree of this node and the system's address.</summary>
 public static class ActorPalette

@@ -5,7 +5,7 @@ using System.Text;
 using Akka.Event;
 using NasActors.Pbm.Protocol;
 
-namespace NasActors.Cluster.Commands;
+namespace NasActors.Pbm.Host;
 
 /// <summary>
 /// The TCP side of the command host: accepts pbm clients, checks their hello (version, token), sends the palettes,

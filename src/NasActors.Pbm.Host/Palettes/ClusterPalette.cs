@@ -1,9 +1,9 @@
 using Akka.Actor;
 using Akka.Cluster;
 using NasActors.Pbm.Protocol;
-using static NasActors.Cluster.Commands.Palettes.PaletteSupport;
+using static NasActors.Pbm.Host.Palettes.PaletteSupport;
 
-namespace NasActors.Cluster.Commands.Palettes;
+namespace NasActors.Pbm.Host.Palettes;
 
 /// <summary>The <c>cluster</c> palette, with Petabridge.Cmd's output formats.</summary>
 public static class ClusterPalette

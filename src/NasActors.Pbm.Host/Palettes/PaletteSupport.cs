@@ -2,24 +2,18 @@ using System.Threading.Channels;
 using Akka.Actor;
 using Akka.Cluster;
 
-namespace NasActors.Cluster.Commands.Palettes;
+namespace NasActors.Pbm.Host.Palettes;
 
 /// <summary>What the palettes share: asking actors with a one-line error, member lines, event taps for streams.</summary>
 internal static class PaletteSupport
 {
     public static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
 
-    public static async Task<object> AskAsync(ICanTell target, object message, string what, CancellationToken cancel, TimeSpan? timeout = null)
+    public static async Task<object> AskAsync(IActorRef target, object message, string what, CancellationToken cancel, TimeSpan? timeout = null)
     {
         try
         {
-            var t = timeout ?? AskTimeout;
-            return target switch
-            {
-                IActorRef r => await r.Ask<object>(message, t, cancel),
-                ActorSelection s => await s.Ask<object>(message, t, cancel),
-                _ => throw new ArgumentException($"cannot ask {target}"),
-            };
+            return await target.Ask<object>(message, timeout ?? AskTimeout, cancel);
         }
         catch (AskTimeoutException) { throw new CommandFailedException($"no answer from {what} within {(timeout ?? AskTimeout).TotalSeconds:0}s"); }
     }

@@ -1,9 +1,9 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using NasActors.Pbm.Protocol;
-using static NasActors.Cluster.Commands.Palettes.PaletteSupport;
+using static NasActors.Pbm.Host.Palettes.PaletteSupport;
 
-namespace NasActors.Cluster.Commands.Palettes;
+namespace NasActors.Pbm.Host.Palettes;
 
 /// <summary>The <c>cluster-sharding</c> palette: works on any shard region (or proxy) started on this node.</summary>
 public static class ShardingPalette
