@@ -51,4 +51,24 @@ public static class TestSpecs
           evaluation { kind = torch }
         }
         """);
+
+    /// <summary>A derived search: the stub trainer's distribution of a differentiable method, its argmax and the next
+    /// most probable architectures scored by a stub behind the torch kind.</summary>
+    public static string DerivedHocon(string method = "darts", int budget = 6, int steps = 6, string methodBlock = "", string evaluateOn = "final",
+        string controller = "derived") => $$"""
+        search {
+          name = derived
+          space = fmnist-mbconv
+          dataset = fmnist-embedded
+          seed = 5
+          budget = {{budget}}
+          controller { name = {{controller}}, settings { batch = 4 } }
+          training { method = {{method}}, steps = {{steps}}, checkpoint-every = 2, evaluate-on = {{evaluateOn}}
+            {{methodBlock}}
+          }
+          evaluation { kind = torch }
+        }
+        """;
+
+    public static SearchSpec Derived(string method = "darts", int budget = 6, int steps = 6) => SpecReader.ReadText(DerivedHocon(method, budget, steps));
 }

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Configuration;
-using NasActors.Cluster.Commands;
+using NasActors.Cluster.Hosting;
+using NasActors.Pbm.Host;
 using NasActors.Pbm.Protocol;
 
 namespace NasActors.Integration.Tests;

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Event;
-using NasActors.Cluster.Commands;
+using NasActors.Pbm.Host;
 using NasActors.Pbm.Tests.Support;
 
 namespace NasActors.Pbm.Tests;

@@ -114,7 +114,7 @@ public sealed class ClusterPaletteSpec
         var loner = Akka.Actor.ActorSystem.Create("nas", ClusterNodes.NodeConfig("evaluator"));
         try
         {
-            var host = NasActors.Cluster.Commands.CommandHost.Get(loner);
+            var host = NasActors.Pbm.Host.CommandHost.Get(loner);
             var result = await PbmCli.RunAsync(ClusterNodes.Pbm(loner), "cluster", "join", "-a", ClusterNodes.AddressOf(a).ToString());
             Assert.True(result.ExitCode == 0, result.ToString());
             await ClusterNodes.AllUpAsync(a, 2);

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
 using System.Text;
-using NasActors.Cluster.Commands;
+using NasActors.Pbm.Host;
 using NasActors.Pbm.Protocol;
 using NasActors.Pbm.Tests.Support;
 

@@ -12,10 +12,17 @@ public static class CheckpointDistribution
     /// </summary>
     public static CheckpointFetcher Start(ActorSystem system, string folder, CheckpointFetchOptions? options = null)
     {
-        var cache = new CheckpointCache(folder);
-        system.ActorOf(CheckpointServer.Props(cache), CheckpointServer.Name);
-        return new CheckpointFetcher(system, cache, CheckpointFetcher.ClusterPeers(system), options);
+        StartServer(system, folder);
+        return Fetcher(system, folder, options);
     }
+
+    /// <summary>Starts <c>/user/checkpoint-server</c>, which serves <paramref name="folder"/> to the other members.</summary>
+    public static IActorRef StartServer(ActorSystem system, string folder) =>
+        system.ActorOf(CheckpointServer.Props(new CheckpointCache(folder)), CheckpointServer.Name);
+
+    /// <summary>The fetcher over <paramref name="folder"/> (the cache keeps no state but the files, so it may share the server's folder).</summary>
+    public static CheckpointFetcher Fetcher(ActorSystem system, string folder, CheckpointFetchOptions? options = null) =>
+        new(system, new CheckpointCache(folder), CheckpointFetcher.ClusterPeers(system), options);
 
     /// <summary>An evaluation backend that first makes sure the job's checkpoint is on this node.</summary>
     public static IEvaluationBackend FetchingCheckpoints(this IEvaluationBackend inner, CheckpointFetcher fetcher) =>

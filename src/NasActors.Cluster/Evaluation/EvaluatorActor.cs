@@ -60,6 +60,7 @@ public sealed class EvaluatorActor : ReceiveActor, IWithTimers
             if (_current?.Key != d.Job.Key || _current.Attempt != d.Job.Attempt) return;
             _current = null;
             if (_leaving) return; // handed back already
+            Hosting.NasMetrics.RecordJob(d.Job.SearchId, d.Metrics is null, d.Milliseconds);
             if (d.Metrics is { } m)
                 _queue.Tell(new JobSucceeded(d.Job.SearchId, d.Job.JobId, d.Job.Attempt, d.Job.Architecture,
                     m with { Milliseconds = Math.Round(d.Milliseconds, 3) }, d.Job.Checkpoint?.Sha256, _name));

@@ -41,6 +41,8 @@ public sealed record NasNodeOptions
     public DiscoveryOptions Discovery { get; init; } = new();
     /// <summary>Rejoin or exit when removed from the cluster, and the watch for a cluster without a controller.</summary>
     public MembershipOptions Membership { get; init; } = new();
+    /// <summary>The web dashboard (<c>nas.dashboard</c>): off unless enabled.</summary>
+    public DashboardOptions Dashboard { get; init; } = new();
 
     /// <summary>Environment variables that override the configuration (containers, Kubernetes, deploy/ scripts).</summary>
     public static class Env
@@ -56,28 +58,67 @@ public sealed record NasNodeOptions
     public static NasNodeOptions FromConfig(Config config, string source = "configuration") =>
         FromConfig(config, Environment.GetEnvironmentVariable, source);
 
+    /// <summary>
+    /// Every key of the <c>nas</c> block (hocon/base.conf and the files beside it); any other key is refused at start
+    /// with the nearest of these, so a misspelt setting never silently keeps its default.
+    /// </summary>
+    public static IReadOnlyList<string> Keys { get; } =
+    [
+        "roles", "hostname", "port", "public-hostname", "seed-nodes", "evaluators", "mutators", "job-timeout", "evaluator-poll",
+        "backend", "stub-step-cost", "checkpoint-folder", "data-folder",
+        "discovery.method", "discovery.join", "discovery.service-name", "discovery.required-contact-points",
+        "discovery.management-hostname", "discovery.management-port", "discovery.endpoints", "discovery.pod-label-selector",
+        "discovery.pod-namespace",
+        "pbm.enabled", "pbm.host", "pbm.port", "pbm.log-palettes-on-startup", "pbm.token", "pbm.idle-timeout",
+        "pbm.max-frame-bytes", "pbm.max-connections",
+        "population.snapshot-every", "population.resend-pending-every", "population.export-folder",
+        "population.recovery-retry.min-backoff", "population.recovery-retry.max-backoff",
+        "cluster.when-removed", "cluster.missing-controller-timeout",
+        "dashboard.enabled", "dashboard.host", "dashboard.port", "dashboard.token", "dashboard.max-request-bytes",
+        "persistence.backend", "persistence.sqlite.journal-file", "persistence.sqlite.snapshot-file",
+        "persistence.postgres.connection-string",
+        "tls.certificate-path-env", "tls.password-env", "tls.trusted-certificates",
+    ];
+
+    /// <summary>A value of the <c>nas</c> block read with its key named when it is malformed (not a number, a list, ...).</summary>
+    internal static T Read<T>(Config block, string key, string source, Func<T> read)
+    {
+        try { return read(); }
+        catch (Exception e) when (e is not ArgumentException || e is ArgumentNullException)
+        {
+            var raw = block.GetValue(key) is { } v ? v.ToString() : "";
+            throw new ArgumentException($"{source}: nas.{key}: '{raw}' is malformed: {e.Message}", e);
+        }
+    }
+
     public static NasNodeOptions FromConfig(Config config, Func<string, string?> environment, string source = "configuration")
     {
         if (!config.HasPath("nas")) throw new ArgumentException($"{source}: no 'nas' block");
         var c = config.GetConfig("nas");
-        string Str(string key, string def) => c.HasPath(key) ? c.GetString(key) : def;
-        int Int(string key, int def, int min)
+        if (Specs.HoconKeys.FirstUnknown(c, Keys) is var (unknown, nearest))
+            throw new ArgumentException($"{source}: nas.{unknown}: " +
+                                        (nearest is null ? "unknown key (see hocon/base.conf)" : $"unknown key; did you mean nas.{nearest}?"));
+        string Str(string key, string def) => c.HasPath(key) ? Read(c, key, source, () => c.GetString(key)) ?? def : def;
+        int Int(string key, int def, int min, int max = int.MaxValue)
         {
-            var v = c.HasPath(key) ? c.GetInt(key) : def;
-            return v >= min ? v : throw new ArgumentException($"{source}: nas.{key} must be at least {min}, got {v}");
+            var v = c.HasPath(key) ? Read(c, key, source, () => c.GetInt(key)) : def;
+            return v >= min && v <= max ? v
+                : throw new ArgumentException($"{source}: nas.{key} must be " + (max == int.MaxValue ? $"at least {min}" : $"in [{min}, {max}]") + $", got {v}");
         }
         TimeSpan Time(string key, TimeSpan def)
         {
             if (!c.HasPath(key)) return def;
-            try { return c.GetTimeSpan(key, def, allowInfinite: false); }
-            catch (Exception e) when (e is not ArgumentException)
+            TimeSpan t;
+            try { t = c.GetTimeSpan(key, def, allowInfinite: false); }
+            catch (Exception e)
             {
-                throw new ArgumentException($"{source}: nas.{key}: '{c.GetString(key)}' is not a duration (e.g. 500ms, 30s, 5m)", e);
+                throw new ArgumentException($"{source}: nas.{key}: '{c.GetValue(key)}' is not a duration (e.g. 500ms, 30s, 5m)", e);
             }
+            return t >= TimeSpan.Zero ? t : throw new ArgumentException($"{source}: nas.{key} must not be negative, got {t}");
         }
 
         var rolesSource = $"{source}: nas.roles";
-        var roles = c.HasPath("roles") ? c.GetStringList("roles").Select(r => r.Trim().ToLowerInvariant()).ToArray() : NasRoles.All.ToArray();
+        var roles = c.HasPath("roles") ? Read(c, "roles", source, () => c.GetStringList("roles")).Select(r => r.Trim().ToLowerInvariant()).ToArray() : NasRoles.All.ToArray();
         if (environment(Env.Roles) is { Length: > 0 } envRoles)
         {
             roles = envRoles.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(r => r.ToLowerInvariant()).ToArray();
@@ -86,11 +127,11 @@ public sealed record NasNodeOptions
         foreach (var r in roles)
             if (!NasRoles.All.Contains(r)) throw new ArgumentException($"{rolesSource}: unknown role '{r}' (known: {string.Join(", ", NasRoles.All)})");
         if (roles.Length == 0) throw new ArgumentException($"{rolesSource}: a node needs at least one role");
-        var port = Int("port", 4053, 0);
+        var port = Int("port", 4053, 0, 65535);
         if (environment(Env.Port) is { Length: > 0 } envPort)
             port = int.TryParse(envPort, out var p) && p is >= 0 and <= 65535
                 ? p : throw new ArgumentException($"environment variable {Env.Port}: not a port number: '{envPort}'");
-        var seeds = c.HasPath("seed-nodes") ? c.GetStringList("seed-nodes").ToArray() : [];
+        var seeds = c.HasPath("seed-nodes") ? Read(c, "seed-nodes", source, () => c.GetStringList("seed-nodes")).ToArray() : [];
         var seedSource = $"{source}: nas.seed-nodes";
         if (environment(Env.SeedNodes) is { Length: > 0 } envSeeds)
         {
@@ -130,13 +171,14 @@ public sealed record NasNodeOptions
             PersistenceBackend = persistence,
             PostgresConnection = postgres,
             Discovery = DiscoveryOptions.FromConfig(c, source),
+            Dashboard = DashboardOptions.FromConfig(c, source),
             Evaluators = Int("evaluators", 1, 0),
             Mutators = Int("mutators", 2, 1),
             JobTimeout = Time("job-timeout", TimeSpan.FromMinutes(5)),
             JournalFile = Str("persistence.sqlite.journal-file", "data/journal.db"),
             SnapshotFile = Str("persistence.sqlite.snapshot-file", "data/snapshots.db"),
             CheckpointFolder = Str("checkpoint-folder", "data/checkpoints"),
-            DataFolder = c.HasPath("data-folder") && c.GetString("data-folder").Length > 0 ? c.GetString("data-folder") : null,
+            DataFolder = Str("data-folder", "") is { Length: > 0 } dataFolder ? dataFolder : null,
             Population = new PopulationSettings
             {
                 SnapshotEvery = Int("population.snapshot-every", 200, 0),
@@ -199,18 +241,19 @@ public sealed record DiscoveryOptions
     {
         if (!nas.HasPath("discovery")) return new DiscoveryOptions();
         var c = nas.GetConfig("discovery");
-        string Str(string key, string def) => c.HasPath(key) && c.GetString(key) is { Length: > 0 } v ? v : def;
+        T Read<T>(string key, Func<T> read) => NasNodeOptions.Read(nas, key, source, read);
+        string Str(string key, string def) => c.HasPath(key) && Read("discovery." + key, () => c.GetString(key)) is { Length: > 0 } v ? v : def;
         var method = Str("method", "seed-nodes").ToLowerInvariant();
         if (method is not ("seed-nodes" or "config" or "kubernetes-api"))
             throw new ArgumentException($"{source}: nas.discovery.method must be seed-nodes, config or kubernetes-api, got '{method}'");
         var join = Str("join", "seed-nodes").ToLowerInvariant();
         if (join is not ("seed-nodes" or "akka-management"))
             throw new ArgumentException($"{source}: nas.discovery.join must be seed-nodes or akka-management, got '{join}'");
-        var required = c.HasPath("required-contact-points") ? c.GetInt("required-contact-points") : 2;
+        var required = c.HasPath("required-contact-points") ? Read("discovery.required-contact-points", () => c.GetInt("required-contact-points")) : 2;
         if (required < 1) throw new ArgumentException($"{source}: nas.discovery.required-contact-points must be at least 1, got {required}");
-        var managementPort = c.HasPath("management-port") ? c.GetInt("management-port") : 8558;
+        var managementPort = c.HasPath("management-port") ? Read("discovery.management-port", () => c.GetInt("management-port")) : 8558;
         if (managementPort is < 0 or > 65535) throw new ArgumentException($"{source}: nas.discovery.management-port: not a port number: {managementPort}");
-        var endpoints = c.HasPath("endpoints") ? c.GetStringList("endpoints").ToArray() : [];
+        var endpoints = c.HasPath("endpoints") ? Read("discovery.endpoints", () => c.GetStringList("endpoints")).ToArray() : [];
         foreach (var e in endpoints)
         {
             var colon = e.LastIndexOf(':');

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Akka.Configuration;
 using Microsoft.Data.Sqlite;
-using NasActors.Cluster.Commands;
+using NasActors.Pbm.Host;
 using NasActors.Cluster.Persistence;
 using Npgsql;
 
@@ -22,7 +22,7 @@ public sealed class NodeStartException(int exitCode, string message, Exception? 
 
 /// <summary>
 /// Everything a node needs from its machine, checked before its actor system starts, so that a node that prints
-/// "up" is up, and a node that cannot be leaves nothing behind: the remoting port binds, the pbm port binds, the
+/// "up" is up, and a node that cannot be leaves nothing behind: the remoting port binds, the pbm and dashboard ports bind, the
 /// SQLite journal files are databases this node may write (checked read-only; nothing is created or changed), the
 /// PostgreSQL journal answers a query. A failure throws <see cref="NodeStartException"/>.
 /// </summary>
@@ -37,6 +37,7 @@ public static class NodeStartChecks
         describe ??= k => k;
         Remoting(o, environment, describe);
         Pbm(config, describe);
+        Dashboard(o.Dashboard, describe);
         if (o.PersistenceBackend == "postgres") Postgres(o.PostgresConnection!, environment);
         else
         {
@@ -73,6 +74,17 @@ public static class NodeStartChecks
         }
         if (settings.Port != 0)
             EnsureFree(address, settings.Port, $"pbm port {settings.Port} on {settings.Host} is in use ({describe("nas.pbm.port")})");
+    }
+
+    /// <summary>The dashboard's bind address follows the token rule and its port is free (when it is enabled).</summary>
+    public static void Dashboard(DashboardOptions d, Func<string, string> describe)
+    {
+        if (!d.Enabled) return;
+        IPAddress address;
+        try { address = d.BindAddress(); }
+        catch (ConfigurationException e) { throw new NodeStartException(NodeStartException.BadInput, e.Message, e); }
+        if (d.Port != 0)
+            EnsureFree(address, d.Port, $"dashboard port {d.Port} on {d.Host} is in use ({describe(DashboardOptions.Path + ".port")})");
     }
 
     private static IPAddress Resolve(string host, string key)

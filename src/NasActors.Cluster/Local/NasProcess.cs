@@ -14,6 +14,8 @@ public class NasProcess : IDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly StringBuilder _stdout = new();
+    private readonly StringBuilder _stderr = new();
     private readonly List<(DateTime At, string Line)> _lines = new();
     private readonly SemaphoreSlim _lineArrived = new(0);
 
@@ -68,8 +70,8 @@ public class NasProcess : IDisposable
         foreach (var a in arguments) psi.ArgumentList.Add(a);
         foreach (var (k, v) in environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         _process = Process.Start(psi)!;
-        _process.OutputDataReceived += (_, e) => Add(e.Data);
-        _process.ErrorDataReceived += (_, e) => Add(e.Data);
+        _process.OutputDataReceived += (_, e) => Add(e.Data, _stdout);
+        _process.ErrorDataReceived += (_, e) => Add(e.Data, _stderr);
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
     }
@@ -83,12 +85,13 @@ public class NasProcess : IDisposable
         return _process.ExitCode;
     }
 
-    private void Add(string? line)
+    private void Add(string? line, StringBuilder stream)
     {
         if (line is null) return;
         lock (_output)
         {
             _output.AppendLine(line);
+            stream.AppendLine(line);
             _lines.Add((DateTime.UtcNow, line));
         }
         _lineArrived.Release();
@@ -99,6 +102,10 @@ public class NasProcess : IDisposable
     public string Address => $"akka.tcp://nas@{Host}:{Port}";
     public bool HasExited => _process.HasExited;
     public string Output { get { lock (_output) return _output.ToString(); } }
+    /// <summary>Standard output alone (complete once the process ended: <see cref="WaitForExitAsync"/>).</summary>
+    public string StandardOutput { get { lock (_output) return _stdout.ToString(); } }
+    /// <summary>Standard error alone (complete once the process ended).</summary>
+    public string StandardError { get { lock (_output) return _stderr.ToString(); } }
 
     /// <summary>The lines so far, each with the time it arrived.</summary>
     public IReadOnlyList<(DateTime At, string Line)> Lines { get { lock (_output) return _lines.ToArray(); } }

@@ -10,7 +10,9 @@ namespace NasActors.Cluster.Persistence;
 
 /// <summary>One search as the journal tells it.</summary>
 public sealed record SearchSummary(string SearchId, string Name, string Status, string Controller, string Space, int Budget,
-    int Evaluated, int Failed, int Generations, string? BestArchitecture, double? BestAccuracy, DateTimeOffset SubmittedAt) : INasMessage;
+    int Evaluated, int Failed, int Generations, string? BestArchitecture, double? BestAccuracy, DateTimeOffset SubmittedAt,
+    // The supernet training method (spos, fairnas, ...), null when the search trains none; added later, so optional.
+    string? Method = null) : INasMessage;
 
 /// <summary>
 /// The projection that lists searches and their progress from the journal (Persistence.Query), without waking their
@@ -58,7 +60,8 @@ public sealed class SearchCatalog(ActorSystem system, string readJournalId = "ak
             {
                 case SearchSubmitted s:
                     _s = new SearchSummary(id, s.Spec.Name, s.Spec.NeedsSupernet ? SearchStatusNames.Training : SearchStatusNames.Running,
-                        s.Spec.Controller, s.Spec.Space, s.Spec.Budget, 0, 0, 0, null, null, s.At);
+                        s.Spec.Controller, s.Spec.Space, s.Spec.Budget, 0, 0, 0, null, null, s.At,
+                        s.Spec.NeedsSupernet ? s.Spec.Training.Method : null);
                     break;
                 case SupernetReady when _s is not null:
                     if (_s.Status == SearchStatusNames.Training) _s = _s with { Status = SearchStatusNames.Running };

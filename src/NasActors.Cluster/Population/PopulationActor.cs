@@ -92,13 +92,25 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
         });
         Command<TrainingEvents.TrainingCompleted>(c =>
         {
-            if (_state.Exists && !_state.CheckpointFinal && !SearchStatusNames.IsFinal(_state.Status!))
-                PersistEvents([new SupernetReady(SearchId, c.Checkpoint, true)], Go);
+            switch (_state.OnTrainingCompleted(c))
+            {
+                case SupernetReady ready:
+                    PersistEvents([ready], () =>
+                    {
+                        if (ready.Distribution is { } d) Publish("derived", $"argmax {_state.Format(d.Argmax)}, entropy {d.Entropy:F2}");
+                        Go();
+                    });
+                    break;
+                case SearchFailed failed:
+                    PersistEvents([failed], () => { Publish("failed", failed.Reason); StopTrainer(); });
+                    break;
+            }
         });
         Command<TrainingProtocol.TrainingProgressed>(p =>
         {
             _state.TrainingStep = p.Step;
             _lastProgress = p;
+            Context.System.EventStream.Publish(p); // the dashboard's supernet curves and trainer images/s
             Publish("training", $"step {p.Step}/{p.Steps} loss {p.Loss:F3} acc {p.Accuracy:P1} {p.ImagesPerSecond:F0} img/s");
         });
         Command<TrainingProtocol.TrainingFailed>(f =>
@@ -137,6 +149,13 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
             Sender.Tell(SameSpec(_state.Spec!, s.Spec)
                 ? new SearchAccepted(SearchId)
                 : new SearchRejected(SearchId, $"search '{SearchId}' exists already ({_state.Status}) with another spec"));
+            return;
+        }
+        // Checked here too, not only by the command line: a submit from another node or a script reaches only this.
+        if (SearchIds.Problem(SearchId) is { } idProblem)
+        {
+            Sender.Tell(new SearchRejected(SearchId, new InvalidSearchIdException(SearchId, idProblem).Message));
+            Passivate();
             return;
         }
         try { Specs.SearchSetup.Build(s.Spec); }
@@ -281,9 +300,9 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
         try
         {
             var results = new SearchResults(SearchId, _state.Spec!.Name, _state.Spec.Space, _state.Status!, _state.Spec.TopK, _state.History());
-            SearchExport.WriteJson(results, Path.Combine(_settings.ExportFolder, SearchId, "results.json"));
+            SearchExport.WriteJson(results, Core.Input.ConfinedPath.Combine(_settings.ExportFolder, SearchId, "results.json"));
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Core.Input.PathOutsideFolderException)
         {
             _log.Error(e, "Search {0}: cannot export results", SearchId);
         }

@@ -12,8 +12,9 @@ public static class SearchEvents
 {
     public sealed record SearchSubmitted(string SearchId, SearchSpec Spec, DateTimeOffset At) : ISearchEvent;
 
-    /// <summary>A supernet checkpoint the search evaluates with from now on (final, or intermediate by setting).</summary>
-    public sealed record SupernetReady(string SearchId, CheckpointRef Checkpoint, bool Final) : ISearchEvent;
+    /// <summary>A supernet checkpoint the search evaluates with from now on (final, or intermediate by setting). A final
+    /// one carries the distribution its method learned (null for methods without one): the derived controller's input.</summary>
+    public sealed record SupernetReady(string SearchId, CheckpointRef Checkpoint, bool Final, Training.ArchitectureExport? Distribution = null) : ISearchEvent;
 
     /// <summary>A batch (generation) of candidates, each one an evaluation job numbered by its proposal sequence.</summary>
     public sealed record CandidatesProposed(string SearchId, int Generation, IReadOnlyList<ProposedJob> Jobs) : ISearchEvent;

@@ -1,7 +1,9 @@
 using NasActors.Cluster.Evaluation;
 using NasActors.Cluster.Protocol;
 using NasActors.Cluster.Specs;
+using NasActors.Cluster.Training;
 using NasActors.Core.Controllers;
+using NasActors.Core.Controllers.Derived;
 using NasActors.Core.Controllers.Evolution;
 using NasActors.Core.Spaces;
 using static NasActors.Cluster.Population.SearchEvents;
@@ -30,7 +32,7 @@ public sealed record JobRecord(int JobId, string Architecture, int Generation, i
 /// <summary>The snapshot of a search: the facts from which <see cref="SearchState"/> rebuilds the controller.</summary>
 public sealed record SearchSnapshot(string SearchId, SearchSpec Spec, string Status, CheckpointRef? Checkpoint, bool CheckpointFinal,
     IReadOnlyList<CandidatesProposed> Generations, IReadOnlyList<JobRecord> Jobs, int CompletedGenerations, int ResolvedCount,
-    IReadOnlyList<OffspringProduced>? Offspring = null)
+    IReadOnlyList<OffspringProduced>? Offspring = null, ArchitectureExport? Distribution = null)
     : INasMessage;
 
 /// <summary>
@@ -60,6 +62,8 @@ public sealed class SearchState
     public string? Status { get; private set; }
     public CheckpointRef? Checkpoint { get; private set; }
     public bool CheckpointFinal { get; private set; }
+    /// <summary>The distribution the final supernet's method learned (null before, and for methods without one).</summary>
+    public ArchitectureExport? Distribution { get; private set; }
     public int CompletedGenerations { get; private set; }
     public int ResolvedCount { get; private set; }
     public long TrainingStep { get; set; }
@@ -100,6 +104,7 @@ public sealed class SearchState
             case SupernetReady r:
                 Checkpoint = r.Checkpoint;
                 CheckpointFinal = r.Final;
+                if (r.Final && r.Distribution is { } d) ProvideDistribution(d);
                 if (Status == SearchStatusNames.Training) Status = SearchStatusNames.Running;
                 break;
             case OffspringProduced o:
@@ -152,6 +157,12 @@ public sealed class SearchState
         }
     }
 
+    private void ProvideDistribution(ArchitectureExport d)
+    {
+        Distribution = d;
+        if (Controller is IDistributionController { WaitsForDistribution: true } c) c.ProvideDistribution(d.ToDistribution());
+    }
+
     private void ApplyProposal(CandidatesProposed p)
     {
         // A journal written without the mutator pool has no OffspringProduced: the children are computed here.
@@ -177,6 +188,7 @@ public sealed class SearchState
         if (PendingJobs.Any()) return null;
         if (Controller!.IsDone) return new SearchCompleted(SearchId, _jobs.Count(j => j.Value.Resolved), Top(Spec!.TopK));
         if (OffspringWanted is not null) return null; // the mutator pool answers, then the generation is proposed
+        if (Controller is IDistributionController { WaitsForDistribution: true }) return null; // the final supernet's export comes first
         _tentative ??= Controller.Propose(int.MaxValue);
         if (_tentative.Count == 0)
         {
@@ -186,6 +198,29 @@ public sealed class SearchState
         }
         return new CandidatesProposed(SearchId, _tentative[0].Batch,
             _tentative.Select(c => new ProposedJob(c.Sequence, c.Architecture.ToString())).ToArray());
+    }
+
+    /// <summary>
+    /// The event the trainer's completion brings: the final supernet (with its method's distribution), or, when the
+    /// search's controller proposes from a distribution and the trainer reported none that fits the space, the failure
+    /// of the search; nothing once the final supernet is recorded or the search is over.
+    /// </summary>
+    public ISearchEvent? OnTrainingCompleted(TrainingEvents.TrainingCompleted c)
+    {
+        if (!Exists || CheckpointFinal || SearchStatusNames.IsFinal(Status!)) return null;
+        if (Controller is IDistributionController derived)
+        {
+            string? problem;
+            try
+            {
+                problem = c.Distribution is null
+                    ? $"training method '{Spec!.Training.Method}' reported no architecture distribution"
+                    : derived.DistributionProblem(c.Distribution.ToDistribution());
+            }
+            catch (ArgumentException e) { problem = e.Message; }
+            if (problem is not null) return new SearchFailed(SearchId, $"controller '{Spec!.Controller}' cannot propose: {problem}");
+        }
+        return new SupernetReady(SearchId, c.Checkpoint, true, c.Distribution);
     }
 
     /// <summary>The events a result brings: none for a duplicate or an unknown job, else the record (and the end of a generation).</summary>
@@ -278,13 +313,15 @@ public sealed class SearchState
     // ---- snapshots ----------------------------------------------------------------------------------------------
 
     public SearchSnapshot ToSnapshot() => new(SearchId, Spec!, Status!, Checkpoint, CheckpointFinal, _generations.ToArray(),
-        _jobs.Values.OrderBy(j => j.JobId).ToArray(), CompletedGenerations, ResolvedCount, _offspring.ToArray());
+        _jobs.Values.OrderBy(j => j.JobId).ToArray(), CompletedGenerations, ResolvedCount, _offspring.ToArray(), Distribution);
 
     /// <summary>Rebuilds the state, controller included, from a snapshot: each generation proposed, then its results told.</summary>
     public static SearchState FromSnapshot(SearchSnapshot s, bool delegateOffspring = false)
     {
         var state = new SearchState(s.SearchId, delegateOffspring);
         state.Apply(new SearchSubmitted(s.SearchId, s.Spec, DateTimeOffset.MinValue));
+        // A derived controller proposed from the distribution: it needs it before its generations replay.
+        if (s.Distribution is { } d) state.ProvideDistribution(d);
         var byGeneration = s.Jobs.ToLookup(j => j.Generation);
         var offspring = (s.Offspring ?? []).ToDictionary(o => o.Generation);
         foreach (var g in s.Generations)

@@ -8,6 +8,9 @@ namespace NasActors.Cluster.Ranking;
 /// <summary>A study that cannot go on; the message says which part and why.</summary>
 public sealed class RankStudyException(string message) : Exception(message);
 
+/// <summary>A study asked to go on with other settings than it started with: bad input, nothing done.</summary>
+public sealed class RankStudySettingsException(string message) : ArgumentException(message);
+
 /// <summary>
 /// Runs a <see cref="RankStudyPlan"/> through a node's search API (in process or over remoting): submits each part's
 /// search (a repeated submit of the same spec is accepted again, so a study run twice resumes), waits for each to
@@ -44,7 +47,7 @@ public sealed class RankStudyRunner(RankStudyPlan plan, Func<object, Task<object
             case SearchAccepted:
                 return;
             case SearchRejected r:
-                throw new RankStudyException($"Study part {part} (search {id}) refused: {r.Reason}. A study resumes only with the " +
+                throw new RankStudySettingsException($"Study part {part} (search {id}) refused: {r.Reason}. A study resumes only with the " +
                                              "settings it started with; use another --name (or folder) for other settings.");
             case var other:
                 throw new RankStudyException($"Study part {part} (search {id}): unexpected answer {other}.");

@@ -23,7 +23,8 @@ namespace NasActors.Cluster.Serialization;
 /// </summary>
 public static class NasManifests
 {
-    private sealed record Entry(string Manifest, Type Type, string Legacy);
+    /// <summary>One type; <c>Legacy</c> is null for types added after the legacy manifests were frozen.</summary>
+    private sealed record Entry(string Manifest, Type Type, string? Legacy = null);
 
     private static readonly Entry[] Entries =
     [
@@ -107,6 +108,9 @@ public static class NasManifests
         new("request-checkpoint", typeof(CheckpointTransferProtocol.RequestCheckpoint), "Checkpoints.CheckpointTransferProtocol+RequestCheckpoint"),
         new("checkpoint-unavailable", typeof(CheckpointTransferProtocol.CheckpointUnavailable), "Checkpoints.CheckpointTransferProtocol+CheckpointUnavailable"),
         new("checkpoint-offer", typeof(CheckpointTransferProtocol.CheckpointOffer), "Checkpoints.CheckpointTransferProtocol+CheckpointOffer"),
+        // Parts of persisted messages (CheckpointSaved, TrainingCompleted, SupernetReady, SearchSnapshot): a method's export.
+        new("architecture-export", typeof(ArchitectureExport)),
+        new("probable-choice", typeof(ProbableChoice)),
     ];
 
     private static readonly FrozenDictionary<Type, string> ManifestsByType = ByType();
@@ -118,7 +122,7 @@ public static class NasManifests
 
     /// <summary>The manifests written before this table, read only.</summary>
     public static IReadOnlyDictionary<string, Type> Legacy { get; } =
-        Entries.ToDictionary(e => e.Legacy, e => e.Type, StringComparer.Ordinal);
+        Entries.Where(e => e.Legacy is not null).ToDictionary(e => e.Legacy!, e => e.Type, StringComparer.Ordinal);
 
     /// <summary>The manifest this version writes for <paramref name="type"/>.</summary>
     public static string Of(Type type) => ManifestsByType.TryGetValue(type, out var m)
@@ -140,7 +144,7 @@ public static class NasManifests
         {
             if (!typeof(INasMessage).IsAssignableFrom(e.Type))
                 throw new InvalidOperationException($"NasManifests: {e.Type.FullName} is not an INasMessage.");
-            foreach (var name in new[] { e.Manifest, e.Legacy })
+            foreach (var name in new[] { e.Manifest, e.Legacy }.OfType<string>())
                 if (index.TryGetValue(name, out var other) && other != e.Type)
                     throw new InvalidOperationException($"NasManifests: manifest '{name}' names both {other.FullName} and {e.Type.FullName}.");
                 else index[name] = e.Type;

@@ -16,7 +16,7 @@ namespace NasActors.Cluster.Serialization;
 public sealed class TrainingSpecUpcaster(JsonSerializerOptions plain) : JsonConverter<TrainingSpec>
 {
     /// <summary>Keys added after the first journals, with the value every search had before them.</summary>
-    public static IReadOnlyList<(string Key, JsonValue Value)> Before { get; } =
+    public static IReadOnlyList<(string Key, JsonNode Value)> Before { get; } =
     [
         // Before d9a35a1 (training.mean-gradients) FairNAS summed the path gradients.
         (nameof(TrainingSpec.MeanGradients), JsonValue.Create(false)),
@@ -24,6 +24,8 @@ public sealed class TrainingSpecUpcaster(JsonSerializerOptions plain) : JsonConv
         (nameof(TrainingSpec.Momentum), JsonValue.Create(0.9)),
         (nameof(TrainingSpec.WeightDecay), JsonValue.Create(4e-5)),
         (nameof(TrainingSpec.LabelSmoothing), JsonValue.Create(0.1)),
+        // Before the per-method settings block (training.METHOD { ... }): every method at its published defaults.
+        (nameof(TrainingSpec.MethodSettings), new JsonObject()),
     ];
 
     private static readonly string[] Keys = typeof(TrainingSpec).GetConstructors().Single().GetParameters().Select(p => p.Name!).ToArray();

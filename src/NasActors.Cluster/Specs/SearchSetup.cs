@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using NasActors.Core.Controllers;
+using NasActors.Core.Controllers.Derived;
 using NasActors.Core.Costs;
 using NasActors.Core.Spaces;
 using NasActors.Core.Spaces.Blocks;
@@ -95,6 +96,21 @@ public sealed class SearchSetup
                 throw new SpecException("search.space", $"{spec.Evaluation.Kind} evaluation needs a block space (a network to build)", source);
         }
 
+        // Architectures a spec lists are checked against the space now, not when (if ever) the search meets them:
+        // a stub evaluator compares them with the canonical form, so another spelling would never match.
+        for (var i = 0; i < spec.Evaluation.FailArchitectures.Count; i++)
+        {
+            var key = $"search.evaluation.fail-architectures[{i}]";
+            var text = spec.Evaluation.FailArchitectures[i];
+            Architecture a;
+            try { a = space.Parse(text); }
+            catch (FormatException e) { throw new SpecException(key, e.Message, source); }
+            if (space.Format(a) != text)
+                throw new SpecException(key, $"'{text}' is written '{space.Format(a)}' in space '{space.Name}'; use that form", source);
+            if (domain is not null && !domain.Contains(a))
+                throw new SpecException(key, $"'{text}' is not a row of the evaluation table", source);
+        }
+
         Constraints constraints;
         try
         {
@@ -112,7 +128,11 @@ public sealed class SearchSetup
         {
             factory = ControllerFactory.Prepare(spec.Controller, spec.ControllerSettings);
             var setup = new SearchSetup(spec, space, costs, constraints, table, factory);
-            _ = setup.NewController(); // settings that depend on the context fail here
+            // Settings that depend on the context fail here.
+            if (setup.NewController() is IDistributionController && !Torch.Methods.TrainingMethods.Get(spec.Training.Method).HasArchitectureParameters)
+                throw new SpecException("search.controller.name",
+                    $"'{spec.Controller}' proposes from the distribution a training method learns; method '{spec.Training.Method}' learns none " +
+                    $"(methods that do: {string.Join(", ", Torch.Methods.TrainingMethods.Names.Where(n => Torch.Methods.TrainingMethods.Get(n).HasArchitectureParameters))})", source);
             return setup;
         }
         catch (ControllerSettingsException e) { throw new SpecException($"search.controller.settings.{e.Key}", e.Message, source); }

@@ -1,4 +1,6 @@
 using NasActors.Cluster.Protocol;
+using NasActors.Core.Controllers;
+using NasActors.Torch.Methods;
 using NasActors.Torch.Training;
 
 namespace NasActors.Cluster.Specs;
@@ -14,7 +16,19 @@ public sealed record TrainingSpec(
     // defaults are the torch layer's (SupernetTrainingOptions) when a spec is built. Journals store the resolved values;
     // those written before these keys are read with the values of their day (Serialization.TrainingSpecUpcaster).
     double Momentum = SupernetTrainingOptions.DefaultMomentum, double WeightDecay = SupernetTrainingOptions.DefaultWeightDecay,
-    double LabelSmoothing = SupernetTrainingOptions.DefaultLabelSmoothing) : INasMessage;
+    double LabelSmoothing = SupernetTrainingOptions.DefaultLabelSmoothing,
+    // The method's own settings (the spec's training.METHOD { ... } block), as key/value text read by the method's
+    // registration (TrainingMethodInfo.ReadSettings); null or empty: the method's published defaults.
+    IReadOnlyDictionary<string, string>? MethodSettings = null) : INasMessage
+{
+    /// <summary>The torch layer's options for this training, the method's settings applied and everything validated
+    /// (a bad setting throws <see cref="ControllerSettingsException"/> naming its key).</summary>
+    public SupernetTrainingOptions ToOptions(long seed) => TrainingMethods.WithSettings(new SupernetTrainingOptions
+    {
+        Method = Method, Steps = Steps, BatchSize = BatchSize, LearningRate = LearningRate, WarmupSteps = WarmupSteps, Seed = seed,
+        MeanGradientOverPaths = MeanGradients, Momentum = Momentum, WeightDecay = WeightDecay, LabelSmoothing = LabelSmoothing,
+    }, MethodSettings);
+}
 
 /// <summary>How candidates are scored.</summary>
 public sealed record EvaluationSpec(
@@ -49,8 +63,10 @@ public sealed record SearchSpec(
     // How many of the best architectures the results list.
     int TopK) : INasMessage
 {
-    // True when no supernet is trained (stub evaluation): the search evaluates at once.
-    public bool NeedsSupernet => Evaluation.Kind == EvaluationKinds.Torch;
+    // True when a supernet is trained: its weights score candidates (torch evaluation), or its learned distribution is
+    // what the derived controller proposes from (whatever scores them). False: the search evaluates at once.
+    public bool NeedsSupernet => Evaluation.Kind == EvaluationKinds.Torch
+                                 || string.Equals(Controller.Trim(), ControllerNames.Derived, StringComparison.OrdinalIgnoreCase);
 }
 
 public static class EvaluationKinds

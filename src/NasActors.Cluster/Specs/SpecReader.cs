@@ -2,6 +2,7 @@ using System.Globalization;
 using Akka.Configuration;
 using NasActors.Core.Controllers;
 using NasActors.Torch.Data;
+using NasActors.Torch.Methods;
 using NasActors.Torch.Scoring;
 using NasActors.Torch.Training;
 
@@ -25,6 +26,7 @@ public static class SpecReader
     private static readonly string[] TopKeys =
         ["name", "space", "dataset", "seed", "budget", "top-k", "max-attempts", "constraints", "controller", "training", "evaluation"];
     private static readonly string[] ControllerKeys = ["name", "settings"];
+    // Besides these, a block named after a training method holds that method's own settings (training.darts { ... }).
     private static readonly string[] TrainingKeys = ["method", "steps", "batch-size", "learning-rate", "warmup-steps", "checkpoint-every", "evaluate-on", "mean-gradients", "momentum", "weight-decay", "label-smoothing"];
     private static readonly string[] EvaluationKeys =
         ["kind", "stub-cost", "table", "signal", "fail-architectures", "fail-times", "recalibration-batches", "recalibration-batch-size", "evaluation-batch-size",
@@ -95,14 +97,22 @@ public static class SpecReader
                 settings[key] = value.GetString();
 
         var t = r.SubOrEmpty("training");
-        t.RejectUnknown(TrainingKeys);
+        t.RejectUnknown([.. TrainingKeys, .. TrainingMethods.Names]);
+        var method = t.String("method", "fairnas").ToLowerInvariant();
+        try { method = TrainingMethods.Get(method).Name; }
+        catch (ArgumentException) { throw new SpecException("search.training.method", $"unknown method '{method}' (known: {string.Join(", ", TrainingMethods.Names)})", source); }
+        foreach (var other in TrainingMethods.Names.Where(n => n != method && t.Config.HasPath(n)))
+            throw new SpecException($"search.training.{other}", $"settings of method '{other}', but the training method is '{method}'", source);
+        var methodSettings = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        if (t.Config.HasPath(method))
+            foreach (var (key, value) in t.Sub(method).Config.AsEnumerable())
+                methodSettings[key] = value.GetString();
         var training = new TrainingSpec(
-            t.String("method", "fairnas").ToLowerInvariant(), t.Long("steps", 300), t.Int("batch-size", 128),
+            method, t.Long("steps", 300), t.Int("batch-size", 128),
             t.Double("learning-rate", 0.1), t.Long("warmup-steps", 0), t.Long("checkpoint-every", 50),
             t.String("evaluate-on", "final").ToLowerInvariant(), t.Bool("mean-gradients", false),
             t.Double("momentum", SupernetTrainingOptions.DefaultMomentum), t.Double("weight-decay", SupernetTrainingOptions.DefaultWeightDecay),
-            t.Double("label-smoothing", SupernetTrainingOptions.DefaultLabelSmoothing));
-        if (training.Method is not ("spos" or "fairnas")) throw new SpecException("search.training.method", $"unknown method '{training.Method}' (known: spos, fairnas)", source);
+            t.Double("label-smoothing", SupernetTrainingOptions.DefaultLabelSmoothing), methodSettings);
         if (training.Steps < 1) throw new SpecException("search.training.steps", $"must be at least 1, got {training.Steps}", source);
         if (training.BatchSize < 1) throw new SpecException("search.training.batch-size", $"must be at least 1, got {training.BatchSize}", source);
         if (!(training.LearningRate > 0)) throw new SpecException("search.training.learning-rate", $"must be positive, got {training.LearningRate}", source);
@@ -112,6 +122,10 @@ public static class SpecReader
         if (!(training.WeightDecay >= 0)) throw new SpecException("search.training.weight-decay", $"must be >= 0, got {training.WeightDecay}", source);
         if (!(training.LabelSmoothing is >= 0 and < 1)) throw new SpecException("search.training.label-smoothing", $"must be in [0, 1), got {training.LabelSmoothing}", source);
         if (training.EvaluateOn is not ("final" or "intermediate")) throw new SpecException("search.training.evaluate-on", $"'{training.EvaluateOn}' is not final or intermediate", source);
+        // The method's own settings, read by its registration exactly as the trainer will read them.
+        try { training.ToOptions(seed); }
+        catch (ControllerSettingsException ex) { throw new SpecException($"search.training.{method}.{ex.Key}", ex.Problem, source); }
+        catch (ArgumentException ex) { throw new SpecException($"search.training.{method}", ex.Message, source); }
 
         var e = r.SubOrEmpty("evaluation");
         e.RejectUnknown(EvaluationKeys);
@@ -149,9 +163,8 @@ public static class SpecReader
 
         public void RejectUnknown(string[] known)
         {
-            foreach (var (key, _) in Config.Root.GetObject().Items)
-                if (!known.Contains(key))
-                    throw new SpecException(Key(key), $"unknown key (known: {string.Join(", ", known)})", source);
+            if (HoconKeys.FirstUnknown(Config, known) is var (key, nearest))
+                throw new SpecException(Key(key), HoconKeys.Describe(key, nearest, known), source);
         }
 
         public Reader Sub(string key)

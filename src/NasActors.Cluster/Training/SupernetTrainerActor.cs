@@ -10,14 +10,15 @@ namespace NasActors.Cluster.Training;
 /// <summary>
 /// The supernet trainer of one search (persistence id <c>trainer-{search id}</c>): a sharded entity on the
 /// <c>trainer</c> role that reports to the search region, or (tests, no cluster) a child of its population. It
-/// persists TrainingStarted, each CheckpointSaved and TrainingCompleted, and after a crash resumes from the last
-/// checkpoint it persisted. The training itself runs on its own thread; its callbacks come back as messages.
+/// persists TrainingStarted, each CheckpointSaved (with the method's distribution, for methods that learn one) and
+/// TrainingCompleted, and after a crash resumes from the last checkpoint it persisted (the torch layer resumes every
+/// method bitwise, so the final architecture parameters are those of a run never stopped). The training itself runs on its own thread; its callbacks come back as messages.
 /// </summary>
 public sealed class SupernetTrainerActor : ReceivePersistentActor
 {
-    private sealed record Finished(CheckpointRef Checkpoint);
+    private sealed record Finished(TrainedCheckpoint Final);
     private sealed record Crashed(string Reason);
-    private sealed record Saved(CheckpointRef Checkpoint, double Loss, double Accuracy);
+    private sealed record Saved(TrainedCheckpoint Checkpoint);
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly ISupernetTrainingBackend _backend;
@@ -25,13 +26,13 @@ public sealed class SupernetTrainerActor : ReceivePersistentActor
     private readonly CancellationTokenSource _stop = new();
     private bool _started;
     private CheckpointRef? _last;
-    private CheckpointRef? _completed;
+    private TrainingCompleted? _completed;
     private Task? _running;
     private readonly IActorRef? _reportTo;
 
     /// <param name="reportTo">Where reports go (the search shard region); null: the parent (the population).</param>
     public static Props Props(string searchId, ISupernetTrainingBackend backend, string checkpointRoot, IActorRef? reportTo = null) =>
-        Akka.Actor.Props.Create(() => new SupernetTrainerActor(searchId, backend, Path.Combine(checkpointRoot, searchId), reportTo));
+        Akka.Actor.Props.Create(() => new SupernetTrainerActor(searchId, backend, Core.Input.ConfinedPath.Combine(checkpointRoot, searchId), reportTo));
 
     public SupernetTrainerActor(string searchId, ISupernetTrainingBackend backend, string checkpointFolder, IActorRef? reportTo = null)
     {
@@ -42,25 +43,27 @@ public sealed class SupernetTrainerActor : ReceivePersistentActor
 
         Recover<TrainingStarted>(_ => _started = true);
         Recover<CheckpointSaved>(c => _last = c.Checkpoint);
-        Recover<TrainingCompleted>(c => _completed = _last = c.Checkpoint);
+        Recover<TrainingCompleted>(c => { _completed = c; _last = c.Checkpoint; });
 
         Command<StartTraining>(s =>
         {
-            if (_completed is not null) { Report(new TrainingCompleted(SearchId, _completed)); return; }
+            if (_completed is not null) { Report(_completed); return; }
             if (_running is not null) return;
             if (!_started)
                 Persist(new TrainingStarted(SearchId, s.Spec.Training.Method, s.Spec.Training.Steps), _ => { _started = true; Run(s); });
             else Run(s);
         });
-        Command<Saved>(s => Persist(new CheckpointSaved(SearchId, s.Checkpoint, s.Loss, s.Accuracy), e =>
+        Command<Saved>(s => Persist(new CheckpointSaved(SearchId, s.Checkpoint.Checkpoint, s.Checkpoint.Loss, s.Checkpoint.Accuracy,
+            s.Checkpoint.Distribution), e =>
         {
             _last = e.Checkpoint;
             Report(e);
         }));
         Command<TrainingProgressed>(p => Report(p));
-        Command<Finished>(f => Persist(new TrainingCompleted(SearchId, f.Checkpoint), e =>
+        Command<Finished>(f => Persist(new TrainingCompleted(SearchId, f.Final.Checkpoint, f.Final.Distribution), e =>
         {
-            _completed = _last = e.Checkpoint;
+            _completed = e;
+            _last = e.Checkpoint;
             _running = null;
             Report(e);
         }));
@@ -93,7 +96,7 @@ public sealed class SupernetTrainerActor : ReceivePersistentActor
         {
             try
             {
-                var final = _backend.Train(request, (c, loss, acc) => self.Tell(new Saved(c, loss, acc)), p => self.Tell(p), _stop.Token);
+                var final = _backend.Train(request, c => self.Tell(new Saved(c)), p => self.Tell(p), _stop.Token);
                 self.Tell(new Finished(final));
             }
             catch (OperationCanceledException) { }

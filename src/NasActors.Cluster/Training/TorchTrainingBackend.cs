@@ -6,10 +6,13 @@ using NasActors.Torch.Training;
 
 namespace NasActors.Cluster.Training;
 
-/// <summary>Trains with the torch layer's <see cref="SupernetTraining.Run"/> (SPOS or FairNAS as the spec says).</summary>
+/// <summary>
+/// Trains with the torch layer's <see cref="SupernetTraining.Run"/>, with any registered method and its settings
+/// (<see cref="Specs.TrainingSpec.ToOptions"/>); each checkpoint is reported with the method's distribution.
+/// </summary>
 public sealed class TorchTrainingBackend(string? dataFolder = null) : ISupernetTrainingBackend
 {
-    public CheckpointRef Train(TrainingRequest request, Action<CheckpointRef, double, double> checkpointed,
+    public TrainedCheckpoint Train(TrainingRequest request, Action<TrainedCheckpoint> checkpointed,
         Action<TrainingProtocol.TrainingProgressed> progress, CancellationToken cancel)
     {
         var spec = request.Spec;
@@ -17,13 +20,7 @@ public sealed class TorchTrainingBackend(string? dataFolder = null) : ISupernetT
         var runtime = TorchRuntime.Current ?? TorchRuntime.Initialize();
         var space = BlockSpaces.Get(spec.Space);
         var data = SearchData.Load(spec.Dataset, dataFolder, SearchData.DefaultValidationFraction, spec.Seed);
-        var options = new SupernetTrainingOptions
-        {
-            Method = t.Method, Steps = t.Steps, BatchSize = t.BatchSize, LearningRate = t.LearningRate,
-            WarmupSteps = t.WarmupSteps, Seed = spec.Seed, MeanGradientOverPaths = t.MeanGradients,
-            Momentum = t.Momentum, WeightDecay = t.WeightDecay, LabelSmoothing = t.LabelSmoothing,
-        };
-        options.Validate();
+        var options = t.ToOptions(spec.Seed);
         var lastReport = DateTime.MinValue;
         var outcome = SupernetTraining.Run(space, data, options, runtime.Device, request.CheckpointFolder, t.CheckpointEvery,
             request.ResumeFrom?.Path,
@@ -34,8 +31,10 @@ public sealed class TorchTrainingBackend(string? dataFolder = null) : ISupernetT
                 lastReport = DateTime.UtcNow;
                 progress(new TrainingProtocol.TrainingProgressed(request.SearchId, p.StepsDone, p.TotalSteps, p.Step.Loss, p.Step.Accuracy, p.ImagesPerSecond));
             },
-            (info, m) => checkpointed(new CheckpointRef(info.Sha256, info.Path, info.Step), m.Loss, m.Accuracy),
+            (info, m, distribution) => checkpointed(new TrainedCheckpoint(new CheckpointRef(info.Sha256, info.Path, info.Step), m.Loss, m.Accuracy,
+                distribution is null ? null : ArchitectureExport.From(distribution))),
             cancel, runtime.PathWorkers);
-        return new CheckpointRef(outcome.Checkpoint.Sha256, outcome.Checkpoint.Path, outcome.Checkpoint.Step);
+        return new TrainedCheckpoint(new CheckpointRef(outcome.Checkpoint.Sha256, outcome.Checkpoint.Path, outcome.Checkpoint.Step),
+            outcome.RecentLoss, outcome.RecentAccuracy, outcome.Distribution is null ? null : ArchitectureExport.From(outcome.Distribution));
     }
 }

@@ -1,6 +1,7 @@
 using NasActors.Cluster.Evaluation;
 using NasActors.Cluster.Protocol;
 using NasActors.Cluster.Specs;
+using NasActors.Core.Spaces;
 
 namespace NasActors.Cluster.Training;
 
@@ -27,9 +28,35 @@ public static class TrainingEvents
 {
     public sealed record TrainingStarted(string SearchId, string Method, long Steps) : ITrainingEvent;
 
-    /// <summary>A checkpoint was written and verified; also sent to the population.</summary>
-    public sealed record CheckpointSaved(string SearchId, CheckpointRef Checkpoint, double Loss, double Accuracy) : ITrainingEvent;
+    /// <summary>A checkpoint was written and verified; also sent to the population. <see cref="Distribution"/>: what a
+    /// method with architecture parameters had learned at that checkpoint (null for the others, and in older journals).</summary>
+    public sealed record CheckpointSaved(string SearchId, CheckpointRef Checkpoint, double Loss, double Accuracy,
+        ArchitectureExport? Distribution = null) : ITrainingEvent;
 
-    /// <summary>Training is over; also sent to the population (again, on every StartTraining after it).</summary>
-    public sealed record TrainingCompleted(string SearchId, CheckpointRef Checkpoint) : ITrainingEvent;
+    /// <summary>Training is over; also sent to the population (again, on every StartTraining after it), with the final
+    /// checkpoint's distribution for methods that learn one.</summary>
+    public sealed record TrainingCompleted(string SearchId, CheckpointRef Checkpoint, ArchitectureExport? Distribution = null) : ITrainingEvent;
+}
+
+/// <summary>An architecture and its probability under an exported distribution (choice string).</summary>
+public sealed record ProbableChoice(string Architecture, double Probability) : INasMessage;
+
+/// <summary>
+/// What a training method with architecture parameters exports at a checkpoint (DARTS, ProxylessNAS, FBNet, ...):
+/// per decision the probability of each choice, the argmax architecture, the <see cref="Top"/> most probable
+/// architectures (choice strings, best first) and the mean normalised entropy (1 uniform, 0 decided). Journaled with
+/// the checkpoint; the probabilities are the distribution (JSON keeps every double exactly), the rest is for readers.
+/// </summary>
+public sealed record ArchitectureExport(IReadOnlyList<double[]> Probabilities, string Argmax, IReadOnlyList<ProbableChoice> MostProbable,
+    double Entropy) : INasMessage
+{
+    /// <summary>How many of the most probable architectures an export lists.</summary>
+    public const int Top = 5;
+
+    public static ArchitectureExport From(ArchitectureDistribution d) => new(d.Probabilities.Select(p => (double[])p.Clone()).ToArray(),
+        d.Argmax().ToString(), d.MostProbable(Top).Select(p => new ProbableChoice(p.Architecture.ToString(), p.Probability)).ToArray(),
+        d.NormalizedEntropy());
+
+    /// <summary>The distribution itself; throws <see cref="ArgumentException"/> when a stored vector is not one.</summary>
+    public ArchitectureDistribution ToDistribution() => new(Probabilities);
 }

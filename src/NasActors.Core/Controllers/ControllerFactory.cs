@@ -1,3 +1,4 @@
+using NasActors.Core.Controllers.Derived;
 using NasActors.Core.Controllers.Evolution;
 using NasActors.Core.Controllers.Nsga2;
 using NasActors.Core.Controllers.PredictorEvolution;
@@ -19,8 +20,11 @@ public static class ControllerNames
     public const string PredictorEvolution = "predictor-evolution";
     /// <summary>Not a search: K architectures stratified by FLOPs, once (ranking studies).</summary>
     public const string Stratified = "stratified";
+    /// <summary>Not a search: the argmax, then the next most probable architectures, of a trained distribution
+    /// (DARTS, ProxylessNAS, FBNet, ...).</summary>
+    public const string Derived = "derived";
 
-    public static IReadOnlyList<string> All { get; } = [Random, Evolution, RegularizedEvolution, Nsga2, Reinforce, PredictorEvolution, Stratified];
+    public static IReadOnlyList<string> All { get; } = [Random, Evolution, RegularizedEvolution, Nsga2, Reinforce, PredictorEvolution, Stratified, Derived];
 }
 
 /// <summary>Builds a controller from its name and settings (key/value text, e.g. from a HOCON spec).</summary>
@@ -51,6 +55,7 @@ public static class ControllerFactory
             ControllerNames.Reinforce => Bind(ReinforceSettings.Read(r), (c, s) => new ReinforceSearch(c, s)),
             ControllerNames.PredictorEvolution => Bind(PredictorEvolutionSettings.Read(r), (c, s) => new PredictorEvolutionSearch(c, s)),
             ControllerNames.Stratified => Bind(StratifiedSampleSettings.Read(r), (c, s) => new StratifiedSample(c, s)),
+            ControllerNames.Derived => Bind(DerivedArchitecturesSettings.Read(r), (c, s) => new DerivedArchitectures(c, s)),
             _ => throw new ArgumentException($"Unknown controller '{name}' (known: {string.Join(", ", ControllerNames.All)})."),
         };
         r.RejectUnknown();

@@ -2,12 +2,14 @@ using System.Globalization;
 
 namespace NasActors.Core.Controllers;
 
-/// <summary>A bad controller setting; the message names the controller and the key.</summary>
-public sealed class ControllerSettingsException(string controller, string key, string message)
-    : ArgumentException($"Controller '{controller}', setting '{key}': {message}")
+/// <summary>A bad controller setting (or another owner's, e.g. a training method's); the message names the owner and the key.</summary>
+public sealed class ControllerSettingsException(string controller, string key, string message, string kind = "Controller")
+    : ArgumentException($"{kind} '{controller}', setting '{key}': {message}")
 {
     public string Controller { get; } = controller;
     public string Key { get; } = key;
+    /// <summary>What is wrong with the value, without the owner and key.</summary>
+    public string Problem { get; } = message;
 }
 
 /// <summary>
@@ -17,16 +19,19 @@ public sealed class ControllerSettingsException(string controller, string key, s
 public sealed class SettingsReader
 {
     private readonly string _controller;
+    private readonly string _kind;
     private readonly Dictionary<string, (string Key, string Value)> _values;
     private readonly HashSet<string> _known = [];
 
-    public SettingsReader(string controller, IReadOnlyDictionary<string, string>? values)
+    /// <param name="kind">What owns the settings, in messages: <c>Controller</c>, <c>Training method</c>.</param>
+    public SettingsReader(string controller, IReadOnlyDictionary<string, string>? values, string kind = "Controller")
     {
         _controller = controller;
+        _kind = kind;
         _values = new Dictionary<string, (string, string)>();
         foreach (var (k, v) in values ?? new Dictionary<string, string>())
             if (!_values.TryAdd(Normalize(k), (k, v)))
-                throw new ControllerSettingsException(controller, k, "given twice");
+                throw new ControllerSettingsException(controller, k, "given twice", kind);
     }
 
     private static string Normalize(string key) => key.Trim().ToLowerInvariant().Replace('-', '_');
@@ -45,9 +50,9 @@ public sealed class SettingsReader
         var raw = Raw(ref key);
         if (raw is null) return defaultValue;
         if (!int.TryParse(raw.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v))
-            throw new ControllerSettingsException(_controller, key, $"'{raw}' is not an integer");
+            throw new ControllerSettingsException(_controller, key, $"'{raw}' is not an integer", _kind);
         if (v < min || v > max)
-            throw new ControllerSettingsException(_controller, key, $"{v} is outside [{min}, {max}]");
+            throw new ControllerSettingsException(_controller, key, $"{v} is outside [{min}, {max}]", _kind);
         return v;
     }
 
@@ -56,10 +61,10 @@ public sealed class SettingsReader
         var raw = Raw(ref key);
         if (raw is null) return defaultValue;
         if (!double.TryParse(raw.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !double.IsFinite(v))
-            throw new ControllerSettingsException(_controller, key, $"'{raw}' is not a number");
+            throw new ControllerSettingsException(_controller, key, $"'{raw}' is not a number", _kind);
         if (v < min || v > max)
             throw new ControllerSettingsException(_controller, key,
-                $"{v.ToString(CultureInfo.InvariantCulture)} is outside [{min.ToString(CultureInfo.InvariantCulture)}, {max.ToString(CultureInfo.InvariantCulture)}]");
+                $"{v.ToString(CultureInfo.InvariantCulture)} is outside [{min.ToString(CultureInfo.InvariantCulture)}, {max.ToString(CultureInfo.InvariantCulture)}]", _kind);
         return v;
     }
 
@@ -71,7 +76,7 @@ public sealed class SettingsReader
         {
             "true" or "yes" or "on" or "1" => true,
             "false" or "no" or "off" or "0" => false,
-            _ => throw new ControllerSettingsException(_controller, key, $"'{raw}' is not true or false"),
+            _ => throw new ControllerSettingsException(_controller, key, $"'{raw}' is not true or false", _kind),
         };
     }
 
@@ -80,7 +85,7 @@ public sealed class SettingsReader
         var raw = Raw(ref key)?.Trim();
         if (raw is null) return defaultValue;
         if (allowed.Length > 0 && !allowed.Contains(raw, StringComparer.OrdinalIgnoreCase))
-            throw new ControllerSettingsException(_controller, key, $"'{raw}' is not one of {string.Join(", ", allowed)}");
+            throw new ControllerSettingsException(_controller, key, $"'{raw}' is not one of {string.Join(", ", allowed)}", _kind);
         return raw;
     }
 
@@ -89,12 +94,12 @@ public sealed class SettingsReader
     {
         foreach (var (norm, (key, _)) in _values)
             if (!_known.Contains(norm))
-                throw new ControllerSettingsException(_controller, key, $"unknown setting (known: {string.Join(", ", _known.Order())})");
+                throw new ControllerSettingsException(_controller, key, $"unknown setting (known: {string.Join(", ", _known.Order())})", _kind);
     }
 
     /// <summary>A check across settings; fails naming <paramref name="key"/>.</summary>
     public void Require(bool condition, string key, string message)
     {
-        if (!condition) throw new ControllerSettingsException(_controller, key, message);
+        if (!condition) throw new ControllerSettingsException(_controller, key, message, _kind);
     }
 }

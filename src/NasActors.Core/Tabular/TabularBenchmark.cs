@@ -59,7 +59,8 @@ public static class TabularBenchmark
         constraints.EnsureSatisfiable();
         var make = ControllerFactory.Prepare(options.Controller, options.Settings);
         var context0 = new SearchContext(table.Space, options.FirstSeed, options.Budget, constraints, costs);
-        _ = make(context0); // settings that depend on the context (e.g. nsga2's objective) fail here
+        if (make(context0) is Controllers.Derived.IDistributionController) // settings that depend on the context (e.g. nsga2's objective) fail here
+            throw new ArgumentException($"Controller '{options.Controller}' proposes from a trained supernet's distribution; a table has none.");
 
         var sw = Stopwatch.StartNew();
         var runs = new SearchOutcome[options.Seeds];

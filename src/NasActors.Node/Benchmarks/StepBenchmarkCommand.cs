@@ -8,6 +8,7 @@ using NasActors.Torch.Data;
 using NasActors.Torch.Sampling;
 using NasActors.Torch.Supernet;
 using NasActors.Torch.Training;
+using NasActors.Node.Commands.Input;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -15,28 +16,34 @@ namespace NasActors.Node.Benchmarks;
 
 public sealed class StepBenchmarkSettings : EngineSettings
 {
+    [KnownSpace]
     [CommandOption("--space <SPACE>")]
     [DefaultValue(BlockSpaces.FmnistMbConv)]
     public string Space { get; init; } = BlockSpaces.FmnistMbConv;
 
+    [AtLeastOne(65536)]
     [CommandOption("--batch-size <N>")]
     [DefaultValue(128)]
     public int BatchSize { get; init; } = 128;
 
+    [AtLeastOne]
     [CommandOption("--spos-steps <N>")]
     [Description("Timed SPOS steps per round.")]
     [DefaultValue(30)]
     public int SposSteps { get; init; } = 30;
 
+    [AtLeastOne]
     [CommandOption("--fairnas-steps <N>")]
     [Description("Timed FairNAS steps per round.")]
     [DefaultValue(5)]
     public int FairSteps { get; init; } = 5;
 
+    [NonNegative]
     [CommandOption("--warmup <N>")]
     [DefaultValue(3)]
     public int Warmup { get; init; } = 3;
 
+    [AtLeastOne]
     [CommandOption("--rounds <N>")]
     [Description("Alternating TorchSharp / PyTorch rounds; medians are reported.")]
     [DefaultValue(3)]
@@ -45,6 +52,7 @@ public sealed class StepBenchmarkSettings : EngineSettings
     public const string ChannelsLastLayout = "channels-last";
     public const string ContiguousLayout = "contiguous";
 
+    [OneOf(ChannelsLastLayout, ContiguousLayout)]
     [CommandOption("--layout <LAYOUT>")]
     [Description("Feature map layout on a CPU, on both sides: channels-last (from the stem's first convolution's output on, as the trainer runs) or contiguous (NCHW).")]
     [DefaultValue(ChannelsLastLayout)]
@@ -52,6 +60,7 @@ public sealed class StepBenchmarkSettings : EngineSettings
 
     public bool ChannelsLast => Layout == ChannelsLastLayout;
 
+    [PathText]
     [CommandOption("--python <EXE>")]
     [Description("Python interpreter with PyTorch (Debian: /usr/bin/python3 with python3-torch).")]
     [DefaultValue("/usr/bin/python3")]
@@ -61,7 +70,6 @@ public sealed class StepBenchmarkSettings : EngineSettings
     // it. Path workers (nas train) change how a step is scheduled, not its work, and are measured there.
     public override ValidationResult Validate() =>
         PathWorkers > 1 ? ValidationResult.Error($"--path-workers {PathWorkers}: benchmark-step times one path at a time, as its PyTorch reference does; measure path workers with nas train --path-workers.")
-        : Layout is not (ChannelsLastLayout or ContiguousLayout) ? ValidationResult.Error($"--layout '{Layout}': expected {ChannelsLastLayout} or {ContiguousLayout}.")
         : base.Validate();
 }
 

@@ -73,6 +73,28 @@ public static class Checkpoint
     }
 
     /// <summary>Reads and verifies a checkpoint; tensors are created on the CPU, detached from any dispose scope.</summary>
+    /// <summary>
+    /// The metadata block alone (space, method, step), without the tensors or the hash check: for a command to check
+    /// its options against a checkpoint before it does any work. <see cref="Load"/> still verifies the whole file.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> ReadMetadata(string path)
+    {
+        if (!File.Exists(path)) throw new CheckpointException(path, "the file does not exist");
+        using var file = File.OpenRead(path);
+        var head = new byte[Magic.Length + 4];
+        if (file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false) < head.Length) throw new CheckpointException(path, "it is truncated");
+        if (!head.AsSpan(0, Magic.Length).SequenceEqual(Magic)) throw new CheckpointException(path, "it does not start with the NASCKPT1 magic (not a NasActors checkpoint)");
+        var length = BinaryPrimitives.ReadInt32LittleEndian(head.AsSpan(Magic.Length));
+        if (length < 0 || length > file.Length - head.Length) throw new CheckpointException(path, "its metadata length is out of range");
+        var json = new byte[length];
+        file.ReadExactly(json);
+        try
+        {
+            return JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? throw new CheckpointException(path, "its metadata is empty");
+        }
+        catch (JsonException e) { throw new CheckpointException(path, $"its metadata is not JSON: {e.Message}"); }
+    }
+
     public static LoadedCheckpoint Load(string path, string? expectedSha256 = null)
     {
         if (!File.Exists(path)) throw new CheckpointException(path, "the file does not exist");

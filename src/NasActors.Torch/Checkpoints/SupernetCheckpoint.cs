@@ -1,4 +1,5 @@
 using NasActors.Core.Spaces.Blocks;
+using NasActors.Torch.Methods;
 using NasActors.Torch.Supernet;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -8,6 +9,10 @@ namespace NasActors.Torch.Checkpoints;
 /// <summary>Builds a supernet from a verified checkpoint, for scoring.</summary>
 public static class SupernetCheckpoint
 {
+    /// <summary>
+    /// The network that scores candidates with the checkpoint's weights, built by the method that trained it
+    /// (<see cref="TrainingMethodInfo.ScoringNetwork"/>; checkpoints without a method are plain supernets).
+    /// </summary>
     public static BlockNetwork LoadNetwork(LoadedCheckpoint checkpoint, Device device)
     {
         if (checkpoint.Metadata.TryGetValue("kind", out var kind) && kind != "supernet")
@@ -16,6 +21,16 @@ public static class SupernetCheckpoint
         try { space = BlockSpaces.Get(checkpoint.Require("space")); }
         catch (UnknownSpaceException e) { throw new CheckpointException(checkpoint.Path, e.Message); }
         CheckDefinition(checkpoint, space);
+        if (!checkpoint.Metadata.TryGetValue("method", out var method)) return LoadSupernet(checkpoint, space, device);
+        TrainingMethodInfo info;
+        try { info = TrainingMethods.Get(method); }
+        catch (ArgumentException e) { throw new CheckpointException(checkpoint.Path, e.Message); }
+        return info.ScoringNetwork(checkpoint, space, device);
+    }
+
+    /// <summary>The weight-sharing supernet stored under <c>model/</c>, on a device.</summary>
+    public static BlockNetwork LoadSupernet(LoadedCheckpoint checkpoint, BlockSpace space, Device device)
+    {
         var network = BlockNetwork.Supernet(space);
         try
         {

@@ -1,3 +1,5 @@
+using NasActors.Core.Controllers;
+using NasActors.Core.Spaces;
 using NasActors.Core.Determinism;
 using NasActors.Torch.Checkpoints;
 using NasActors.Torch.Data;
@@ -67,6 +69,38 @@ public abstract class DifferentiableMethod : ITrainingMethod
     public double ArchitectureLearningRate { get; }
 
     public static string AlphaName(int layer) => $"alpha.{layer}";
+
+    /// <summary>
+    /// The settings every differentiable method reads: <c>published-recipe</c> (the method's weight recipe, over the
+    /// spec's learning rate, momentum, weight decay, label smoothing and decay), <c>gradient-clip</c>, and the
+    /// architecture parameters' <c>arch-learning-rate</c>, <c>arch-beta1</c>, <c>arch-beta2</c>,
+    /// <c>arch-weight-decay</c>, <c>arch-split</c> (part of the training split they train on) and
+    /// <c>arch-warmup-steps</c>. A key not given keeps the method's published default.
+    /// </summary>
+    public static SupernetTrainingOptions ReadCommonSettings(SupernetTrainingOptions options, SettingsReader r,
+        Func<SupernetTrainingOptions, SupernetTrainingOptions> recipe)
+    {
+        if (r.Bool("published-recipe", false)) options = recipe(options);
+        double? Optional(string key, double? current, double min, double max)
+        {
+            var v = r.Double(key, double.NaN, min, max);
+            return double.IsNaN(v) ? current : v;
+        }
+        var a = options.Architecture;
+        return options with
+        {
+            GradientClip = r.Double("gradient-clip", options.GradientClip, min: 0),
+            Architecture = a with
+            {
+                LearningRate = Optional("arch-learning-rate", a.LearningRate, double.Epsilon, double.MaxValue),
+                Beta1 = Optional("arch-beta1", a.Beta1, 0, 1 - 1e-12),
+                Beta2 = Optional("arch-beta2", a.Beta2, 0, 1 - 1e-12),
+                WeightDecay = Optional("arch-weight-decay", a.WeightDecay, 0, double.MaxValue),
+                Split = Optional("arch-split", a.Split, 1e-9, 1 - 1e-9),
+                WarmupSteps = r.Int("arch-warmup-steps", (int)Math.Min(a.WarmupSteps, int.MaxValue), min: 0),
+            },
+        };
+    }
 
     /// <summary>softmax(alpha) of every layer.</summary>
     public ArchitectureDistribution? Distribution

@@ -1,4 +1,6 @@
+using NasActors.Core.Controllers;
 using NasActors.Core.Costs;
+using NasActors.Core.Spaces;
 using NasActors.Core.Spaces.Blocks;
 using NasActors.Torch.Checkpoints;
 using NasActors.Torch.Data;
@@ -32,6 +34,13 @@ public interface ITrainingMethod : IDisposable
 
     /// <summary>Restores <see cref="State"/> from a checkpoint; throws <see cref="CheckpointException"/> naming what is wrong.</summary>
     void LoadState(LoadedCheckpoint checkpoint);
+
+    /// <summary>
+    /// Architectures the method hands to the <c>derived</c> controller (ENAS: samples of its policy; Single-Path NAS: the
+    /// architecture its thresholds select), best first where it ranks them; empty for methods that export only their
+    /// <see cref="Distribution"/> or nothing.
+    /// </summary>
+    IReadOnlyList<NasActors.Core.Spaces.Architecture> Derived() => [];
 }
 
 /// <summary>What a method is built from. <see cref="ArchitectureData"/> is the architecture split's stream (null for
@@ -48,6 +57,21 @@ public sealed record TrainingMethodInfo(string Name, string Description, double 
     /// <summary>The method's published weight recipe applied to options (learning rate, decay, weight decay, ...); identity when it has none of its own.</summary>
     public Func<SupernetTrainingOptions, SupernetTrainingOptions> Recipe { get; init; } = o => o;
 
+    /// <summary>Reads the method's own settings (a spec's <c>training.NAME { ... }</c> block, key/value text) onto
+    /// options; every key it reads is known, any other is refused by <see cref="TrainingMethods.WithSettings"/>.</summary>
+    public Func<SupernetTrainingOptions, SettingsReader, SupernetTrainingOptions> ReadSettings { get; init; } = (o, _) => o;
+
+    /// <summary>The network the method trains, from (space, initialisation seed): the weight-sharing supernet unless the
+    /// method has its own (Single-Path NAS: one superkernel per layer).</summary>
+    public Func<BlockSpace, long, BlockNetwork> Network { get; init; } = (space, seed) => BlockNetwork.Supernet(space, seed);
+
+    /// <summary>
+    /// The supernet that scores candidates with a checkpoint's inherited weights: a path forward through it is the
+    /// method's candidate network (One-Shot: the other ops zeroed; SMASH: the hypernetwork's weights written into every
+    /// block; Single-Path NAS: every choice block cut out of its layer's superkernel). Default: the checkpoint's supernet.
+    /// </summary>
+    public Func<LoadedCheckpoint, BlockSpace, Device, BlockNetwork> ScoringNetwork { get; init; } = SupernetCheckpoint.LoadSupernet;
+
     public bool HasArchitectureParameters => ArchitectureFraction > 0;
 }
 
@@ -61,6 +85,10 @@ public static class TrainingMethods
         Darts.DartsMethod.Info,
         FbNet.FbNetMethod.Info,
         ProxylessNas.ProxylessNasMethod.Info,
+        OneShot.OneShotMethod.Info,
+        Smash.SmashMethod.Info,
+        SinglePathNas.SinglePathNasMethod.Info,
+        Enas.EnasMethod.Info,
     ];
 
     public static IReadOnlyList<string> Names { get; } = Registered.Select(m => m.Name).ToArray();
@@ -71,4 +99,18 @@ public static class TrainingMethods
         ?? throw new ArgumentException($"Unknown training method '{name}'. Known methods: {string.Join(", ", Names)}.");
 
     public static ITrainingMethod Create(string name, MethodContext context) => Get(name).Create(context);
+
+    /// <summary>
+    /// Options with the method's own settings applied (<see cref="TrainingMethodInfo.ReadSettings"/>), then validated.
+    /// A bad value or a key the method does not know fails with <see cref="ControllerSettingsException"/> naming it.
+    /// </summary>
+    public static SupernetTrainingOptions WithSettings(SupernetTrainingOptions options, IReadOnlyDictionary<string, string>? settings)
+    {
+        var info = Get(options.Method);
+        var reader = new SettingsReader(info.Name, settings, "Training method");
+        var applied = info.ReadSettings(options, reader);
+        reader.RejectUnknown();
+        applied.Validate();
+        return applied;
+    }
 }

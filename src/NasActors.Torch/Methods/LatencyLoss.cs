@@ -19,6 +19,42 @@ public static class LatencyLoss
         return (table.FixedCost(CostMetrics.Latency), perChoice);
     }
 
+    /// <summary>
+    /// Reads a latency table file: JSON <c>{"fixed": ms, "layers": [[ms per choice], ...]}</c>, one row per layer of the
+    /// space. Errors name the file and the fault.
+    /// </summary>
+    public static AdditiveCostModel ReadTable(string path, NasActors.Core.Spaces.Blocks.BlockSpace space)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"Latency table '{path}' does not exist.", path);
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+            var root = document.RootElement;
+            if (!root.TryGetProperty("fixed", out var fixedPart) || !root.TryGetProperty("layers", out var layers))
+                throw new FormatException("it needs 'fixed' (ms) and 'layers' (per layer, ms per choice)");
+            var perChoice = layers.EnumerateArray().Select(l => l.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToArray();
+            if (perChoice.SelectMany(r => r).Append(fixedPart.GetDouble()).Any(v => !(v >= 0)))
+                throw new FormatException("latencies must be numbers >= 0");
+            return new AdditiveCostModel(space, new Dictionary<string, (double, double[][])> { [CostMetrics.Latency] = (fixedPart.GetDouble(), perChoice) });
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or FormatException or InvalidOperationException or ArgumentException)
+        {
+            throw new ArgumentException($"Latency table '{path}': {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// Writes a latency table in the format <see cref="ReadTable"/> reads (<c>fixed</c>, <c>layers</c>), with descriptive
+    /// fields beside them (space, device, how it was measured) that the reader ignores.
+    /// </summary>
+    public static void WriteTable(string path, double fixedPart, double[][] perChoice, IReadOnlyDictionary<string, object>? about = null)
+    {
+        var document = new Dictionary<string, object> { ["unit"] = "ms", ["fixed"] = fixedPart, ["layers"] = perChoice };
+        foreach (var (key, value) in about ?? new Dictionary<string, object>()) document.TryAdd(key, value);
+        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } folder) Directory.CreateDirectory(folder);
+        File.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(document, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+    }
+
     /// <summary>fixed + sum over layers of sum over choices of weight x table latency (weights: probabilities or Gumbel-softmax samples).</summary>
     public static Tensor Expected(IReadOnlyList<Tensor> layerWeights, (double Fixed, double[][] PerChoice) table)
     {

@@ -58,6 +58,16 @@ public sealed class BlockNetwork : nn.Module<Tensor, Tensor>
     public static BlockNetwork Supernet(BlockSpace space, long? initSeed = null) =>
         Build(() => new BlockNetwork(space, space.ChoiceCounts.Select(m => Enumerable.Range(0, m).ToArray()).ToArray(), affine: false), initSeed);
 
+    /// <summary>
+    /// One block per layer, the given architecture's, BatchNorm without affine parameters: a supernet whose layers are
+    /// each one weight-sharing block (Single-Path NAS's superkernels: the widest, largest-kernel choice of every layer).
+    /// </summary>
+    public static BlockNetwork SingleBlockSupernet(BlockSpace space, Architecture blocks, long? initSeed = null)
+    {
+        space.Validate(blocks);
+        return Build(() => new BlockNetwork(space, blocks.Select(c => new[] { c }).ToArray(), affine: false), initSeed);
+    }
+
     /// <summary>Only the blocks of one architecture, BatchNorm with affine parameters: trained from scratch.</summary>
     public static BlockNetwork StandAlone(BlockSpace space, Architecture architecture, long? initSeed = null)
     {
@@ -130,6 +140,16 @@ public sealed class BlockNetwork : nn.Module<Tensor, Tensor>
         return classifier.call(generator is null ? dropout.call(features) : SeededDropout(features, generator));
     }
 
+    /// <summary>The stem alone: the input of the first choice layer (per-layer latency measurement times blocks on it).</summary>
+    public Tensor ForwardStem(Tensor x) => stem.call(x);
+
+    /// <summary>Head and classifier on the last choice layer's output (dropout as in <see cref="Forward(Tensor, Architecture, Generator?)"/>).</summary>
+    public Tensor ForwardHead(Tensor h)
+    {
+        using var features = head.call(h);
+        return classifier.call(DropoutGenerator is { } g ? SeededDropout(features, g) : dropout.call(features));
+    }
+
     /// <summary>Forward through every block of every layer, each layer's outputs summed with its weights (one per held choice).</summary>
     public Tensor ForwardMixed(Tensor x, IReadOnlyList<Tensor> layerWeights, Generator? dropoutGenerator = null)
     {
@@ -193,6 +213,15 @@ public sealed class BlockNetwork : nn.Module<Tensor, Tensor>
     }
 
     private static readonly object GlobalGenerator = new();
+
+    /// <summary>
+    /// Builds other modules (a method's hypernetwork or controller) while no network is being built: their default
+    /// initialisation draws from the global generator too, and must not interleave with a seeded network's draws.
+    /// </summary>
+    public static T BuildAside<T>(Func<T> build)
+    {
+        lock (GlobalGenerator) return build();
+    }
 
     private Tensor SeededDropout(Tensor x, Generator generator)
     {

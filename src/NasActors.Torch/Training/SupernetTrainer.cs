@@ -42,7 +42,7 @@ public sealed class SupernetTrainer : IDisposable
         Options = options;
         Device = device ?? CPU;
         PathWorkers = pathWorkers;
-        Network = BlockNetwork.Supernet(space, (long)(DeterministicRandom.Mix(options.Seed, "supernet-init") >> 1));
+        Network = info.Network(space, (long)(DeterministicRandom.Mix(options.Seed, "supernet-init") >> 1));
         try
         {
             Network.to(Device);
@@ -108,6 +108,8 @@ public sealed class SupernetTrainer : IDisposable
             metadata["architecture"] = Space.Format(distribution.Argmax());
             metadata["architecture-probabilities"] = JsonSerializer.Serialize(distribution.Probabilities);
         }
+        if (Method.Derived() is { Count: > 0 } derived)
+            metadata["derived-architectures"] = JsonSerializer.Serialize(derived.Select(Space.Format));
         var tensors = Network.state_dict().Select(kv => ("model/" + kv.Key, kv.Value)).Concat(Method.State());
         return Checkpoint.Save(folder, Step, metadata, tensors);
     }

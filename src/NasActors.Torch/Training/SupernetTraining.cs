@@ -14,7 +14,10 @@ public sealed record TrainingOutcome(CheckpointInfo Checkpoint, long Steps, doub
     double ImagesPerSecond, TimeSpan Elapsed)
 {
     /// <summary>What a differentiable method learned (null for SPOS and FairNAS).</summary>
-    public NasActors.Torch.Methods.ArchitectureDistribution? Distribution { get; init; }
+    public NasActors.Core.Spaces.ArchitectureDistribution? Distribution { get; init; }
+
+    /// <summary>Architectures the method derived for the <c>derived</c> controller (ENAS samples, Single-Path NAS's thresholds); empty for the others.</summary>
+    public IReadOnlyList<NasActors.Core.Spaces.Architecture> Derived { get; init; } = [];
 }
 
 /// <summary>
@@ -23,9 +26,11 @@ public sealed record TrainingOutcome(CheckpointInfo Checkpoint, long Steps, doub
 /// </summary>
 public static class SupernetTraining
 {
+    /// <param name="checkpointed">Each checkpoint written, with its step's metrics and the method's distribution then
+    /// (null for methods without architecture parameters).</param>
     public static TrainingOutcome Run(BlockSpace space, SearchData data, SupernetTrainingOptions options, Device device,
         string checkpointFolder, long checkpointEvery = 0, string? resumeFrom = null,
-        Action<TrainingProgress>? progress = null, Action<CheckpointInfo, StepMetrics>? checkpointed = null,
+        Action<TrainingProgress>? progress = null, Action<CheckpointInfo, StepMetrics, NasActors.Core.Spaces.ArchitectureDistribution?>? checkpointed = null,
         CancellationToken cancel = default, int pathWorkers = 1, NasActors.Core.Costs.AdditiveCostModel? latency = null)
     {
         data.EnsureFits(space);
@@ -35,6 +40,10 @@ public static class SupernetTraining
         {
             using var loaded = Checkpoint.Load(resumeFrom);
             trainer.Restore(loaded);
+            // Equal is a finished training resumed (a trainer actor that stopped after its last checkpoint): it is
+            // saved again unchanged. Past the end there is nothing consistent to do.
+            if (trainer.Step > options.Steps)
+                throw new ArgumentException($"--resume: the checkpoint is at step {trainer.Step}, past the {options.Steps} steps asked for.");
         }
         var metadata = data.Metadata();
         var clock = Stopwatch.StartNew();
@@ -55,18 +64,18 @@ public static class SupernetTraining
             if (checkpointEvery > 0 && trainer.Step % checkpointEvery == 0 && !trainer.IsComplete)
             {
                 last = trainer.SaveCheckpoint(checkpointFolder, metadata);
-                checkpointed?.Invoke(last, m);
+                checkpointed?.Invoke(last, m, trainer.Method.Distribution);
             }
         }
         if (last is null || last.Step != trainer.Step)
         {
             last = trainer.SaveCheckpoint(checkpointFolder, metadata);
-            if (lastStep is not null) checkpointed?.Invoke(last, lastStep);
+            if (lastStep is not null) checkpointed?.Invoke(last, lastStep, trainer.Method.Distribution);
         }
         var trained = trainer.Step - startStep;
         return new TrainingOutcome(last, trainer.Step,
             recent.Count == 0 ? double.NaN : recent.Average(r => r.Loss),
             recent.Count == 0 ? double.NaN : recent.Average(r => r.Accuracy),
-            trained == 0 ? 0 : images / clock.Elapsed.TotalSeconds, clock.Elapsed) { Distribution = trainer.Method.Distribution };
+            trained == 0 ? 0 : images / clock.Elapsed.TotalSeconds, clock.Elapsed) { Distribution = trainer.Method.Distribution, Derived = trainer.Method.Derived() };
     }
 }

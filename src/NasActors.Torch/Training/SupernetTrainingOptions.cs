@@ -30,21 +30,33 @@ public sealed record SupernetTrainingOptions
     public double GradientClip { get; init; }
     /// <summary>The architecture side of the differentiable methods (DARTS, FBNet, ProxylessNAS).</summary>
     public ArchitectureOptions Architecture { get; init; } = new();
+    /// <summary>One-Shot's path dropout and ghost BatchNorm.</summary>
+    public NasActors.Torch.Methods.OneShot.OneShotOptions OneShot { get; init; } = new();
+    /// <summary>SMASH's hypernetwork.</summary>
+    public NasActors.Torch.Methods.Smash.SmashOptions Smash { get; init; } = new();
+    /// <summary>Single-Path NAS's first-phase indicator dropout.</summary>
+    public NasActors.Torch.Methods.SinglePathNas.SinglePathNasOptions SinglePath { get; init; } = new();
+    /// <summary>ENAS's controller and phases.</summary>
+    public NasActors.Torch.Methods.Enas.EnasOptions Enas { get; init; } = new();
 
     public void Validate()
     {
         if (Steps < 1) throw new ArgumentException($"training.steps must be at least 1, got {Steps}.");
         if (BatchSize < 1) throw new ArgumentException($"training.batch-size must be at least 1, got {BatchSize}.");
-        if (LearningRate <= 0) throw new ArgumentException($"training.learning-rate must be positive, got {LearningRate}.");
-        if (Momentum is < 0 or >= 1) throw new ArgumentException($"training.momentum must be in [0, 1), got {Momentum}.");
-        if (WeightDecay < 0) throw new ArgumentException($"training.weight-decay must be >= 0, got {WeightDecay}.");
-        if (LabelSmoothing is < 0 or >= 1) throw new ArgumentException($"training.label-smoothing must be in [0, 1), got {LabelSmoothing}.");
+        if (!(LearningRate > 0) || !double.IsFinite(LearningRate)) throw new ArgumentException($"training.learning-rate must be positive, got {LearningRate}.");
+        if (!(Momentum is >= 0 and < 1)) throw new ArgumentException($"training.momentum must be in [0, 1), got {Momentum}.");
+        if (!(WeightDecay >= 0) || !double.IsFinite(WeightDecay)) throw new ArgumentException($"training.weight-decay must be >= 0, got {WeightDecay}.");
+        if (!(LabelSmoothing is >= 0 and < 1)) throw new ArgumentException($"training.label-smoothing must be in [0, 1), got {LabelSmoothing}.");
         if (WarmupSteps < 0 || WarmupSteps >= Steps) throw new ArgumentException($"training.warmup-steps must be in [0, steps), got {WarmupSteps}.");
         if (FlopsBands < 0) throw new ArgumentException($"training.flops-bands must be >= 0, got {FlopsBands}.");
         if (!(MinLearningRate >= 0 && MinLearningRate <= LearningRate))
             throw new ArgumentException($"training.min-learning-rate must be in [0, learning-rate], got {MinLearningRate}.");
         if (!(GradientClip >= 0)) throw new ArgumentException($"training.gradient-clip must be >= 0, got {GradientClip}.");
         Architecture.Validate();
+        OneShot.Validate();
+        Smash.Validate();
+        SinglePath.Validate();
+        Enas.Validate();
     }
 }
 

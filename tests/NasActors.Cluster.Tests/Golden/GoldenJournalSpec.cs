@@ -170,7 +170,7 @@ public abstract class GoldenJournalSpec(ITestOutputHelper output, string version
     /// <summary>A trainer that must not train: the recovered journal says training is complete.</summary>
     private sealed class NoTraining : ISupernetTrainingBackend
     {
-        public CheckpointRef Train(TrainingRequest request, Action<CheckpointRef, double, double> checkpointed,
+        public TrainedCheckpoint Train(TrainingRequest request, Action<TrainedCheckpoint> checkpointed,
             Action<TrainingProtocol.TrainingProgressed> progress, CancellationToken cancel) =>
             throw new InvalidOperationException("the recovered trainer trained again");
     }

@@ -21,7 +21,7 @@ public sealed class GoldenJournalWriter(ITestOutputHelper log) : SqliteActorSpec
 {
     private sealed class FailingTrainer : ISupernetTrainingBackend
     {
-        public CheckpointRef Train(TrainingRequest request, Action<CheckpointRef, double, double> checkpointed,
+        public TrainedCheckpoint Train(TrainingRequest request, Action<TrainedCheckpoint> checkpointed,
             Action<TrainingProtocol.TrainingProgressed> progress, CancellationToken cancel) =>
             throw new InvalidOperationException("golden: the trainer has no data");
     }

@@ -90,6 +90,25 @@ public sealed class NasNodeOptionsSpec
         Assert.Empty(o.SeedNodes);
         Assert.False(o.Discovery.UsesBootstrap);
     }
+
+    [Theory]
+    [InlineData("prot = 4054", "nas.prot: unknown key; did you mean nas.port?")]
+    [InlineData("population.snapshot-evry = 5", "nas.population.snapshot-evry: unknown key; did you mean nas.population.snapshot-every?")]
+    [InlineData("pbm { prot = 0 }", "nas.pbm.prot: unknown key; did you mean nas.pbm.port?")]
+    [InlineData("persistence.sqlite.journal = x", "nas.persistence.sqlite.journal: unknown key; did you mean nas.persistence.sqlite.journal-file?")]
+    [InlineData("gardener = yes", "nas.gardener: unknown key (see hocon/base.conf)")]
+    public void Unknown_keys_are_refused_with_the_nearest_known_key(string hocon, string message) =>
+        Assert.Equal($"test.conf: {message}", Assert.Throws<ArgumentException>(() => Read(hocon)).Message);
+
+    [Theory]
+    [InlineData("port = abc", "nas.port: 'abc' is malformed")]
+    [InlineData("port = 70000", "nas.port must be in [0, 65535], got 70000")]
+    [InlineData("evaluators = lots", "nas.evaluators: 'lots' is malformed")]
+    [InlineData("job-timeout = soon", "nas.job-timeout: 'soon' is not a duration")]
+    [InlineData("evaluator-poll = -2s", "nas.evaluator-poll")]
+    [InlineData("discovery.management-port = x", "nas.discovery.management-port: 'x' is malformed")]
+    public void Malformed_values_are_refused_naming_the_key(string hocon, string message) =>
+        Assert.Contains(message, Assert.Throws<ArgumentException>(() => Read(hocon)).Message);
 }
 
 /// <summary>The shipped hocon/ files, layered on base.conf as <c>nas node --config FILE</c> does, give valid options.</summary>
@@ -149,5 +168,19 @@ public sealed class ShippedHoconSpec
         Assert.Equal(method, o.Discovery.Method);
         Assert.Equal(2, o.Discovery.RequiredContactPoints);
         Assert.Equal("seed-nodes", o.Discovery.Join);
+    }
+
+    [Fact]
+    public void The_shipped_configuration_files_use_only_known_keys()
+    {
+        var files = Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "hocon"), "*.conf");
+        Assert.NotEmpty(files);
+        foreach (var file in files)
+        {
+            var config = ConfigurationFactory.ParseString(File.ReadAllText(file));
+            if (!config.HasPath("nas")) continue;
+            var known = NasNodeOptions.Keys;
+            Assert.True(NasActors.Cluster.Specs.HoconKeys.FirstUnknown(config.GetConfig("nas"), known) is null, $"{file} has a key not in NasNodeOptions.Keys");
+        }
     }
 }

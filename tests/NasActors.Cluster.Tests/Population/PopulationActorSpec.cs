@@ -49,6 +49,36 @@ public sealed class PopulationActorSpec(ITestOutputHelper output) : SqliteActorS
         Assert.Null(await new SearchCatalog(Sys).GetAsync("bad"));
     }
 
+    [Theory]
+    [InlineData("../../etc/passwd")]
+    [InlineData("/tmp/x")]
+    public async Task A_search_id_that_could_name_a_path_outside_its_folder_is_rejected_and_persists_nothing(string id)
+    {
+        // The population checks the id itself: a submit from another node or a script does not pass the command line.
+        var (searches, _) = StartSearchActors(evaluators: 0);
+        var within = TimeSpan.FromSeconds(20);
+        var reply = await searches.Ask<object>(new SubmitSearch(id, TestSpecs.Synthetic()), within);
+        Assert.Contains("search id", Assert.IsType<SearchRejected>(reply).Reason);
+        Assert.IsType<NoSuchSearch>(await searches.Ask<object>(new GetSearchStatus(id), within));
+        Assert.Null(await new SearchCatalog(Sys).GetAsync(id));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("../../etc/passwd")]
+    [InlineData("a/b")]
+    public async Task The_node_api_answers_a_search_id_the_region_cannot_route_and_persists_nothing(string id)
+    {
+        // The region drops a message with an empty entity id without a word; the node's front door answers it.
+        var (searches, _) = StartSearchActors(evaluators: 0);
+        var api = Sys.ActorOf(NasActors.Cluster.Hosting.SearchApi.Props(searches, new SearchCatalog(Sys), wakeOnStart: false));
+        var within = TimeSpan.FromSeconds(20);
+        var reply = await api.Ask<object>(new SubmitSearch(id, TestSpecs.Synthetic()), within);
+        Assert.Contains("search id", Assert.IsType<SearchRejected>(reply).Reason);
+        Assert.IsType<NoSuchSearch>(await api.Ask<object>(new GetSearchStatus(id), within));
+        Assert.Null(await new SearchCatalog(Sys).GetAsync(id));
+    }
+
     [Fact]
     public async Task Pause_resume_and_cancel_change_the_status()
     {

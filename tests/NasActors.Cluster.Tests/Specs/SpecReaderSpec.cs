@@ -134,4 +134,65 @@ public sealed class SpecReaderSpec
     [Fact]
     public void A_file_that_does_not_exist_is_rejected() =>
         Assert.Throws<SpecException>(() => SpecReader.ReadFile("/no/such/spec.conf"));
+
+    [Fact]
+    public void Unknown_key_is_rejected_with_the_nearest_known_key() =>
+        Assert.Contains("did you mean 'budget'?", Rejected(TestSpecs.SyntheticHocon(extra: "budgte = 3")).Message);
+
+    [Theory]
+    [InlineData("0123", "this has 4")]
+    [InlineData("abc", "Invalid architecture 'abc'")]
+    [InlineData("first-choice-too-big", "decision 0 has choices 0..")]
+    public void Fail_architectures_outside_the_space_are_rejected_naming_the_entry(string architecture, string fault)
+    {
+        if (architecture == "first-choice-too-big") architecture = "9" + Valid()[1..];
+        var e = Rejected(TestSpecs.SyntheticHocon(evaluation: $", fail-architectures = [\"{Valid()}\", \"{architecture}\"]"));
+        Assert.Equal("search.evaluation.fail-architectures[1]", e.Key);
+        Assert.Contains(fault, e.Message);
+    }
+
+    [Fact]
+    public void A_fail_architecture_in_another_spelling_is_rejected_with_the_canonical_one()
+    {
+        var canonical = Valid();
+        var tuple = "(" + string.Join(",", canonical.ToCharArray()) + ")";
+        var e = Rejected(TestSpecs.SyntheticHocon(evaluation: $", fail-architectures = [\"{tuple}\"]"));
+        Assert.Equal("search.evaluation.fail-architectures[0]", e.Key);
+        Assert.Contains($"'{canonical}'", e.Message);
+    }
+
+    [Fact]
+    public void Fail_architectures_of_the_space_are_accepted() =>
+        Assert.Equal([Valid()], SpecReader.ReadText(TestSpecs.SyntheticHocon(evaluation: $", fail-architectures = [\"{Valid()}\"]")).Evaluation.FailArchitectures);
+
+    [Fact]
+    public void A_fail_architecture_that_is_not_a_row_of_the_table_is_rejected()
+    {
+        // A table of three rows of NAS-Bench-201; the fourth row's cell is of the space but not of this table.
+        var lines = File.ReadLines(TestSpecs.Table).Take(5).ToArray();
+        var table = Path.Combine(Path.GetTempPath(), $"nas-three-rows-{Guid.NewGuid():N}.csv");
+        File.WriteAllLines(table, lines[..4]);
+        try
+        {
+            var missing = lines[4].Split(',')[0];
+            var e = Rejected($$"""
+                search {
+                  space = table
+                  budget = 2
+                  controller { name = random }
+                  evaluation { kind = stub, table = "{{table}}", signal = valid12, fail-architectures = ["{{missing}}"] }
+                }
+                """);
+            Assert.Equal("search.evaluation.fail-architectures[0]", e.Key);
+            Assert.Contains("not a row of the evaluation table", e.Message);
+        }
+        finally { File.Delete(table); }
+    }
+
+    /// <summary>An architecture of the synthetic spec's space, in its canonical form.</summary>
+    private static string Valid()
+    {
+        var space = NasActors.Core.Spaces.Blocks.BlockSpaces.Get("fmnist-mbconv");
+        return space.Format(new NasActors.Core.Spaces.Architecture(space.ChoiceCounts.Select(c => c - 1).ToArray()));
+    }
 }

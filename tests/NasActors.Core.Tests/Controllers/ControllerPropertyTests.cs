@@ -1,5 +1,6 @@
 using CsCheck;
 using NasActors.Core.Controllers;
+using NasActors.Core.Controllers.Derived;
 using NasActors.Core.Controllers.Nsga2;
 using NasActors.Core.Costs;
 using NasActors.Core.Determinism;
@@ -19,7 +20,13 @@ public class ControllerPropertyTests
         return new SearchContext(TestSpaces.Small, seed, budget, new Constraints(TestSpaces.Small, costs, limits), costs);
     }
 
-    private static IController Make(string name, SearchContext ctx) => ControllerFactory.Create(name, ctx, TestSpaces.SmallSettings(name));
+    private static IController Make(string name, SearchContext ctx)
+    {
+        var c = ControllerFactory.Create(name, ctx, TestSpaces.SmallSettings(name));
+        // A controller that proposes from a trained distribution gets one drawn from the seed, as a trainer would report it.
+        if (c is IDistributionController d) d.ProvideDistribution(TestSpaces.Distribution(ctx.Space, ctx.Seed));
+        return c;
+    }
 
     [Theory, MemberData(nameof(Names))]
     public void Replay_in_any_order_gives_the_same_next_proposals(string name)

@@ -25,6 +25,15 @@ public static class TestSpaces
     private static double Unit(long purpose, long i, long c) =>
         DeterministicRandom.For(1234, "signal", purpose, i, c).NextDouble();
 
+    /// <summary>A distribution over the space's choices drawn from the seed (softmax of uniform logits in [-3, 3]).</summary>
+    public static ArchitectureDistribution Distribution(ISearchSpace space, long seed) =>
+        new(space.ChoiceCounts.Select((m, i) =>
+        {
+            var rng = DeterministicRandom.For(seed, "test-distribution", i);
+            var e = Enumerable.Range(0, m).Select(_ => Math.Exp(6 * rng.NextDouble() - 3)).ToArray();
+            return e.Select(x => x / e.Sum()).ToArray();
+        }).ToArray());
+
     /// <summary>FLOPs of the small space: choice c of layer i costs (c + 1) * (i + 1).</summary>
     public static AdditiveCostModel Flops(ISearchSpace space) =>
         new(space, new Dictionary<string, (double, double[][])>
@@ -43,6 +52,7 @@ public static class TestSpaces
         ControllerNames.Reinforce => new Dictionary<string, string> { ["batch"] = "3", ["learning_rate"] = "0.3" },
         ControllerNames.PredictorEvolution => new Dictionary<string, string> { ["initial"] = "5", ["batch"] = "8", ["mutants"] = "10", ["random_pool"] = "10" },
         ControllerNames.Stratified => new Dictionary<string, string> { ["count"] = "6" },
+        ControllerNames.Derived => new Dictionary<string, string> { ["batch"] = "5" },
         _ => new Dictionary<string, string>(),
     };
 

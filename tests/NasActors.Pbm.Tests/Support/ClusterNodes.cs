@@ -1,7 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Configuration;
-using NasActors.Cluster.Commands;
+using NasActors.Pbm.Host;
 
 namespace NasActors.Pbm.Tests.Support;
 

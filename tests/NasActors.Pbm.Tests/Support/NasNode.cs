@@ -4,7 +4,7 @@ using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using NasActors.Cluster.Commands;
+using NasActors.Pbm.Host;
 using NasActors.Cluster.Hosting;
 
 namespace NasActors.Pbm.Tests.Support;
@@ -43,7 +43,7 @@ public sealed class NasNode : IAsyncDisposable
             StubStepCost = stubStepCost,
             Population = new NasActors.Cluster.Population.PopulationSettings { ExportFolder = null },
         };
-        var builder = Host.CreateApplicationBuilder();
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddAkka("nas", b =>
         {

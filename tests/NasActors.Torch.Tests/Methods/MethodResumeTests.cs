@@ -12,6 +12,7 @@ public sealed class MethodResumeTests
     public static TheoryData<string, bool> Methods() => new()
     {
         { "spos", false }, { "fairnas", false }, { "darts", false }, { "darts", true }, { "fbnet", false }, { "proxylessnas", false },
+        { "oneshot", false }, { "smash", false }, { "spnas", false }, { "enas", false },
     };
 
     internal static SupernetTrainer Trainer(string method, bool secondOrder, long steps)
@@ -20,6 +21,8 @@ public sealed class MethodResumeTests
         {
             Method = method, Steps = steps, BatchSize = 8, Seed = 4, GradientClip = method == "darts" ? 5 : 0,
             Architecture = new ArchitectureOptions { SecondOrder = secondOrder, WarmupSteps = 1, LatencyReference = 5 },
+            OneShot = new NasActors.Torch.Methods.OneShot.OneShotOptions { DropPathRate = 0.5, GhostBatchSize = 4 },
+            Enas = new NasActors.Torch.Methods.Enas.EnasOptions { WeightSteps = 1, ControllerSteps = 2 },
         };
         var (weights, architecture) = TestData.Embedded.TrainingLoaders(options);
         return new SupernetTrainer(BlockSpaces.FmnistMb(), weights, options, CPU, 1, architecture, MethodTestSupport.FlopsAsLatencyStandIn());

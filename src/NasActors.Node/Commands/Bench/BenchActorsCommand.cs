@@ -3,41 +3,53 @@ using System.Diagnostics;
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using NasActors.Cluster.Hosting;
 using NasActors.Cluster.Persistence;
 using NasActors.Cluster.Population;
 using NasActors.Cluster.Serialization;
 using NasActors.Cluster.Specs;
 using NasActors.Node.Commands.Cluster;
+using NasActors.Node.Commands.Input;
 using Spectre.Console.Cli;
 
 namespace NasActors.Node.Commands.Bench;
 
 public sealed class BenchActorsSettings : CommandSettings
 {
+    [AtLeastOne(10000000)]
     [CommandOption("--throughput-evaluations <N>")]
     [Description("Zero-cost stub evaluations for the throughput run.")]
     [DefaultValue(2000)]
     public int ThroughputEvaluations { get; init; } = 2000;
 
+    [AtLeastOne(10000000)]
     [CommandOption("--evaluations <N>")]
     [Description("Evaluations of the overhead run (at --cost each, on --evaluators actors).")]
     [DefaultValue(1000)]
     public int Evaluations { get; init; } = 1000;
 
+    [RangeCheck(0, 3600)]
     [CommandOption("--cost <SECONDS>")]
     [DefaultValue(1.0)]
     public double Cost { get; init; } = 1.0;
 
+    [ThreadCount(1)]
     [CommandOption("--evaluators <N>")]
     [DefaultValue(8)]
     public int Evaluators { get; init; } = 8;
 
+    [AtLeastOne(10000000)]
     [CommandOption("--recovery-evaluations <N>")]
     [Description("Recorded evaluations of the search whose recovery is timed.")]
     [DefaultValue(10000)]
     public int RecoveryEvaluations { get; init; } = 10000;
 
+    [CommandOption("--dashboard")]
+    [Description("Run the overhead run twice, side by side: dashboard off, then on with a page open on the search (its event feed read, the search reloaded at most once a second, as the page does).")]
+    public bool Dashboard { get; init; }
+
+    [ListOf("throughput", "overhead", "recovery", EmptyAllowed = true)]
     [CommandOption("--skip <RUNS>")]
     [Description("Runs to skip: throughput, overhead, recovery (comma-separated).")]
     public string Skip { get; init; } = "";
@@ -64,9 +76,14 @@ public sealed class BenchActorsCommand : AsyncCommand<BenchActorsSettings>
             if (!skip.Contains("overhead"))
             {
                 var cost = TimeSpan.FromSeconds(s.Cost);
-                var (elapsed, _) = await RunSearch(Path.Combine(root, "overhead"), s.Evaluations, cost, s.Evaluators, keep: false, cancel);
                 var minimum = Math.Ceiling(s.Evaluations / (double)s.Evaluators) * s.Cost;
-                Console.WriteLine($"overhead: {s.Evaluations} evaluations of {s.Cost:F2} s on {s.Evaluators} evaluators in {elapsed.TotalSeconds:F1} s, minimum {minimum:F1} s: ratio {elapsed.TotalSeconds / minimum:F4} (overhead {(elapsed.TotalSeconds / minimum - 1) * 100:F2} %, target < 5 %)");
+                foreach (var dashboard in s.Dashboard ? new[] { false, true } : [false])
+                {
+                    var (elapsed, _) = await RunSearch(Path.Combine(root, dashboard ? "overhead-dashboard" : "overhead"), s.Evaluations, cost, s.Evaluators,
+                        keep: false, cancel, dashboard);
+                    var label = s.Dashboard ? dashboard ? " (dashboard on, page open)" : " (dashboard off)" : "";
+                    Console.WriteLine($"overhead{label}: {s.Evaluations} evaluations of {s.Cost:F2} s on {s.Evaluators} evaluators in {elapsed.TotalSeconds:F1} s, minimum {minimum:F1} s: ratio {elapsed.TotalSeconds / minimum:F4} (overhead {(elapsed.TotalSeconds / minimum - 1) * 100:F2} %, target < 5 %)");
+                }
             }
             if (!skip.Contains("recovery"))
             {
@@ -106,17 +123,23 @@ public sealed class BenchActorsCommand : AsyncCommand<BenchActorsSettings>
     }
 
     private static async Task<(TimeSpan Elapsed, string Id)> RunSearch(string folder, int evaluations, TimeSpan cost, int evaluators,
-        bool keep, CancellationToken cancel)
+        bool keep, CancellationToken cancel, bool dashboard = false)
     {
         Directory.CreateDirectory(folder);
         var config = NodeConfig.Load([],
         [
-            "nas.backend = stub", "nas.port = 0", $"nas.evaluators = {evaluators}", "nas.job-timeout = 1h",
+            "nas.backend = stub", "nas.port = 0", $"nas.evaluators = {evaluators}", "nas.job-timeout = 1h", "nas.pbm.port = 0",
             $"nas.persistence.sqlite.journal-file = \"{Path.Combine(folder, "journal.db")}\"",
             $"nas.persistence.sqlite.snapshot-file = \"{Path.Combine(folder, "snapshots.db")}\"",
             "nas.population.export-folder = \"\"",
+            $"nas.dashboard.enabled = {(dashboard ? "on" : "off")}", "nas.dashboard.port = 0",
         ]);
         var (host, system, registry, _) = await NodeConfig.StartAsync(config, cancel);
+        using var page = new CancellationTokenSource();
+        var pageStats = new PageStats();
+        var pageTask = dashboard
+            ? OpenPage(host.Services.GetRequiredService<NasActors.Dashboard.DashboardServer>().Address!, "bench", pageStats, page.Token)
+            : Task.CompletedTask;
         try
         {
             var searches = registry.Get<SearchRegion>();
@@ -128,11 +151,48 @@ public sealed class BenchActorsCommand : AsyncCommand<BenchActorsSettings>
             var reply = await searches.Ask<object>(new SearchCommands.SubmitSearch(id, Spec(evaluations, cost)), TimeSpan.FromSeconds(30), cancel);
             if (reply is not SearchReplies.SearchAccepted) throw new InvalidOperationException($"bench search not accepted: {reply}");
             await done.Task.WaitAsync(cancel);
-            return (clock.Elapsed, id);
+            var elapsed = clock.Elapsed;
+            if (pageTask.IsFaulted) await pageTask; // a page that failed measured nothing
+            if (dashboard) Console.WriteLine($"dashboard page: {pageStats.Events} progress events read, the search loaded {pageStats.Loads} times");
+            return (elapsed, id);
         }
         finally
         {
+            await page.CancelAsync();
+            try { await pageTask; } catch (OperationCanceledException) { }
             await host.StopAsync(CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// What an open dashboard page costs the node: it reads the event feed and, on the search's progress, reloads the
+    /// search (every evaluation, top-k, curves) at most once a second.
+    /// </summary>
+    private sealed class PageStats
+    {
+        public int Events;
+        public int Loads;
+    }
+
+    private static async Task OpenPage(Uri dashboard, string id, PageStats stats, CancellationToken cancel)
+    {
+        using var http = new HttpClient { BaseAddress = dashboard, Timeout = Timeout.InfiniteTimeSpan };
+        await using var feed = await http.GetStreamAsync("api/events", cancel);
+        using var reader = new StreamReader(feed);
+        var lastLoad = DateTime.MinValue;
+        Task load = Task.CompletedTask;
+        while (await reader.ReadLineAsync(cancel) is { } line)
+        {
+            if (!line.StartsWith("event: progress", StringComparison.Ordinal)) continue;
+            stats.Events++;
+            if (!load.IsCompleted || DateTime.UtcNow - lastLoad < TimeSpan.FromSeconds(1)) continue;
+            await load; // surfaces a failed load
+            lastLoad = DateTime.UtcNow;
+            load = http.GetStringAsync($"api/searches/{id}", cancel).ContinueWith(t =>
+            {
+                var body = t.Result; // rethrows a failed load
+                if (body.Contains("\"evaluations\"", StringComparison.Ordinal)) Interlocked.Increment(ref stats.Loads);
+            }, TaskScheduler.Default);
         }
     }
 

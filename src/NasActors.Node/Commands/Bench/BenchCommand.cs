@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using NasActors.Core.Controllers;
 using NasActors.Core.Tabular;
+using NasActors.Node.Commands.Input;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -36,11 +37,10 @@ public sealed class BenchCommand : Command<BenchSettings>
             if (settings.Plot is not null) BenchPlot.Save(settings.Plot, table, reports);
             return 0;
         }
-        catch (Exception e) when (e is FormatException or ArgumentException or KeyNotFoundException or IOException
-                                      or UnsatisfiableConstraintsException or InvalidOperationException)
+        // The table, its columns, the constraints and the controller settings are input: a fault there is bad input.
+        catch (Exception e) when (e is FormatException or ArgumentException or KeyNotFoundException or UnsatisfiableConstraintsException)
         {
-            Console.Error.WriteLine($"nas bench: {e.Message}");
-            return 2;
+            throw new UsageException(e.Message, e);
         }
     }
 
@@ -62,19 +62,6 @@ public sealed class BenchCommand : Command<BenchSettings>
             result[key] = s[(eq + 1)..].Trim();
         }
         return result;
-    }
-}
-
-public static class BenchRegistration
-{
-    /// <summary>Registers <c>nas bench</c>.</summary>
-    public static IConfigurator AddBench(this IConfigurator config)
-    {
-        config.AddCommand<BenchCommand>("bench")
-            .WithDescription("Run search controllers against a tabular benchmark (CSV) for many seeds; report mean and std of the score of the returned architecture.")
-            .WithExample("bench", "--table", "tests/data/nb201-cifar10.csv", "--space", "nb201", "--signal", "valid12", "--score", "test200",
-                "--controller", "random,regularized-evolution", "--budget", "100", "--seeds", "300");
-        return config;
     }
 }
 

@@ -9,6 +9,7 @@ using NasActors.Cluster.Population;
 using NasActors.Cluster.Specs;
 using NasActors.Node.Commands.Cluster;
 using Npgsql;
+using NasActors.Node.Commands.Input;
 using Spectre.Console.Cli;
 using static NasActors.Cluster.Population.SearchEvents;
 
@@ -16,21 +17,25 @@ namespace NasActors.Node.Commands.Bench;
 
 public sealed class BenchRecoverySettings : CommandSettings
 {
+    [AtLeastOne(100)]
     [CommandOption("--repetitions <N>")]
     [Description("Searches run, each through one database outage and one kill -9 of the population's host.")]
     [DefaultValue(3)]
     public int Repetitions { get; init; } = 3;
 
+    [Positive]
     [CommandOption("--outage <SECONDS>")]
     [Description("How long PostgreSQL stays stopped in each repetition.")]
     [DefaultValue(18.0)]
     public double Outage { get; init; } = 18.0;
 
+    [NonNegative]
     [CommandOption("--cost <MILLISECONDS>")]
     [Description("Time one stub evaluation takes.")]
     [DefaultValue(100)]
     public int Cost { get; init; } = 100;
 
+    [AtLeastOne(100_000)]
     [CommandOption("--budget <N>")]
     [Description("Evaluations of each search (enough that it outlives both failures).")]
     [DefaultValue(240)]
@@ -40,6 +45,7 @@ public sealed class BenchRecoverySettings : CommandSettings
     [Description("Run the nodes with base.conf's failure detector and split-brain resolver (20 s) instead of hocon/fast-failover.conf.")]
     public bool Production { get; init; }
 
+    [PathText]
     [CommandOption("--logs <FOLDER>")]
     [Description("Write each node's output (INFO level, timestamped) to FOLDER/<node>-<n>.log, to see where the time goes.")]
     public string? Logs { get; init; }

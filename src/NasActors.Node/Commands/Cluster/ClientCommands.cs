@@ -2,6 +2,8 @@ using System.ComponentModel;
 using NasActors.Cluster.Persistence;
 using NasActors.Cluster.Population;
 using NasActors.Cluster.Specs;
+using NasActors.Core.Input;
+using NasActors.Node.Commands.Input;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using static NasActors.Cluster.Population.SearchCommands;
@@ -11,18 +13,29 @@ namespace NasActors.Node.Commands.Cluster;
 
 public class ClientSettings : CommandSettings
 {
+    [HostPort]
     [CommandOption("--node <HOST:PORT>")]
     [Description("The node to talk to.")]
     [DefaultValue("127.0.0.1:4053")]
     public string Node { get; init; } = "127.0.0.1:4053";
+
+    [Positive]
+    [CommandOption("--timeout <SECONDS>")]
+    [Description("How long to wait for the node's answer before giving up (exit code 3).")]
+    [DefaultValue(30.0)]
+    public double Timeout { get; init; } = 30;
+
+    public NasClient Connect() => NasClient.Connect(Node, TimeSpan.FromSeconds(Timeout));
 }
 
 public sealed class SubmitSettings : ClientSettings
 {
+    [PathText]
     [CommandArgument(0, "<SPEC>")]
     [Description("A search spec (HOCON file with a search { ... } block), e.g. hocon/specs/quickstart.conf.")]
     public string Spec { get; init; } = "";
 
+    [SearchIdText]
     [CommandOption("--id <ID>")]
     [Description("The search id (default: the spec's name and the time).")]
     public string? Id { get; init; }
@@ -30,12 +43,14 @@ public sealed class SubmitSettings : ClientSettings
 
 public sealed class SearchIdSettings : ClientSettings
 {
+    [SearchIdText]
     [CommandArgument(0, "<SEARCH-ID>")]
     public string SearchId { get; init; } = "";
 }
 
 public sealed class StatusSettings : ClientSettings
 {
+    [SearchIdText]
     [CommandArgument(0, "[SEARCH-ID]")]
     public string? SearchId { get; init; }
 
@@ -45,38 +60,39 @@ public sealed class StatusSettings : ClientSettings
 
 public sealed class ExportSettings : ClientSettings
 {
+    [SearchIdText]
     [CommandArgument(0, "<SEARCH-ID>")]
     public string SearchId { get; init; } = "";
 
+    [PathText]
     [CommandOption("-o|--out <FOLDER>")]
     [Description("Folder for results.json, accuracy.svg and pareto.svg (default: exports/<search id>).")]
     public string? Out { get; init; }
 
+    [OneOf("svg", "png")]
     [CommandOption("--format <FORMAT>")]
     [Description("Plot format: svg or png.")]
     [DefaultValue("svg")]
     public string Format { get; init; } = "svg";
 }
 
-/// <summary><c>nas submit spec.conf</c>: validates the spec here (a bad one is rejected naming the key; nothing is persisted), then submits it.</summary>
+/// <summary><c>nas submit spec.conf</c>: validates the spec and the id here (bad ones are refused naming the key; nothing is persisted), then submits it.</summary>
 public sealed class SubmitCommand : AsyncCommand<SubmitSettings>
 {
     public override async Task<int> ExecuteAsync(CommandContext context, SubmitSettings settings, CancellationToken cancellation)
     {
-        SearchSpec spec;
-        try { spec = SpecReader.ReadFile(settings.Spec); }
-        catch (SpecException e)
-        {
-            Console.Error.WriteLine($"Rejected: {e.Message}");
-            return 2;
-        }
+        var spec = SpecReader.ReadFile(settings.Spec);
         var id = settings.Id ?? $"{spec.Name}-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
-        await using var client = NasClient.Connect(settings.Node);
+        if (SearchIds.Problem(id) is { } problem)
+            throw new UsageException(settings.Id is null
+                ? $"the search id '{id}' made from the spec's name {problem}: give --id ({SearchIds.Rule})"
+                : $"--id '{id}': {problem}");
+        await using var client = settings.Connect();
         switch (await client.AskAsync(new SubmitSearch(id, spec)))
         {
             case SearchAccepted: Console.WriteLine($"Submitted {id}"); return 0;
-            case SearchRejected r: Console.Error.WriteLine($"Rejected: {r.Reason}"); return 2;
-            case var other: Console.Error.WriteLine(other.ToString()); return 1;
+            case SearchRejected r: throw new UsageException($"the node refused search {id}: {r.Reason}");
+            case var other: throw new CommandFailedException($"unexpected answer: {other}");
         }
     }
 }
@@ -86,14 +102,14 @@ public sealed class StatusCommand : AsyncCommand<StatusSettings>
 {
     public override async Task<int> ExecuteAsync(CommandContext context, StatusSettings settings, CancellationToken cancellation)
     {
-        await using var client = NasClient.Connect(settings.Node);
+        await using var client = settings.Connect();
         if (settings.SearchId is null)
         {
             var list = (CatalogProtocol.SearchList)await client.AskAsync(CatalogProtocol.ListSearches.Instance);
             if (settings.Json) { Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(list.Searches)); return 0; }
             var table = new Table().AddColumns("search", "status", "controller", "space", "evaluated", "failed", "budget", "best acc.");
             foreach (var s in list.Searches)
-                table.AddRow(s.SearchId, s.Status, s.Controller, s.Space, s.Evaluated.ToString(), s.Failed.ToString(), s.Budget.ToString(), s.BestAccuracy?.ToString("F2") ?? "-");
+                table.AddRow(Markup.Escape(s.SearchId), s.Status, s.Controller, s.Space, s.Evaluated.ToString(), s.Failed.ToString(), s.Budget.ToString(), s.BestAccuracy?.ToString("F2") ?? "-");
             AnsiConsole.Write(table);
             return 0;
         }
@@ -106,10 +122,17 @@ public sealed class StatusCommand : AsyncCommand<StatusSettings>
                 if (s.TrainingSteps > 0) Console.WriteLine($"  supernet: step {s.TrainingStep}/{s.TrainingSteps}, checkpoint {s.Checkpoint?[..12] ?? "-"}");
                 Console.WriteLine($"  best: {s.BestArchitecture ?? "-"} {s.BestAccuracy?.ToString("F2") ?? ""}");
                 return 0;
-            case NoSuchSearch n: Console.Error.WriteLine(n.ToString()); return 3;
-            case var other: Console.Error.WriteLine(other.ToString()); return 1;
+            case var other: throw Failure(other);
         }
     }
+
+    /// <summary>A reply that is not the answer asked for, as the command's failure.</summary>
+    public static CommandFailedException Failure(object reply) => reply switch
+    {
+        NoSuchSearch n => new CommandFailedException(n.ToString()),
+        PersistenceFailed f => new CommandFailedException($"not done: {f.Reason}"),
+        _ => new CommandFailedException($"unexpected answer: {reply}"),
+    };
 }
 
 /// <summary><c>nas pause|resume|cancel id</c>.</summary>
@@ -123,13 +146,12 @@ public sealed class SearchControlCommand : AsyncCommand<SearchIdSettings>
             "resume" => new ResumeSearch(settings.SearchId),
             _ => new CancelSearch(settings.SearchId, "cancelled from the command line"),
         };
-        await using var client = NasClient.Connect(settings.Node);
+        await using var client = settings.Connect();
         switch (await client.AskAsync(command))
         {
-            case CommandDone d: Console.WriteLine(d.Message); return d.Changed ? 0 : 4;
-            case NoSuchSearch n: Console.Error.WriteLine(n.ToString()); return 3;
-            case PersistenceFailed f: Console.Error.WriteLine($"Not done: {f.Reason}"); return 1;
-            case var other: Console.Error.WriteLine(other.ToString()); return 1;
+            case CommandDone { Changed: true } d: Console.WriteLine(d.Message); return 0;
+            case CommandDone d: throw new CommandFailedException(d.Message);
+            case var other: throw StatusCommand.Failure(other);
         }
     }
 }
@@ -139,15 +161,15 @@ public sealed class ExportCommand : AsyncCommand<ExportSettings>
 {
     public override async Task<int> ExecuteAsync(CommandContext context, ExportSettings settings, CancellationToken cancellation)
     {
-        await using var client = NasClient.Connect(settings.Node);
+        // The default folder is named after the id: it stays under exports/ whatever the id holds.
+        var folder = settings.Out ?? ConfinedPath.Combine("exports", settings.SearchId);
+        await using var client = settings.Connect();
         switch (await client.AskAsync(new SearchQueries.GetSearchResults(settings.SearchId)))
         {
             case SearchResults r:
-                var folder = settings.Out ?? Path.Combine("exports", settings.SearchId);
-                foreach (var file in ExportWriter.Write(r, folder, settings.Format)) Console.WriteLine(file);
+                foreach (var file in ExportWriter.Write(r, folder, settings.Format.ToLowerInvariant())) Console.WriteLine(file);
                 return 0;
-            case NoSuchSearch n: Console.Error.WriteLine(n.ToString()); return 3;
-            case var other: Console.Error.WriteLine(other.ToString()); return 1;
+            case var other: throw StatusCommand.Failure(other);
         }
     }
 }

@@ -11,15 +11,17 @@ public sealed class NasClient : IAsyncDisposable
     private readonly ActorSystem _system;
     private readonly ActorSelection _api;
     private readonly string _node;
+    private readonly TimeSpan _timeout;
 
-    private NasClient(ActorSystem system, string node)
+    private NasClient(ActorSystem system, string node, TimeSpan timeout)
     {
         _system = system;
         _node = node;
+        _timeout = timeout;
         _api = system.ActorSelection($"akka.tcp://nas@{node}/user/{SearchApi.Name}");
     }
 
-    public static NasClient Connect(string node)
+    public static NasClient Connect(string node, TimeSpan? timeout = null)
     {
         var config = ConfigurationFactory.ParseString(NasSerializer.Hocon + """
 
@@ -29,15 +31,15 @@ public sealed class NasClient : IAsyncDisposable
             akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0 }
             akka.remote.log-remote-lifecycle-events = off
             """);
-        return new NasClient(ActorSystem.Create("nas-client", config), node);
+        return new NasClient(ActorSystem.Create("nas-client", config), node, timeout ?? TimeSpan.FromSeconds(30));
     }
 
     public async Task<object> AskAsync(object message, TimeSpan? timeout = null)
     {
-        try { return await _api.Ask<object>(message, timeout ?? TimeSpan.FromSeconds(30)); }
-        catch (AskTimeoutException)
+        try { return await _api.Ask<object>(message, timeout ?? _timeout); }
+        catch (AskTimeoutException e)
         {
-            throw new InvalidOperationException($"No answer from a node at {_node} (is `nas node` running there? --node host:port).");
+            throw new ServiceUnreachableException($"no answer from a node at {_node} (is `nas node` running there? --node host:port)", e);
         }
     }
 

@@ -1,8 +1,10 @@
 using System.ComponentModel;
 using Akka.Actor;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using NasActors.Cluster.Hosting;
 using NasActors.Torch.Runtime;
+using NasActors.Node.Commands.Input;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -10,18 +12,22 @@ namespace NasActors.Node.Commands.Cluster;
 
 public class NodeSettings : CommandSettings
 {
+    [PathText]
     [CommandOption("-c|--config <FILE>")]
     [Description("HOCON files applied after hocon/base.conf and hocon/persistence-sqlite.conf (later wins); names without a folder are looked up in hocon/.")]
     public string[] Config { get; init; } = [];
 
+    [KeyValue(Hocon = true)]
     [CommandOption("--set <KEY=VALUE>")]
     [Description("A HOCON override, e.g. --set nas.port=4054 (repeatable).")]
     public string[] Set { get; init; } = [];
 
+    [OneOf(NasRoles.Controller, NasRoles.Trainer, NasRoles.Evaluator)]
     [CommandOption("--role <ROLE>")]
     [Description("Roles to carry (controller, trainer, evaluator; repeatable). Default: the configuration's (all).")]
     public string[] Roles { get; init; } = [];
 
+    [Port]
     [CommandOption("--port <PORT>")]
     [Description("Port to listen on (0: any free port). Default: the configuration's (4053).")]
     public int? Port { get; init; }
@@ -75,7 +81,7 @@ public sealed class NodeCommand : AsyncCommand<NodeSettings>
                 Console.WriteLine($"tensors on {runtime.Device}, {runtime.Threads} threads; host memory: {runtime.HostMemory.Description}");
                 runtimeShown = true;
             }
-            var pbm = NasActors.Cluster.Commands.CommandHost.Get(system);
+            var pbm = NasActors.Pbm.Host.CommandHost.Get(system);
             if (pbm.Settings.Enabled && pbm.Endpoint is null)
             {
                 await host.StopAsync();
@@ -105,6 +111,7 @@ public sealed class NodeCommand : AsyncCommand<NodeSettings>
             {
                 Console.WriteLine($"nas node up at {address.Host}:{address.Port} roles [{string.Join(", ", options.Roles)}] journal {(options.PersistenceBackend == "postgres" ? "PostgreSQL" : Path.GetFullPath(options.JournalFile))}");
                 Console.WriteLine(pbm.Endpoint is { } e ? $"pbm host at {e.Address}:{e.Port}" : "pbm host not started: disabled (nas.pbm.enabled = off)");
+                if (host.Services.GetService<NasActors.Dashboard.DashboardServer>() is { Address: { } dashboard }) Console.WriteLine($"dashboard at {dashboard}");
             }
             await Task.WhenAny(system.WhenTerminated, stopped);
             // SIGTERM reaches the generic host's console lifetime too, which may stop the actor system first (ClrExitReason).

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using NasActors.Cluster.Hosting;
 using NasActors.Cluster.Transport;
+using NasActors.Dashboard;
 
 namespace NasActors.Node.Commands.Cluster;
 
@@ -80,8 +81,14 @@ public static class NodeConfig
             b.AddNasActors(options);
             if (tls is not null) b.WithRemoteTls(tls);
         });
+        builder.Services.AddNasDashboard(options.Dashboard); // after AddAkka: it starts once the actor system is up
         var host = builder.Build();
         try { await host.StartAsync(cancel); }
+        catch (NodeStartException)
+        {
+            host.Dispose();
+            throw;
+        }
         catch (Exception e) when (AddressInUse(e))
         {
             // Another process took the port between the check and the bind.

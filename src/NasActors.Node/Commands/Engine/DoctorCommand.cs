@@ -4,6 +4,7 @@ using NasActors.Torch.Data;
 using NasActors.Core.Spaces.Blocks;
 using NasActors.Torch.Supernet;
 using NasActors.Torch.Training;
+using NasActors.Node.Commands.Input;
 using Spectre.Console.Cli;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -13,6 +14,7 @@ namespace NasActors.Node.Commands.Engine;
 /// <summary>Options of <c>nas doctor</c>.</summary>
 public sealed class DoctorSettings : EngineSettings
 {
+    [KnownSpace]
     [CommandOption("--space <SPACE>")]
     [Description("Block space whose supernet takes two training steps at the end.")]
     [DefaultValue("fmnist-mbconv")]

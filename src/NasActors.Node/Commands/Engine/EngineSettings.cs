@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using NasActors.Torch.Runtime;
+using NasActors.Node.Commands.Input;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -8,25 +9,30 @@ namespace NasActors.Node.Commands.Engine;
 /// <summary>Options every command that runs tensors shares.</summary>
 public class EngineSettings : CommandSettings
 {
+    [DeviceName]
     [CommandOption("--device <DEVICE>")]
     [Description("cpu, cuda, cuda:N or auto (cuda when available).")]
     [DefaultValue("auto")]
     public string Device { get; init; } = "auto";
 
+    [ThreadCount]
     [CommandOption("--threads <N>")]
     [Description("CPU threads for tensor operations (0 = LibTorch's default).")]
     [DefaultValue(0)]
     public int Threads { get; init; }
 
+    [ThreadCount]
     [CommandOption("--path-workers <N>")]
     [Description("FairNAS paths of a training step run at once, one thread each; the result does not depend on it (0 = one per processor on a CPU, with one thread per op unless --threads is set; 1 on a GPU).")]
     [DefaultValue(0)]
     public int PathWorkers { get; init; }
 
+    [PathText]
     [CommandOption("--libtorch <FOLDER>")]
     [Description("Load LibTorch from this folder (e.g. PyTorch's torch/lib on a GPU node); also NASACTORS_LIBTORCH.")]
     public string? LibTorch { get; init; }
 
+    [OneOf("retain", "system")]
     [CommandOption("--host-memory <POLICY>")]
     [Description("retain (keep the host memory LibTorch frees for the next step: glibc malloc's mmap threshold 32 MiB, trim threshold 2 GiB, top pad 64 MiB; MALLOC_* variables you set win) or system (the C library's defaults).")]
     [DefaultValue("retain")]
@@ -35,15 +41,6 @@ public class EngineSettings : CommandSettings
     [CommandOption("--json")]
     [Description("Print one JSON document on standard output instead of tables and progress bars.")]
     public bool Json { get; init; }
-
-    public override ValidationResult Validate()
-    {
-        if (Threads < 0) return ValidationResult.Error($"--threads must be >= 0, got {Threads}.");
-        if (PathWorkers < 0) return ValidationResult.Error($"--path-workers must be >= 0, got {PathWorkers}.");
-        try { NasActors.Torch.Runtime.HostMemory.Parse(HostMemory); }
-        catch (ArgumentException e) { return ValidationResult.Error($"--host-memory: {e.Message}"); }
-        return ValidationResult.Success();
-    }
 
     public TorchRuntimeInfo InitializeTorch() =>
         TorchRuntime.Initialize(new TorchRuntimeOptions
@@ -56,16 +53,19 @@ public class EngineSettings : CommandSettings
 /// <summary>Options of commands that build a block space and read a dataset.</summary>
 public class SpaceDataSettings : EngineSettings
 {
+    [KnownSpace]
     [CommandOption("--space <SPACE>")]
     [Description("Block space: fmnist-mbconv, fmnist-shufflenet, fairnas-mbconv, spos-shufflenet.")]
     [DefaultValue("fmnist-mbconv")]
     public string Space { get; init; } = "fmnist-mbconv";
 
+    [KnownDataset]
     [CommandOption("--dataset <NAME>")]
     [Description("fmnist-embedded (shipped subset), fmnist (full; /usr/share/datasets/fashion-mnist or --data-dir), cifar10 (--data-dir).")]
     [DefaultValue("fmnist-embedded")]
     public string Dataset { get; init; } = "fmnist-embedded";
 
+    [PathText]
     [CommandOption("--data-dir <FOLDER>")]
     [Description("Folder holding the dataset files.")]
     public string? DataDir { get; init; }

@@ -3,12 +3,14 @@ using System.Diagnostics;
 using System.Text.Json;
 using Akka.Actor;
 using Akka.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using NasActors.Cluster.Hosting;
 using NasActors.Cluster.Population;
 using NasActors.Cluster.Specs;
 using NasActors.Core.Spaces;
 using NasActors.Core.Spaces.Blocks;
 using NasActors.Node.Commands.Cluster;
+using NasActors.Node.Commands.Input;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -16,22 +18,27 @@ namespace NasActors.Node.Commands.Engine;
 
 public sealed class QuickstartSettings : EngineSettings
 {
+    [KnownSpace]
     [CommandOption("--space <SPACE>")]
     [Description("Block space (default: the spec's, fmnist-mbconv).")]
     public string? Space { get; init; }
 
+    [AtLeastOne]
     [CommandOption("--steps <N>")]
     [Description("FairNAS steps, each training every choice once on m batches (default: the spec's).")]
     public long? Steps { get; init; }
 
+    [AtLeastOne]
     [CommandOption("--candidates <N>")]
     [Description("Architectures scored with inherited weights (default: the spec's budget).")]
     public int? Candidates { get; init; }
 
+    [NonNegative]
     [CommandOption("--seed <SEED>")]
     [DefaultValue(1L)]
     public long Seed { get; init; } = 1;
 
+    [PathText]
     [CommandOption("-o|--out <FOLDER>")]
     [DefaultValue("runs/quickstart")]
     public string Out { get; init; } = "runs/quickstart";
@@ -63,6 +70,8 @@ public sealed class QuickstartCommand : AsyncCommand<QuickstartSettings>
             AnsiConsole.MarkupLine($"[bold]NasActors quickstart[/] (actor system): search [bold]{id}[/], FairNAS supernet of {spec.Space} on {spec.Dataset}, " +
                                    $"{spec.Training.Steps} steps, then {spec.Controller} with budget {spec.Budget}; {runtime.Device}, {runtime.Threads} threads");
         var (host, system, registry, _) = await NodeConfig.StartAsync(config, cancellation);
+        if (host.Services.GetService<NasActors.Dashboard.DashboardServer>() is { Address: { } dashboard })
+            (settings.Json ? Console.Error : Console.Out).WriteLine($"Dashboard: {dashboard}#/search/{id} (open it while the search runs)");
         try
         {
             var done = new TaskCompletionSource<SearchProgressed>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -70,11 +79,7 @@ public sealed class QuickstartCommand : AsyncCommand<QuickstartSettings>
             system.EventStream.Subscribe(printer, typeof(SearchProgressed));
             var searches = registry.Get<SearchRegion>();
             var reply = await searches.Ask<object>(new SearchCommands.SubmitSearch(id, spec), TimeSpan.FromSeconds(30), cancellation);
-            if (reply is not SearchReplies.SearchAccepted)
-            {
-                Console.Error.WriteLine($"Quickstart search not accepted: {reply}");
-                return 1;
-            }
+            if (reply is not SearchReplies.SearchAccepted) throw new CommandFailedException($"the quickstart search was not accepted: {reply}");
             var end = await done.Task.WaitAsync(cancellation);
             var results = await searches.Ask<SearchReplies.SearchResults>(new SearchQueries.GetSearchResults(id), TimeSpan.FromSeconds(30), cancellation);
             var top = SearchExport.Top(results, 5);

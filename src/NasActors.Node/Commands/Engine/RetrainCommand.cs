@@ -4,6 +4,7 @@ using NasActors.Core.Costs;
 using NasActors.Core.Spaces.Blocks;
 using NasActors.Torch.Data;
 using NasActors.Torch.Training;
+using NasActors.Node.Commands.Input;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -11,26 +12,32 @@ namespace NasActors.Node.Commands.Engine;
 
 public sealed class RetrainSettings : SpaceDataSettings
 {
+    [ArchitectureText]
     [CommandOption("-a|--arch <ARCH>")]
     [Description("The architecture to build and train from scratch.")]
     public string Architecture { get; init; } = "";
 
+    [AtLeastOne(10000)]
     [CommandOption("--epochs <N>")]
     [DefaultValue(10)]
     public int Epochs { get; init; } = 10;
 
+    [AtLeastOne(65536)]
     [CommandOption("--batch-size <N>")]
     [DefaultValue(128)]
     public int BatchSize { get; init; } = 128;
 
+    [Positive]
     [CommandOption("--lr <RATE>")]
     [DefaultValue(0.1)]
     public double LearningRate { get; init; } = 0.1;
 
+    [NonNegative]
     [CommandOption("--weight-decay <WD>")]
     [DefaultValue(5e-4)]
     public double WeightDecay { get; init; } = 5e-4;
 
+    [NonNegative]
     [CommandOption("--seed <SEED>")]
     [DefaultValue(1L)]
     public long Seed { get; init; } = 1;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using NasActors.Core.Determinism;
 using NasActors.Core.Spaces;
 using NasActors.Torch.Scoring;
+using NasActors.Node.Commands.Input;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -10,36 +11,44 @@ namespace NasActors.Node.Commands.Engine;
 
 public sealed class ScoreSettings : EngineSettings
 {
+    [PathText]
     [CommandOption("-c|--checkpoint <FILE>")]
     [Description("Supernet checkpoint (.nasckpt) to inherit weights from.")]
     public string Checkpoint { get; init; } = "";
 
+    [ArchitectureText]
     [CommandOption("-a|--arch <ARCH>")]
     [Description("Architecture to score (choice string such as 301245, or (3,0,1,2,4,5)); repeatable.")]
     public string[] Architectures { get; init; } = [];
 
+    [NonNegative]
     [CommandOption("--sample <N>")]
     [Description("Also score N distinct architectures drawn uniformly from the space.")]
     [DefaultValue(0)]
     public int Sample { get; init; }
 
+    [NonNegative]
     [CommandOption("--seed <SEED>")]
     [DefaultValue(1L)]
     public long Seed { get; init; } = 1;
 
+    [AtLeastOne]
     [CommandOption("--recalibration-batches <N>")]
     [Description("Training batches forwarded to recalibrate BatchNorm statistics per candidate.")]
     [DefaultValue(8)]
     public int RecalibrationBatches { get; init; } = 8;
 
+    [AtLeastOne(65536)]
     [CommandOption("--recalibration-batch-size <N>")]
     [DefaultValue(128)]
     public int RecalibrationBatchSize { get; init; } = 128;
 
+    [PathText]
     [CommandOption("--data-dir <FOLDER>")]
     [Description("Dataset folder, when it moved since the supernet was trained.")]
     public string? DataDir { get; init; }
 
+    [NonNegative]
     [CommandOption("--top <K>")]
     [Description("Show only the best K (0 = all).")]
     [DefaultValue(0)]
@@ -49,7 +58,6 @@ public sealed class ScoreSettings : EngineSettings
     {
         if (string.IsNullOrWhiteSpace(Checkpoint)) return ValidationResult.Error("--checkpoint is required.");
         if (Architectures.Length == 0 && Sample <= 0) return ValidationResult.Error("Give --arch at least once or --sample N.");
-        if (Sample < 0) return ValidationResult.Error($"--sample must be >= 0, got {Sample}.");
         return base.Validate();
     }
 
@@ -64,6 +72,9 @@ public sealed class ScoreCommand : Command<ScoreSettings>
         var runtime = settings.InitializeTorch();
         using var evaluator = new CandidateEvaluator(settings.Checkpoint, settings.ToOptions(), runtime.Device, dataFolderOverride: settings.DataDir);
         var candidates = settings.Architectures.Select(evaluator.Space.Parse).ToList();
+        var left = evaluator.Space.Size() - candidates.Distinct().Count();
+        if (settings.Sample > left)
+            throw new UsageException($"--sample {settings.Sample}: space {evaluator.Space.Name} has {left:G} other architectures to draw");
         candidates.AddRange(SampleDistinct(evaluator.Space, settings.Sample, settings.Seed, candidates));
         var scores = ScoreAll(evaluator, candidates, new StepProgress(settings.Json), cancellation);
         var shown = Ranked(scores, settings.Top);

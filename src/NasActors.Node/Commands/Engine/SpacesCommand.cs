@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using NasActors.Core.Costs;
 using NasActors.Core.Spaces.Blocks;
+using NasActors.Node.Commands.Input;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -8,6 +9,7 @@ namespace NasActors.Node.Commands.Engine;
 
 public sealed class SpacesSettings : CommandSettings
 {
+    [KnownSpace]
     [CommandArgument(0, "[SPACE]")]
     [Description("Describe one space layer by layer.")]
     public string? Space { get; init; }

@@ -4,6 +4,7 @@ using NasActors.Core.Spaces.Blocks;
 using NasActors.Torch.Data;
 using NasActors.Torch.Methods;
 using NasActors.Torch.Training;
+using NasActors.Node.Commands.Input;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -11,52 +12,63 @@ namespace NasActors.Node.Commands.Engine;
 
 public class TrainSettings : SpaceDataSettings
 {
+    [RangeCheck(0, 1, MinExcluded = true, MaxExcluded = true)]
     [CommandOption("--validation-fraction <F>")]
     [Description("Part of the training set held out to score candidates.")]
     [DefaultValue(0.2)]
     public double ValidationFraction { get; init; } = 0.2;
 
+    [KnownTrainingMethod]
     [CommandOption("--method <METHOD>")]
-    [Description("spos (one uniform path per step), fairnas (every choice once per step), darts, fbnet or proxylessnas (architecture parameters trained on a split of the training images).")]
+    [Description("spos (one uniform path per step), fairnas (every choice once per step), darts, fbnet or proxylessnas (architecture parameters trained on a split of the training images), oneshot (every choice under path dropout), smash (hypernetwork-generated weights), spnas (Single-Path NAS superkernels; needs --latency-table) or enas (LSTM controller, REINFORCE on a split of the training images).")]
     [DefaultValue("fairnas")]
     public string Method { get; init; } = "fairnas";
 
+    [AtLeastOne]
     [CommandOption("--steps <N>")]
     [Description("Optimizer steps.")]
     [DefaultValue(300L)]
     public long Steps { get; init; } = 300;
 
+    [AtLeastOne(65536)]
     [CommandOption("--batch-size <N>")]
     [DefaultValue(128)]
     public int BatchSize { get; init; } = 128;
 
+    [Positive]
     [CommandOption("--lr <RATE>")]
     [Description("Base learning rate.")]
     [DefaultValue(0.1)]
     public double LearningRate { get; init; } = 0.1;
 
+    [RangeCheck(0, 1, MaxExcluded = true)]
     [CommandOption("--momentum <M>")]
     [DefaultValue(0.9)]
     public double Momentum { get; init; } = 0.9;
 
+    [NonNegative]
     [CommandOption("--weight-decay <WD>")]
     [Description("Applied to weights with more than one dimension only.")]
     [DefaultValue(4e-5)]
     public double WeightDecay { get; init; } = 4e-5;
 
+    [RangeCheck(0, 1, MaxExcluded = true)]
     [CommandOption("--label-smoothing <S>")]
     [DefaultValue(0.1)]
     public double LabelSmoothing { get; init; } = 0.1;
 
+    [OneOf("cosine", "linear")]
     [CommandOption("--decay <KIND>")]
     [Description("Learning-rate decay: cosine or linear.")]
     [DefaultValue("cosine")]
     public string Decay { get; init; } = "cosine";
 
+    [NonNegative]
     [CommandOption("--warmup <STEPS>")]
     [DefaultValue(0L)]
     public long Warmup { get; init; }
 
+    [RangeCheck(0, 1000)]
     [CommandOption("--flops-bands <N>")]
     [Description("SPOS only: sample paths inside N FLOPs bands (0 = unconstrained).")]
     [DefaultValue(0)]
@@ -74,23 +86,58 @@ public class TrainSettings : SpaceDataSettings
     [Description("darts: the unrolled second-order architecture gradient (first order without).")]
     public bool SecondOrder { get; init; }
 
+    [PathText]
+    [CommandOption("--latency-table <FILE>")]
+    [Description("Per-layer latency table: a JSON file with \"fixed\" (ms) and \"layers\" (per layer, the ms of each choice). spnas needs it; fbnet and proxylessnas use it.")]
+    public string? LatencyTable { get; init; }
+
+    [RangeCheck(0, 1, MaxExcluded = true)]
+    [CommandOption("--drop-path-rate <R>")]
+    [Description("oneshot: the path-dropout rate reached at the end of training.")]
+    [DefaultValue(0.1)]
+    public double DropPathRate { get; init; } = 0.1;
+
+    [NonNegative]
     [CommandOption("--seed <SEED>")]
     [DefaultValue(1L)]
     public long Seed { get; init; } = 1;
 
+    [PathText]
     [CommandOption("-o|--out <FOLDER>")]
     [Description("Folder for checkpoints (content-addressed: <sha256>.nasckpt).")]
     [DefaultValue("runs/checkpoints")]
     public string Out { get; init; } = "runs/checkpoints";
 
+    [NonNegative]
     [CommandOption("--checkpoint-every <STEPS>")]
     [Description("Also checkpoint every N steps (0 = only at the end).")]
     [DefaultValue(0L)]
     public long CheckpointEvery { get; init; }
 
+    [PathText]
     [CommandOption("--resume <CHECKPOINT>")]
     [Description("Continue exactly from a checkpoint of the same space and method.")]
     public string? Resume { get; init; }
+
+    public override ValidationResult Validate() =>
+        Warmup >= Steps ? ValidationResult.Error($"--warmup {Warmup}: must be less than --steps ({Steps})")
+        : FlopsBands > 0 && Method.Trim().ToLowerInvariant() != "spos" ? ValidationResult.Error($"--flops-bands {FlopsBands}: applies to --method spos only")
+        : base.Validate();
+
+    /// <summary>Checks of options against the checkpoint to resume from, before any work (nothing is written on a refusal).</summary>
+    public void CheckResume()
+    {
+        if (Resume is null) return;
+        var metadata = NasActors.Torch.Checkpoints.Checkpoint.ReadMetadata(Resume);
+        if (!metadata.TryGetValue("step", out var text) || !long.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var step))
+            throw new UsageException($"--resume '{Resume}': the checkpoint does not record its step");
+        if (step >= Steps)
+            throw new UsageException($"--steps {Steps}: the checkpoint given to --resume is at step {step} already; ask for more steps than that");
+        if (metadata.TryGetValue("method", out var method) && !string.Equals(method, Method.Trim(), StringComparison.OrdinalIgnoreCase))
+            throw new UsageException($"--method {Method}: the checkpoint given to --resume was trained with {method}");
+        if (metadata.TryGetValue("space", out var space) && !string.Equals(space, Space.Trim(), StringComparison.OrdinalIgnoreCase))
+            throw new UsageException($"--space {Space}: the checkpoint given to --resume is of space {space}");
+    }
 
     public SupernetTrainingOptions ToOptions()
     {
@@ -118,6 +165,7 @@ public class TrainSettings : SpaceDataSettings
         MeanGradientOverPaths = MeanGradients,
         Seed = Seed,
         Architecture = new ArchitectureOptions { SecondOrder = SecondOrder },
+        OneShot = new NasActors.Torch.Methods.OneShot.OneShotOptions { DropPathRate = DropPathRate },
     };
 }
 
@@ -126,6 +174,7 @@ public sealed class TrainCommand : Command<TrainSettings>
 {
     public override int Execute(CommandContext context, TrainSettings settings, CancellationToken cancellation)
     {
+        settings.CheckResume();
         var runtime = settings.InitializeTorch();
         var options = settings.ToOptions();
         options.Validate();
@@ -134,31 +183,37 @@ public sealed class TrainCommand : Command<TrainSettings>
         if (!settings.Json)
             AnsiConsole.MarkupLine($"Training a [bold]{options.Method}[/] supernet of [bold]{space.Name}[/] on {data.Bundle.Name} " +
                                    $"({data.Split.Train.Length} train / {data.Split.Validation.Length} validation images) on {runtime.Device}");
+        var latency = settings.LatencyTable is { } table ? LatencyLoss.ReadTable(table, space) : null;
+        // What the process holds before the supernet is built (runtime, LibTorch, data): the base of the training's own peak.
+        var residentBefore = NasActors.Torch.Runtime.ProcessMemory.ResidentBytes();
         var outcome = Train(space, data, options, runtime.Device, settings.Out, settings.CheckpointEvery, settings.Resume,
-            new StepProgress(settings.Json), cancellation, runtime.PathWorkers);
+            new StepProgress(settings.Json), cancellation, runtime.PathWorkers, latency);
         if (settings.Json)
             Console.WriteLine(JsonSerializer.Serialize(new
             {
                 checkpoint = outcome.Checkpoint.Path, sha256 = outcome.Checkpoint.Sha256, steps = outcome.Steps,
                 loss = outcome.RecentLoss, accuracy = outcome.RecentAccuracy, imagesPerSecond = outcome.ImagesPerSecond,
-                seconds = outcome.Elapsed.TotalSeconds, space = space.Name, method = options.Method, device = runtime.Device.ToString(),
+                seconds = outcome.Elapsed.TotalSeconds, peakResidentBytes = NasActors.Torch.Runtime.ProcessMemory.PeakResidentBytes(), residentBytesBeforeTraining = residentBefore, space = space.Name, method = options.Method, device = runtime.Device.ToString(),
                 architecture = outcome.Distribution is { } d ? space.Format(d.Argmax()) : null,
                 architectureEntropy = outcome.Distribution?.NormalizedEntropy(),
                 probabilities = outcome.Distribution?.Probabilities,
+                derived = outcome.Derived.Count > 0 ? outcome.Derived.Select(space.Format).ToArray() : null,
             }, JsonOutput.Options));
         else
             AnsiConsole.MarkupLine($"Checkpoint [green]{outcome.Checkpoint.Path}[/] (step {outcome.Steps}, loss {outcome.RecentLoss:F3}, " +
                                    $"train accuracy {outcome.RecentAccuracy:P1}, {outcome.ImagesPerSecond:F0} img/s, {outcome.Elapsed:mm\\:ss})" +
-                                   (outcome.Distribution is { } d ? $"; argmax [bold]{space.Format(d.Argmax())}[/], entropy {d.NormalizedEntropy():F2}" : ""));
+                                   (outcome.Distribution is { } d ? $"; argmax [bold]{space.Format(d.Argmax())}[/], entropy {d.NormalizedEntropy():F2}" : "") +
+                                   (outcome.Derived.Count > 0 ? $"; derived [bold]{string.Join(" ", outcome.Derived.Take(5).Select(space.Format))}[/]" : ""));
         return 0;
     }
 
     /// <summary>Supernet training with a progress display; shared with the quickstart.</summary>
     public static TrainingOutcome Train(BlockSpace space, SearchData data, SupernetTrainingOptions options, TorchSharp.torch.Device device,
-        string folder, long checkpointEvery, string? resume, StepProgress display, CancellationToken cancellation, int pathWorkers) =>
+        string folder, long checkpointEvery, string? resume, StepProgress display, CancellationToken cancellation, int pathWorkers,
+        NasActors.Core.Costs.AdditiveCostModel? latency = null) =>
         display.Run($"{options.Method} supernet", options.Steps, report =>
             SupernetTraining.Run(space, data, options, device, folder, checkpointEvery, resume,
                 p => report(p.StepsDone, $"loss {p.Step.Loss:F3} acc {p.Step.Accuracy:P1} {p.ImagesPerSecond:F0} img/s" +
-                    (p.Step.Argmax is { } argmax ? $" H {p.Step.ArchitectureEntropy:F2} argmax {argmax}" : "")),
-                cancel: cancellation, pathWorkers: pathWorkers));
+                    (p.Step.ArchitectureEntropy is { } h ? $" H {h:F2}" : "") + (p.Step.Argmax is { } argmax ? $" argmax {argmax}" : "")),
+                cancel: cancellation, pathWorkers: pathWorkers, latency: latency));
 }

@@ -10,6 +10,7 @@ using NasActors.Core.Ranking;
 using NasActors.Node.Commands.Cluster;
 using NasActors.Node.Commands.Engine;
 using NasActors.Torch.Ranking;
+using NasActors.Node.Commands.Input;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -17,58 +18,72 @@ namespace NasActors.Node.Commands.Study;
 
 public sealed class RankStudySettings : EngineSettings
 {
+    [OneOf("cpu", "gpu")]
     [CommandOption("--preset <PRESET>")]
     [Description("cpu (fmnist-mbconv on the embedded subset, K = 12, about 20 min on 2 idle cores) or gpu (full Fashion-MNIST, K = 24, longer training). Options below override it.")]
     [DefaultValue("cpu")]
     public string Preset { get; init; } = "cpu";
 
+    [PathText]
     [CommandOption("-o|--out <FOLDER>")]
     [Description("Study folder: study.json and plots; without --node also the in-process node's journal and checkpoints. Run again with the same folder to resume.")]
     [DefaultValue("runs/rank-study")]
     public string Out { get; init; } = "runs/rank-study";
 
+    [HostPort]
     [CommandOption("--node <HOST:PORT>")]
     [Description("Run the study on a running cluster through this node (its parts at once, on its evaluator and trainer nodes); without it, an in-process node runs the parts one after another.")]
     public string? Node { get; init; }
 
+    [SearchIdText(Suffix = 11)]
     [CommandOption("--name <NAME>")]
     [Description("Study name: its searches are NAME-standalone, NAME-spos, NAME-fairnas. Run again with the same name to resume.")]
     [DefaultValue("rank-study")]
     public string Name { get; init; } = "rank-study";
 
+    [NonNegative]
     [CommandOption("--train-images <N>")]
     [Description("Stand-alone training on only N images of the training split (0 = all): smoke tests.")]
     public int? TrainImages { get; init; }
 
+    [KnownSpace]
     [CommandOption("--space <SPACE>")]
     [Description("Block space (same number of choices in every layer): fmnist-mbconv, fmnist-shufflenet, ...")]
     public string? Space { get; init; }
 
+    [KnownDataset]
     [CommandOption("--dataset <NAME>")]
     [Description("fmnist-embedded, fmnist (full; /usr/share/datasets/fashion-mnist or --data-dir), cifar10.")]
     public string? Dataset { get; init; }
 
+    [PathText]
     [CommandOption("--data-dir <FOLDER>")]
     public string? DataDir { get; init; }
 
+    [RangeCheck(2, 10000)]
     [CommandOption("-k|--architectures <K>")]
     [Description("Architectures to rank, stratified by FLOPs.")]
     public int? K { get; init; }
 
+    [NonNegative]
     [CommandOption("--seed <SEED>")]
     [Description("Seed of the sample, the data split, both supernets, the stand-alone trainings and the bootstrap.")]
     public long? Seed { get; init; }
 
+    [AtLeastOne]
     [CommandOption("--steps <N>")]
     [Description("FairNAS optimizer steps; SPOS gets m times as many (same images and choice updates).")]
     public long? Steps { get; init; }
 
+    [AtLeastOne(65536)]
     [CommandOption("--batch-size <N>")]
     public int? BatchSize { get; init; }
 
+    [AtLeastOne(10000)]
     [CommandOption("--standalone-epochs <N>")]
     public int? StandaloneEpochs { get; init; }
 
+    [AtLeastOne]
     [CommandOption("--recalibration-batches <N>")]
     public int? RecalibrationBatches { get; init; }
 
@@ -76,10 +91,12 @@ public sealed class RankStudySettings : EngineSettings
     [Description("FairNAS: shared parameters move by the mean of the m path gradients (not FairNAS's own sum).")]
     public bool MeanGradients { get; init; }
 
+    [AtLeastOne(1000000)]
     [CommandOption("--resamples <N>")]
     [Description("Bootstrap resamples for the confidence intervals.")]
     public int? Resamples { get; init; }
 
+    [RangeCheck(0, 1, MinExcluded = true, MaxExcluded = true)]
     [CommandOption("--level <L>")]
     [Description("Confidence level of the intervals.")]
     public double? Level { get; init; }
@@ -111,17 +128,8 @@ public sealed class RankStudyCommand : AsyncCommand<RankStudySettings>
 {
     public override async Task<int> ExecuteAsync(CommandContext context, RankStudySettings settings, CancellationToken cancellation)
     {
-        RankStudyOptions options;
-        try
-        {
-            options = settings.ToOptions();
-            options.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            AnsiConsole.MarkupLineInterpolated($"[red]{e.Message}[/]");
-            return 2;
-        }
+        var options = settings.ToOptions();
+        options.Validate();
         var plan = new RankStudyPlan(settings.Name, options);
         var folder = Path.GetFullPath(settings.Out);
         Directory.CreateDirectory(folder);
@@ -137,48 +145,40 @@ public sealed class RankStudyCommand : AsyncCommand<RankStudySettings>
             (s.BestAccuracy is { } b ? $", best {b:F2}%" : ""));
 
         IReadOnlyDictionary<string, SearchReplies.SearchResults> results;
-        try
+        if (settings.Node is { } node)
         {
-            if (settings.Node is { } node)
+            await using var client = NasClient.Connect(node);
+            // A cluster that is still forming answers late: every message of the study may be sent again.
+            async Task<object> Ask(object m)
             {
-                await using var client = NasClient.Connect(node);
-                // A cluster that is still forming answers late: every message of the study may be sent again.
-                async Task<object> Ask(object m)
-                {
-                    for (var attempt = 1; ; attempt++)
-                        try { return await client.AskAsync(m); }
-                        catch (InvalidOperationException) when (attempt < 4) { Say($"no answer from {node} yet, asking again"); }
-                }
-                results = await new RankStudyRunner(plan, Ask, Progress)
-                    .RunAsync(oneAtATime: false, TimeSpan.FromSeconds(5), cancellation);
+                for (var attempt = 1; ; attempt++)
+                    try { return await client.AskAsync(m); }
+                    catch (InvalidOperationException) when (attempt < 4) { Say($"no answer from {node} yet, asking again"); }
             }
-            else
-            {
-                var runtime = settings.InitializeTorch();
-                Say($"Tensors on {runtime.Device}, {runtime.Threads} threads");
-                var config = NodeConfig.Load(["quickstart.conf"],
-                [
-                    $"nas.checkpoint-folder = \"{Path.Combine(folder, "checkpoints")}\"",
-                    $"nas.population.export-folder = \"{Path.Combine(folder, "exports")}\"",
-                    $"nas.persistence.sqlite.journal-file = \"{Path.Combine(folder, "journal.db")}\"",
-                    $"nas.persistence.sqlite.snapshot-file = \"{Path.Combine(folder, "snapshots.db")}\"",
-                    // A stand-alone training is one job: it may take long on a CPU, and must not be handed out twice.
-                    "nas.job-timeout = 24h",
-                ]);
-                var (host, _, registry, _) = await NodeConfig.StartAsync(config, cancellation);
-                try
-                {
-                    var api = registry.Get<SearchApiKey>();
-                    results = await new RankStudyRunner(plan, m => api.Ask<object>(m, TimeSpan.FromSeconds(60)), Progress)
-                        .RunAsync(oneAtATime: true, TimeSpan.FromSeconds(2), cancellation);
-                }
-                finally { await host.StopAsync(CancellationToken.None); }
-            }
+            results = await new RankStudyRunner(plan, Ask, Progress)
+                .RunAsync(oneAtATime: false, TimeSpan.FromSeconds(5), cancellation);
         }
-        catch (Exception e) when (e is RankStudyException or InvalidOperationException or ArgumentException)
+        else
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]{e.Message}[/]");
-            return 2;
+            var runtime = settings.InitializeTorch();
+            Say($"Tensors on {runtime.Device}, {runtime.Threads} threads");
+            var config = NodeConfig.Load(["quickstart.conf"],
+            [
+                $"nas.checkpoint-folder = \"{Path.Combine(folder, "checkpoints")}\"",
+                $"nas.population.export-folder = \"{Path.Combine(folder, "exports")}\"",
+                $"nas.persistence.sqlite.journal-file = \"{Path.Combine(folder, "journal.db")}\"",
+                $"nas.persistence.sqlite.snapshot-file = \"{Path.Combine(folder, "snapshots.db")}\"",
+                // A stand-alone training is one job: it may take long on a CPU, and must not be handed out twice.
+                "nas.job-timeout = 24h",
+            ]);
+            var (host, _, registry, _) = await NodeConfig.StartAsync(config, cancellation);
+            try
+            {
+                var api = registry.Get<SearchApiKey>();
+                results = await new RankStudyRunner(plan, m => api.Ask<object>(m, TimeSpan.FromSeconds(60)), Progress)
+                    .RunAsync(oneAtATime: true, TimeSpan.FromSeconds(2), cancellation);
+            }
+            finally { await host.StopAsync(CancellationToken.None); }
         }
 
         var (report, leftOut) = plan.Report(results);

@@ -21,7 +21,14 @@ public sealed class DartsMethod(MethodContext context) : DifferentiableMethod(co
 
     public static TrainingMethodInfo Info { get; } = new(MethodName,
         "softmax(alpha)-weighted sum of every layer's choices; alpha by Adam on half the training split",
-        ArchitectureFraction: 0.5, c => new DartsMethod(c)) { Recipe = Recipe };
+        ArchitectureFraction: 0.5, c => new DartsMethod(c)) { Recipe = Recipe, ReadSettings = ReadSettings };
+
+    /// <summary>The common settings (<see cref="DifferentiableMethod.ReadCommonSettings"/>) and <c>second-order</c>.</summary>
+    public static SupernetTrainingOptions ReadSettings(SupernetTrainingOptions options, Core.Controllers.SettingsReader r)
+    {
+        var o = ReadCommonSettings(options, r, Recipe);
+        return o with { Architecture = o.Architecture with { SecondOrder = r.Bool("second-order", o.Architecture.SecondOrder) } };
+    }
 
     /// <summary>DARTS's published weight recipe: SGD 0.025 cosine to 0.001, momentum 0.9, weight decay 3e-4,
     /// gradient clipping at 5, no label smoothing.</summary>

@@ -20,7 +20,24 @@ public sealed class FbNetMethod : DifferentiableMethod
     public static ArchitectureDefaults Defaults { get; } = new(0.01, 0.9, 0.999, 5e-4, 0);
 
     public static TrainingMethodInfo Info { get; } = new(MethodName,
-        "Gumbel-softmax mixture, latency-aware loss CE * 0.2 * (log LAT)^0.6", ArchitectureFraction: 0.2, c => new FbNetMethod(c)) { Recipe = Recipe };
+        "Gumbel-softmax mixture, latency-aware loss CE * 0.2 * (log LAT)^0.6", ArchitectureFraction: 0.2, c => new FbNetMethod(c)) { Recipe = Recipe, ReadSettings = ReadSettings };
+
+    /// <summary>The common settings (<see cref="DifferentiableMethod.ReadCommonSettings"/>), <c>temperature</c> (tau_0)
+    /// and <c>temperature-decay</c> (per epoch).</summary>
+    public static SupernetTrainingOptions ReadSettings(SupernetTrainingOptions options, Core.Controllers.SettingsReader r)
+    {
+        var o = ReadCommonSettings(options, r, Recipe);
+        var t = r.Double("temperature", double.NaN, double.Epsilon, double.MaxValue);
+        var d = r.Double("temperature-decay", double.NaN, 0, double.MaxValue);
+        return o with
+        {
+            Architecture = o.Architecture with
+            {
+                Temperature = double.IsNaN(t) ? o.Architecture.Temperature : t,
+                TemperatureDecay = double.IsNaN(d) ? o.Architecture.TemperatureDecay : d,
+            },
+        };
+    }
 
     /// <summary>FBNet's published weight recipe: SGD 0.1 cosine, momentum 0.9, weight decay 1e-4.</summary>
     public static SupernetTrainingOptions Recipe(SupernetTrainingOptions options) => options with

@@ -25,7 +25,8 @@ public sealed class ProxylessNasMethod : DifferentiableMethod
 
     public static TrainingMethodInfo Info { get; } = new(MethodName,
         "binarized gates: one path per weight step, two-path architecture steps, latency-aware loss",
-        ArchitectureFraction: 0.5, c => new ProxylessNasMethod(c)) { Recipe = Recipe };
+        ArchitectureFraction: 0.5, c => new ProxylessNasMethod(c))
+        { Recipe = Recipe, ReadSettings = (o, r) => ReadCommonSettings(o, r, Recipe) };
 
     /// <summary>ProxylessNAS's published weight recipe: SGD 0.025 cosine, momentum 0.9, weight decay 4e-5, label smoothing 0.1.</summary>
     public static SupernetTrainingOptions Recipe(SupernetTrainingOptions options) => options with

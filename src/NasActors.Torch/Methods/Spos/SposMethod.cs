@@ -8,7 +8,11 @@ public sealed class SposMethod(MethodContext context) : PathSamplingMethod(conte
         context.Options.FlopsBands > 0 ? new FlopsBands(context.Space.CostModel(), context.Options.FlopsBands) : null))
 {
     public static TrainingMethodInfo Info { get; } = new(PathSamplers.Spos,
-        "one uniform path per step", ArchitectureFraction: 0, c => new SposMethod(c));
+        "one uniform path per step", ArchitectureFraction: 0, c => new SposMethod(c))
+    {
+        // flops-bands: sample paths inside N FLOPs bands (0: unconstrained).
+        ReadSettings = (o, r) => o with { FlopsBands = r.Int("flops-bands", o.FlopsBands, min: 0) },
+    };
 
     public override string Name => PathSamplers.Spos;
 }

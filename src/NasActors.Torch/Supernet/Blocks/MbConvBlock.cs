@@ -30,4 +30,33 @@ public sealed class MbConvBlock : nn.Module<Tensor, Tensor>
         var y = body.forward(x);
         return _residual ? y.add(x, Layers.One) : y;
     }
+
+    /// <summary>The block's parts by name: <c>expand</c>, <c>dw</c>, <c>project</c> (conv -> BN (-> ReLU) each).</summary>
+    public Sequential Part(string name) =>
+        body.named_children().Where(c => c.name == name).Select(c => c.module).OfType<Sequential>().SingleOrDefault()
+        ?? throw new ArgumentException($"An MBConv block has no part '{name}'.");
+
+    /// <summary>The weight of a part's convolution (<c>expand</c>, <c>dw</c>, <c>project</c>).</summary>
+    public Parameter ConvWeight(string part) => ((Conv2d)Part(part).named_children().First(c => c.name == "conv").module).weight!;
+
+    /// <summary>
+    /// The block's forward with the two pointwise convolutions' weights given from outside (SMASH's generated weights):
+    /// the depthwise convolution and the BatchNorms are the block's own.
+    /// </summary>
+    public Tensor Forward(Tensor x, Tensor expandWeight, Tensor projectWeight)
+    {
+        var y = WithWeight(Part("expand"), x, expandWeight);
+        var z = Part("dw").call(y);
+        var p = WithWeight(Part("project"), z, projectWeight);
+        return _residual ? p.add(x, Layers.One) : p;
+    }
+
+    /// <summary>A conv -> BN (-> ReLU) part with its 1x1 convolution's weight replaced.</summary>
+    private static Tensor WithWeight(Sequential part, Tensor x, Tensor weight)
+    {
+        var h = nn.functional.conv2d(x, weight);
+        foreach (var (name, module) in part.named_children())
+            if (name != "conv") h = ((nn.Module<Tensor, Tensor>)module).call(h);
+        return h;
+    }
 }

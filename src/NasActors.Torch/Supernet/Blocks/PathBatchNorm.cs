@@ -89,8 +89,16 @@ public sealed class PathBatchNorm : nn.Module<Tensor, Tensor>
         BatchesTracked++;
     }
 
+    /// <summary>
+    /// Ghost BatchNorm (Hoffer et al., 2017; One-Shot's supernet): in a training pass, each run of this many examples
+    /// of the batch is normalised with its own statistics, and the running statistics take the ghost batches' mean
+    /// mean and mean variance once per pass. 0 (or a batch no larger): the whole batch, as usual.
+    /// </summary>
+    public int GhostBatchSize { get; set; }
+
     public override Tensor forward(Tensor input)
     {
+        if (training && !Cumulative && GhostBatchSize > 0 && input.shape[0] > GhostBatchSize) return GhostForward(input);
         if (training && DeferStatistics && !Cumulative)
         {
             var collector = _collector ?? throw new InvalidOperationException(
@@ -110,6 +118,31 @@ public sealed class PathBatchNorm : nn.Module<Tensor, Tensor>
             if (Cumulative) factor = 1.0 / BatchesTracked;
         }
         return nn.functional.batch_norm(input, running_mean, running_var, weight, bias, training, factor, _eps);
+    }
+
+    private Tensor GhostForward(Tensor input)
+    {
+        var ghosts = input.split(GhostBatchSize, 0);
+        var outputs = new Tensor[ghosts.Length];
+        var means = new Tensor[ghosts.Length];
+        var variances = new Tensor[ghosts.Length];
+        for (var g = 0; g < ghosts.Length; g++)
+        {
+            // Momentum 1 into fresh buffers: they come back holding the ghost batch's own statistics (see below).
+            means[g] = zeros(Features, dtype: input.dtype, device: input.device);
+            variances[g] = ones(Features, dtype: input.dtype, device: input.device);
+            outputs[g] = nn.functional.batch_norm(ghosts[g], means[g], variances[g], weight, bias, training: true, momentum: 1.0, _eps);
+        }
+        using var mean = stack(means).mean([0L]);
+        using var variance = stack(variances).mean([0L]);
+        if (DeferStatistics)
+        {
+            var collector = _collector ?? throw new InvalidOperationException(
+                "A BatchNorm with deferred statistics ran a training pass outside PathBatchNorm.StartCollecting.");
+            collector.Add(new DeferredStatistics(this, mean.clone().DetachFromDisposeScope(), variance.clone().DetachFromDisposeScope()));
+        }
+        else FoldStatistics(mean, variance);
+        return cat(outputs, 0);
     }
 }
 

@@ -1,0 +1,221 @@
+using NasActors.Core.Determinism;
+using NasActors.Core.Spaces;
+using NasActors.Torch.Checkpoints;
+using NasActors.Torch.Supernet;
+using NasActors.Torch.Supernet.Blocks;
+using NasActors.Torch.Training;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace NasActors.Torch.Methods.Enas;
+
+/// <summary>
+/// ENAS (Pham et al., 2018) on a block space. Training alternates a phase of <see cref="EnasOptions.WeightSteps"/>
+/// shared-weight steps, each on one path sampled from the current policy (<see cref="EnasController"/>), with a phase
+/// of <see cref="EnasOptions.ControllerSteps"/> controller steps: REINFORCE on a sampled architecture whose reward is
+/// its accuracy on an architecture-split batch (batch statistics, as ENAS; no gradient to the weights) plus the entropy
+/// bonus (weight 1e-4), against a moving-average baseline (decay 0.99), by Adam (3.5e-3, betas (0, 0.999)). A trainer
+/// step is one weight step, followed by the controller phase when it ends a weight phase; controller step k reads
+/// architecture batch k. Draws are pure functions of (seed, purpose, step). Export: <see cref="EnasOptions.Samples"/>
+/// architectures sampled from the policy (<see cref="Derived"/>); <see cref="StepMetrics.Argmax"/> is the greedy one.
+/// </summary>
+public sealed class EnasMethod : ITrainingMethod
+{
+    public const string MethodName = "enas";
+    public const double DefaultLearningRate = 3.5e-3, DefaultTemperature = 5;
+
+    public static TrainingMethodInfo Info { get; } = new(MethodName,
+        "LSTM controller samples paths; phases of shared-weight steps and REINFORCE controller steps",
+        ArchitectureFraction: 0.2, c => new EnasMethod(c));
+
+    private readonly MethodContext _context;
+    private readonly SgdMomentum _optimizer;
+    private readonly AdamOptimizer _controllerOptimizer;
+    private readonly Generator _dropout = BlockNetwork.NewDropoutGenerator();
+    private readonly Tensor _baseline;
+
+    public EnasMethod(MethodContext context)
+    {
+        _context = context;
+        Network = context.Network;
+        Settings = context.Options.Enas;
+        ArchitectureData = context.ArchitectureData ?? throw new ArgumentException("ENAS needs the architecture split's batches: its reward is accuracy on them.");
+        foreach (var norm in Network.modules().OfType<PathBatchNorm>()) norm.DeferStatistics = true;
+        var a = context.Options.Architecture;
+        Controller = BlockNetwork.BuildAside(() => new EnasController(context.Space.ChoiceCounts, Settings.HiddenUnits,
+            a.Temperature ?? DefaultTemperature, Settings.TanhConstant, (long)(DeterministicRandom.Mix(context.Options.Seed, "enas-controller-init") >> 1)));
+        ControllerLearningRate = a.LearningRate ?? DefaultLearningRate;
+        _optimizer = new SgdMomentum(Network.named_parameters(), context.Options.Momentum, context.Options.WeightDecay);
+        _controllerOptimizer = new AdamOptimizer(Controller.named_parameters().Select(p => (p.name, p.parameter)),
+            a.Beta1 ?? 0, a.Beta2 ?? 0.999, a.WeightDecay ?? 0);
+        _baseline = torch.zeros(1);
+    }
+
+    public string Name => MethodName;
+    public BlockNetwork Network { get; }
+    public EnasOptions Settings { get; }
+    public EnasController Controller { get; }
+    public Data.BatchLoader ArchitectureData { get; }
+    public double ControllerLearningRate { get; }
+    public int BatchesPerStep => 1;
+    public ArchitectureDistribution? Distribution => null;
+
+    /// <summary>The moving-average baseline of the rewards.</summary>
+    public double Baseline => _baseline.item<float>();
+
+    /// <summary>The path weight step <paramref name="step"/> trains: a draw from the current policy.</summary>
+    public Architecture WeightPath(long step)
+    {
+        using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        return Controller.Run(DeterministicRandom.For(_context.Options.Seed, "enas-weight-path", step)).Architecture;
+    }
+
+    public StepMetrics TrainStep(long step, double learningRate)
+    {
+        var metrics = WeightStep(step, learningRate);
+        if ((step + 1) % Settings.WeightSteps == 0)
+        {
+            var phase = (step + 1) / Settings.WeightSteps - 1;
+            for (var j = 0; j < Settings.ControllerSteps; j++)
+            {
+                var k = phase * Settings.ControllerSteps + j;
+                ControllerStep(k, architecture => Reward(architecture, k));
+            }
+        }
+        using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        var probabilities = new List<double[]>();
+        var greedy = Controller.Run(probabilities: probabilities).Architecture;
+        return metrics with
+        {
+            Argmax = _context.Space.Format(greedy),
+            ArchitectureEntropy = new ArchitectureDistribution(probabilities).NormalizedEntropy(),
+        };
+    }
+
+    /// <summary>One SGD step of the shared weights on <see cref="WeightPath"/>; BatchNorm statistics folded.</summary>
+    public StepMetrics WeightStep(long step, double learningRate)
+    {
+        using var scope = torch.NewDisposeScope();
+        Network.train();
+        Network.zero_grad();
+        var path = WeightPath(step);
+        using var batch = _context.Data.GetBatch(step, _context.Device);
+        _dropout.manual_seed((long)(DeterministicRandom.Mix(_context.Options.Seed, "dropout", step) >> 1));
+        var statistics = PathBatchNorm.StartCollecting();
+        try
+        {
+            Tensor logits;
+            try { logits = Network.Forward(batch.Images, path, _dropout); }
+            finally { PathBatchNorm.StopCollecting(); }
+            var loss = nn.functional.cross_entropy(logits, batch.Labels, label_smoothing: _context.Options.LabelSmoothing);
+            loss.backward();
+            foreach (var s in statistics) s.Fold();
+            _optimizer.Step(learningRate);
+            return new StepMetrics(step, loss.item<float>(), (double)logits.argmax(1).eq(batch.Labels).sum().item<long>() / batch.Size,
+                batch.Size, learningRate);
+        }
+        finally
+        {
+            foreach (var s in statistics) s.Dispose();
+        }
+    }
+
+    /// <summary>The accuracy of an architecture with the shared weights on architecture batch <paramref name="k"/>
+    /// (batch statistics, discarded; dropout seeded by k).</summary>
+    public double Reward(Architecture architecture, long k)
+    {
+        using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        Network.train();
+        using var batch = ArchitectureData.GetBatch(k, _context.Device);
+        _dropout.manual_seed((long)(DeterministicRandom.Mix(_context.Options.Seed, "enas-reward-dropout", k) >> 1));
+        var statistics = PathBatchNorm.StartCollecting();
+        try
+        {
+            var logits = Network.Forward(batch.Images, architecture, _dropout);
+            return (double)logits.argmax(1).eq(batch.Labels).sum().item<long>() / batch.Size;
+        }
+        finally
+        {
+            PathBatchNorm.StopCollecting();
+            foreach (var s in statistics) s.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// One REINFORCE step of the controller (controller step <paramref name="k"/>): sample, reward' = reward + entropy
+    /// weight * entropy, baseline -= (1 - decay)(baseline - reward'), loss = -log p * (reward' - baseline), Adam.
+    /// Returns the sample and its reward.
+    /// </summary>
+    public (Architecture Architecture, double Reward) ControllerStep(long k, Func<Architecture, double> reward)
+    {
+        using var scope = torch.NewDisposeScope();
+        Controller.zero_grad();
+        var sample = Controller.Run(DeterministicRandom.For(_context.Options.Seed, "enas-controller-path", k));
+        var r = reward(sample.Architecture);
+        var bonus = r + Settings.EntropyWeight * sample.Entropy.item<float>();
+        using (torch.no_grad())
+        {
+            using var keep = (1 - Settings.BaselineDecay).ToScalar();
+            using var target = torch.tensor((float)bonus);
+            _baseline.sub_(_baseline.sub(target).mul(keep));
+        }
+        var advantage = bonus - _baseline.item<float>();
+        var loss = sample.LogProbability.mul(-advantage);
+        loss.backward();
+        _controllerOptimizer.Step(ControllerLearningRate);
+        return (sample.Architecture, r);
+    }
+
+    /// <summary>The policy's probability of every choice of the first decision (it has no earlier decision to depend on).</summary>
+    public double[] FirstDecision()
+    {
+        using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        var probabilities = new List<double[]>();
+        Controller.Run(probabilities: probabilities);
+        return probabilities[0];
+    }
+
+    /// <summary><see cref="EnasOptions.Samples"/> draws of the policy, distinct, in draw order.</summary>
+    public IReadOnlyList<Architecture> Derived()
+    {
+        using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        var rng = DeterministicRandom.For(_context.Options.Seed, "enas-export");
+        return Enumerable.Range(0, Settings.Samples).Select(_ => Controller.Run(rng).Architecture).Distinct().ToArray();
+    }
+
+    public IEnumerable<(string Name, Tensor Tensor)> State() =>
+        _optimizer.MomentumBuffers.Select(kv => ("momentum/" + kv.Key, kv.Value))
+            .Concat(Controller.named_parameters().Select(p => ("enas/" + p.name, (Tensor)p.parameter)))
+            .Append(("enas-baseline", _baseline))
+            .Concat(_controllerOptimizer.State().Select(s => ("enas-adam/" + s.Name, s.Tensor)));
+
+    public void LoadState(LoadedCheckpoint checkpoint)
+    {
+        if (!checkpoint.Tensors.TryGetValue("enas-baseline", out var baseline))
+            throw new CheckpointException(checkpoint.Path, "it lacks ENAS's baseline 'enas-baseline'");
+        NetworkState.Load(Controller, checkpoint.WithPrefix("enas/"), checkpoint.Path);
+        try
+        {
+            _optimizer.LoadMomentum(checkpoint.WithPrefix("momentum/"));
+            _controllerOptimizer.Load(checkpoint.WithPrefix("enas-adam/"));
+        }
+        catch (ArgumentException e) { throw new CheckpointException(checkpoint.Path, e.Message); }
+        using var noGrad = torch.no_grad();
+        _baseline.copy_(baseline);
+    }
+
+    public void Dispose()
+    {
+        _optimizer.Dispose();
+        _controllerOptimizer.Dispose();
+        Controller.Dispose();
+        _baseline.Dispose();
+        _dropout.Dispose();
+    }
+}
