@@ -24,7 +24,11 @@ public sealed class SearchApi : ReceiveActor
 
     public SearchApi(IActorRef searches, SearchCatalog catalog, bool wakeOnStart)
     {
-<<<<<<< HEAD
+        // An id the region cannot route (empty) or that could name a path is answered here: the region would drop an
+        // empty one without a word, and the asker would only see its own timeout.
+        Receive<SearchCommands.SubmitSearch>(m => !SearchIds.IsValid(m.SearchId), m =>
+            Sender.Tell(new SearchReplies.SearchRejected(m.SearchId, new InvalidSearchIdException(m.SearchId ?? "", SearchIds.Problem(m.SearchId)!).Message)));
+        Receive<IWithSearchId>(m => !SearchIds.IsValid(m.SearchId), m => Sender.Tell(new SearchReplies.NoSuchSearch(m.SearchId)));
         Receive<IWithSearchId>(m =>
         {
             // A remote asker (the command line) is answered through this node: it binds a loopback address, which the
@@ -32,14 +36,6 @@ public sealed class SearchApi : ReceiveActor
             if (Sender.Path.Address.HasLocalScope) searches.Forward(m);
             else Context.ActorOf(Relay.Props(searches, m, Sender));
         });
-=======
-        // An id the region cannot route (empty) or that could name a path is answered here: the region would drop an
-        // empty one without a word, and the asker would only see its own timeout.
-        Receive<SearchCommands.SubmitSearch>(m => !SearchIds.IsValid(m.SearchId), m =>
-            Sender.Tell(new SearchReplies.SearchRejected(m.SearchId, new InvalidSearchIdException(m.SearchId ?? "", SearchIds.Problem(m.SearchId)!).Message)));
-        Receive<IWithSearchId>(m => !SearchIds.IsValid(m.SearchId), m => Sender.Tell(new SearchReplies.NoSuchSearch(m.SearchId)));
-        Receive<IWithSearchId>(m => searches.Forward(m));
->>>>>>> main
         Receive<ListSearches>(_ => catalog.ListAsync().PipeTo(Sender, success: l => new SearchList(l)));
         Receive<GetSummary>(g => catalog.GetAsync(g.SearchId).PipeTo(Sender,
             success: s => s is null ? new SearchReplies.NoSuchSearch(g.SearchId) : s));
@@ -58,7 +54,19 @@ public sealed class SearchApi : ReceiveActor
     }
 }
 
-<<<<<<< HEAD
+/// <summary>Registration of the node's API.</summary>
+public static class SearchApiHosting
+{
+    /// <summary>
+    /// <c>/user/nas-api</c> under <see cref="SearchApiKey"/> on every node; nodes without the controller role have
+    /// no journal of their own to wake searches from.
+    /// </summary>
+    public static AkkaConfigurationBuilder AddSearchApi(this AkkaConfigurationBuilder builder, NasNodeOptions o) =>
+        builder.WithActors((system, registry) => registry.Register<SearchApiKey>(system.ActorOf(
+            SearchApi.Props(registry.Get<SearchRegion>(), new SearchCatalog(system), wakeOnStart: o.Roles.Contains(NasRoles.Controller)),
+            SearchApi.Name)));
+}
+
 /// <summary>Sends one message to the search region and hands the first answer to the asker (gives up after two minutes).</summary>
 internal sealed class Relay : ReceiveActor, IWithTimers
 {
@@ -92,17 +100,4 @@ internal sealed class Relay : ReceiveActor, IWithTimers
         Timers.StartSingleTimer("give-up", GiveUp.Instance, TimeSpan.FromMinutes(2));
         _target.Tell(_message);
     }
-=======
-/// <summary>Registration of the node's API.</summary>
-public static class SearchApiHosting
-{
-    /// <summary>
-    /// <c>/user/nas-api</c> under <see cref="SearchApiKey"/> on every node; nodes without the controller role have
-    /// no journal of their own to wake searches from.
-    /// </summary>
-    public static AkkaConfigurationBuilder AddSearchApi(this AkkaConfigurationBuilder builder, NasNodeOptions o) =>
-        builder.WithActors((system, registry) => registry.Register<SearchApiKey>(system.ActorOf(
-            SearchApi.Props(registry.Get<SearchRegion>(), new SearchCatalog(system), wakeOnStart: o.Roles.Contains(NasRoles.Controller)),
-            SearchApi.Name)));
->>>>>>> main
 }

@@ -2,7 +2,7 @@ using NasActors.Cluster.Persistence;
 using NasActors.Cluster.Population;
 using static NasActors.Cluster.Population.SearchEvents;
 
-namespace NasActors.Cluster.Tests.Persistence;
+namespace NasActors.Cluster.Tests.Population;
 
 /// <summary>The history checker of the fault tests, on journals made here (the partition tests run it on real ones).</summary>
 public sealed class SearchHistorySpec
