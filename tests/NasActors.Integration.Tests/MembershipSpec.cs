@@ -72,6 +72,35 @@ public sealed class MembershipSpec(ITestOutputHelper output) : IDisposable
         Assert.False(evaluator.HasExited);
     }
 
+    [Fact]
+    public async Task A_cluster_whose_every_node_was_downed_forms_again_through_its_first_seed_node()
+    {
+        using var cluster = new TestCluster(output, _root);
+        var (c, e1, e2) = (NodeProcess.FreePort(), NodeProcess.FreePort(), NodeProcess.FreePort());
+        cluster.SeedPorts.AddRange([c, e1, e2]);
+        var controller = cluster.Start("controller", c, ControllerTrainer, evaluators: 0);
+        var evaluators = new[] { cluster.Start("evaluator-1", e1, Evaluator), cluster.Start("evaluator-2", e2, Evaluator) };
+        await cluster.WaitForMembersUpAsync(controller, 3);
+
+        // Everybody downed, as down-all-when-unstable does: the first seed node rejoins through the others only (it
+        // must not form a second cluster while a partition lasts), so nobody would let anybody in; once a majority of
+        // the seed nodes has answered for 30 s, it forms the cluster again and the others join it.
+        var pbm = await PbmCli.EndpointAsync(controller);
+        foreach (var node in evaluators)
+            Assert.True((await PbmCli.RunAsync(pbm, "cluster", "down", "-a", node.Address)).ExitCode == 0);
+        await PbmCli.RunAsync(pbm, "cluster", "down", "-a", controller.Address); // itself: the answer may not make it out
+        await controller.WaitForOutputAsync("as the first seed node, rejoining through the others only", TimeSpan.FromSeconds(60));
+        await controller.WaitForOutputAsync("as the first seed node, joining or forming one", TimeSpan.FromSeconds(120));
+        await cluster.Eventually(() => CountOf(controller.Output, "nas node up") >= 2 ? Task.FromResult(true) : throw new InvalidOperationException("not up again yet"),
+            TimeSpan.FromSeconds(90));
+        await cluster.WaitForMembersUpAsync(controller, 3);
+
+        var spec = Spec("all-downed");
+        await cluster.SubmitAsync(controller, "all-downed", spec);
+        await cluster.WaitForStatusAsync(controller, "all-downed", s => s.Status == SearchStatusNames.Completed);
+        TestCluster.AssertNothingLostOrTwice(await cluster.ReadJournalAsync("all-downed", "controller"), spec.Budget);
+    }
+
     private static int CountOf(string text, string part)
     {
         var n = 0;

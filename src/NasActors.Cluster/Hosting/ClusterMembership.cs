@@ -95,8 +95,9 @@ public sealed class MembershipWatchdog : ReceiveActor, IWithTimers
 /// on the minority side of a partition that is still cut would do exactly that, and its controllers would run the
 /// same searches as the majority's, on the same journal (measured: the partition tests, issue 20). So it rejoins
 /// through the other seed nodes only, and forms a cluster again only when a majority of the seed nodes (itself
-/// included) can be reached and still none let it in: then there is no cluster left to join (every node was downed,
-/// e.g. by down-all-when-unstable), and not forming one would keep every node out for good.
+/// included) has been reachable for 30 s and still none let it in: then there is no cluster left to join (every node
+/// was downed, e.g. by down-all-when-unstable), and not forming one would keep every node out for good. Even then it
+/// joins an existing cluster first if one answers (the first seed node asks the others before it forms one).
 /// </summary>
 public static class RejoinSeeds
 {

@@ -266,7 +266,7 @@ public static class PartitionScenarios
 
     private static readonly string[] Milestones =
     [
-        "SBR took decision", "removed from the cluster", "JOINING itself", "rejoining", "forming it again", "nas node up", "Marking node(s) as UNREACHABLE",
+        "SBR took decision", "removed from the cluster", "JOINING itself", "rejoining", "as the first seed node", "nas node up", "Marking node(s) as UNREACHABLE",
         "duplicate key value", "could not be recovered", "The journal answers again", "journal write of",
     ];
 

@@ -95,13 +95,17 @@ public sealed class NodeCommand : AsyncCommand<NodeSettings>
             Console.WriteLine($"nas node at {address.Host}:{address.Port} joining (seed nodes: {(options.Discovery.UsesBootstrap ? $"discovery ({options.Discovery.Method})" : seeds)})");
             var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             cluster.RegisterOnMemberUp(() => up.TrySetResult());
+            var majorityReachable = 0;
             while (await Task.WhenAny(up.Task, system.WhenTerminated, stopped, Task.Delay(TimeSpan.FromSeconds(formingSeeds is null ? 30 : 10))) is var first
                    && first != up.Task && first != system.WhenTerminated && first != stopped)
             {
-                if (formingSeeds is not null && await RejoinSeeds.MajorityReachableAsync(formingSeeds, address, TimeSpan.FromSeconds(1)))
+                // Three checks in a row (30 s): right after a partition heals the seed nodes answer before they let this node in.
+                majorityReachable = formingSeeds is not null && await RejoinSeeds.MajorityReachableAsync(formingSeeds, address, TimeSpan.FromSeconds(1))
+                    ? majorityReachable + 1 : 0;
+                if (majorityReachable >= 3 && formingSeeds is not null)
                 {
                     _ = CoordinatedShutdown.Get(system).Run(new RejoinClusterReason(
-                        "no cluster let this node in while a majority of its seed nodes can be reached: there is none left, forming it again", formingSeeds));
+                        "no cluster let this node in for 30 s while a majority of its seed nodes could be reached: as the first seed node, joining or forming one", formingSeeds));
                     formingSeeds = null;
                     continue;
                 }
