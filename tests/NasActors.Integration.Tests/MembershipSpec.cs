@@ -93,7 +93,14 @@ public sealed class MembershipSpec(ITestOutputHelper output) : IDisposable
         await controller.WaitForOutputAsync("as the first seed node, joining or forming one", TimeSpan.FromSeconds(120));
         await cluster.Eventually(() => CountOf(controller.Output, "nas node up") >= 2 ? Task.FromResult(true) : throw new InvalidOperationException("not up again yet"),
             TimeSpan.FromSeconds(90));
-        await cluster.WaitForMembersUpAsync(controller, 3);
+        // Its new actor system serves pbm on a new port (nas.pbm.port = 0): ask that one whether all three are up.
+        var again = System.Text.RegularExpressions.Regex.Matches(controller.Output, @"pbm host at (127\.0\.0\.1:\d+)")[^1].Groups[1].Value;
+        await cluster.Eventually(async () =>
+        {
+            var show = await PbmCli.RunAsync(again, "cluster", "show");
+            return show.Output.Split('\n').Count(l => l.Contains(" | up |  | ", StringComparison.Ordinal)) == 3
+                ? true : throw new InvalidOperationException($"not yet 3 members up:\n{show}");
+        }, TimeSpan.FromSeconds(120));
 
         var spec = Spec("all-downed");
         await cluster.SubmitAsync(controller, "all-downed", spec);

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Cluster;
 using Akka.Hosting;
 using Akka.Event;
 using NasActors.Cluster.Persistence;
@@ -50,7 +51,25 @@ public sealed class SearchApi : ReceiveActor
         Receive<Status.Failure>(f => _log.Error(f.Cause, "Cannot list searches to wake"));
         Receive<SearchReplies.SearchStatus>(_ => { });
         Receive<SearchReplies.NoSuchSearch>(_ => { });
+        // A member removed (crashed, or downed on the other side of a partition) may have taken a search's population
+        // and the job queue with it, and with them every message that would start it again: the queue keeps no jobs,
+        // and results in flight to it are lost. The partition tests saw such a search wait forever; waking the
+        // unfinished searches here starts them on the survivors (through the region, so only after the coordinator
+        // has moved: after down-removal-margin).
+        Receive<ClusterEvent.MemberRemoved>(_ => catalog.ListAsync().PipeTo(Self, success: l => new SearchList(l)));
+        Receive<ClusterEvent.CurrentClusterState>(_ => { });
         if (wakeOnStart) catalog.ListAsync().PipeTo(Self, success: l => new SearchList(l));
+        _watchesMembers = wakeOnStart && ((ExtendedActorSystem)Context.System).Provider is ClusterActorRefProvider;
+        if (_watchesMembers)
+            Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot,
+                typeof(ClusterEvent.MemberRemoved));
+    }
+
+    private readonly bool _watchesMembers;
+
+    protected override void PostStop()
+    {
+        if (_watchesMembers) Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
     }
 }
 
