@@ -66,7 +66,7 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
             _lastProgress?.Loss, _lastProgress?.Accuracy, _state.Checkpoint?.Sha256, _state.CheckpointFinal)));
         Command<GetTopK>(q => Reply(() => new TopK(SearchId, _state.Top(q.K))));
         Command<GetSearchResults>(_ => Reply(() => new SearchResults(SearchId, _state.Spec!.Name, _state.Spec.Space, _state.Status!,
-            _state.Spec.TopK, _state.History())));
+            _state.Spec.TopK, _state.History(), _state.Distribution, _state.FailureReason)));
 
         Command<JobSucceeded>(r => PersistEvents(_state.OnResult(r), Kick));
         Command<JobFailed>(f => PersistEvents(_state.OnFailure(f), () =>
