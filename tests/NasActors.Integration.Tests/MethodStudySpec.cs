@@ -6,26 +6,34 @@ using Xunit.Abstractions;
 namespace NasActors.Integration.Tests;
 
 /// <summary>
-/// Issue 7: `nas rank-study` runs as searches of the actor system (stand-alone trainings and supernet scorings are
-/// evaluation jobs, supernets are trained by trainer actors), journaled as they arrive: a study killed mid-way resumes
-/// without redoing what is recorded, on one in-process node or on a cluster of processes.
+/// Issues 7 and 16: `nas method-study` (alias rank-study) runs as searches of the actor system (stand-alone trainings and
+/// supernet scorings are evaluation jobs, supernets are trained by trainer actors), journaled as they arrive: a study
+/// killed mid-way resumes without redoing what is recorded and ends with the numbers of an uninterrupted run, on one
+/// in-process node or on a cluster of processes; a method that diverges gets its row marked failed, the others complete.
 /// </summary>
-public sealed class RankStudySpec(ITestOutputHelper output) : IDisposable
+public sealed class MethodStudySpec(ITestOutputHelper output) : IDisposable
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("nas-rank-study-").FullName;
+    private readonly string _root = Directory.CreateTempSubdirectory("nas-method-study-").FullName;
 
-    private string[] Tiny(string folder, int k = 4) =>
+    // DARTS learns a distribution (its argmax is trained stand-alone too); One-Shot gets a learning rate that diverges.
+    private static string[] Tiny(string folder, int k = 4, bool allFour = true) =>
     [
-        "rank-study", "-k", k.ToString(), "--steps", "3", "--batch-size", "32", "--standalone-epochs", "1",
+        "method-study", .. allFour ? (string[])["--methods", "spos,fairnas,darts,oneshot", "--method-learning-rate", "oneshot=1e12"] : ["--methods", "spos,fairnas"],
+        "-k", k.ToString(), "--seeds", "2", "--supernet-images", "1920", "--batch-size", "32", "--standalone-epochs", "1",
+        "--train-images", "1000", "--reference-dataset", "fmnist-embedded",
         "--recalibration-batches", "2", "--resamples", "300", "--level", "0.9", "--seed", "3", "--threads", "1", "--device", "cpu",
         "-o", folder,
     ];
 
     [Fact]
-    public async Task A_tiny_study_runs_through_the_actors_resumes_after_kill_minus_9_and_its_statistics_match_a_hand_count()
+    public async Task A_tiny_study_resumes_after_kill_minus_9_to_the_numbers_of_an_uninterrupted_run_and_marks_a_diverged_method_failed()
     {
+        var whole = Path.Combine(_root, "whole");
+        using (var uninterrupted = NodeProcess.Nas(_root, Tiny(whole)))
+            Assert.True(await uninterrupted.WaitForExitAsync(TimeSpan.FromMinutes(8)) == 0, uninterrupted.Output);
+
         var folder = Path.Combine(_root, "study");
-        // First run: killed (kill -9) once the stand-alone part is complete and the SPOS supernet trains.
+        // First run: killed (kill -9) once the reference is complete and the SPOS supernet trains.
         using (var first = NodeProcess.Nas(_root, Tiny(folder)))
         {
             await first.WaitForOutputAsync("[spos] training", TimeSpan.FromMinutes(8));
@@ -37,24 +45,38 @@ public sealed class RankStudySpec(ITestOutputHelper output) : IDisposable
         using var second = NodeProcess.Nas(_root, Tiny(folder));
         Assert.True(await second.WaitForExitAsync(TimeSpan.FromMinutes(8)) == 0, second.Output);
         output.WriteLine(second.Output);
-        // The stand-alone part was complete in the journal: the resumed run trains none of it again.
-        var firstStandalone = second.Output.Split('\n').First(l => l.Contains("[standalone]"));
-        Assert.Contains("completed, 4/4 evaluated", firstStandalone);
+        // The reference was complete in the journal: the resumed run trains none of it again.
+        Assert.Contains("completed, 4/4 evaluated", second.Output.Split('\n').First(l => l.Contains("[standalone-s1]")));
+        Assert.Contains("completed, 4/4 evaluated", second.Output.Split('\n').First(l => l.Contains("[standalone-s2]")));
 
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "study.json")));
-        var architectures = json.RootElement.GetProperty("architectures").EnumerateArray().ToArray();
+        using var wholeJson = JsonDocument.Parse(File.ReadAllText(Path.Combine(whole, "study.json")));
+        // The same numbers as the run that was never killed: the reference, and every method's scores and statistics.
+        Assert.Equal(Numbers(wholeJson.RootElement), Numbers(json.RootElement));
+
+        var architectures = json.RootElement.GetProperty("reference").GetProperty("architectures").EnumerateArray().ToArray();
         Assert.Equal(4, architectures.Length);
-        var truth = architectures.Select(a => a.GetProperty("standaloneTestAccuracy").GetDouble()).ToArray();
+        var truth = architectures.Select(a => a.GetProperty("mean").GetDouble()).ToArray();
         Assert.True(truth.Distinct().Count() > 1, "stand-alone accuracies must differ for a meaningful ranking");
         Assert.All(truth, t => Assert.InRange(t, 0.15, 1.0)); // trained: better than chance (10 classes)
-        foreach (var method in json.RootElement.GetProperty("methods").EnumerateArray())
+        var methods = json.RootElement.GetProperty("methods").EnumerateArray().ToDictionary(m => m.GetProperty("method").GetString()!);
+        Assert.Equal(["spos", "fairnas", "darts", "oneshot"], methods.Keys);
+        foreach (var name in new[] { "spos", "fairnas", "darts" })
         {
-            var name = method.GetProperty("method").GetString()!;
-            var scores = architectures.Select(a => a.GetProperty("supernetValidationAccuracy").GetProperty(name).GetDouble()).ToArray();
+            var method = methods[name];
+            Assert.Equal("completed", method.GetProperty("status").GetString());
+            var scores = architectures.Select(a => method.GetProperty("scores").GetProperty(a.GetProperty("architecture").GetString()!).GetDouble()).ToArray();
             Assert.Equal(HandTauB(scores, truth), method.GetProperty("kendallTau").GetProperty("estimate").GetDouble(), 9);
             Assert.Equal(HandRho(scores, truth), method.GetProperty("spearmanRho").GetProperty("estimate").GetDouble(), 9);
+            Assert.Equal(2, method.GetProperty("standaloneSeedAccuracies").GetArrayLength());
         }
+        Assert.Equal("derived (argmax)", methods["darts"].GetProperty("architectureBy").GetString());
+        var diverged = methods["oneshot"];
+        Assert.Equal("failed", diverged.GetProperty("status").GetString());
+        Assert.Contains("diverged", diverged.GetProperty("failure").GetString());
+        Assert.Contains("**failed**", File.ReadAllText(Path.Combine(folder, "study.md")));
         Assert.True(File.Exists(Path.Combine(folder, "scatter-fairnas.png")));
+        Assert.True(File.Exists(Path.Combine(folder, "bars-tau.png")));
 
         // Other settings on the same study: refused with the reason, exit code 2, the journal's study untouched.
         var report = File.ReadAllBytes(Path.Combine(folder, "study.json"));
@@ -63,6 +85,18 @@ public sealed class RankStudySpec(ITestOutputHelper output) : IDisposable
         Assert.Contains("another spec", other.Output);
         Assert.Equal(report, File.ReadAllBytes(Path.Combine(folder, "study.json")));
     }
+
+    /// <summary>Every number of a study's JSON that depends on training (not times or memory).</summary>
+    private static string Numbers(JsonElement root) => JsonSerializer.Serialize(new
+    {
+        reference = root.GetProperty("reference").GetProperty("architectures").EnumerateArray()
+            .Select(a => a.GetProperty("seedAccuracies").EnumerateArray().Select(x => x.GetDouble()).ToArray()).ToArray(),
+        methods = root.GetProperty("methods").EnumerateArray().Select(m => new
+        {
+            scores = m.GetProperty("scores").ToString(), tau = m.GetProperty("kendallTau").ToString(),
+            architecture = m.GetProperty("architecture").ToString(), found = m.GetProperty("standaloneSeedAccuracies").ToString(),
+        }).ToArray(),
+    });
 
     [Fact]
     public async Task A_study_runs_on_a_cluster_its_trainings_and_scorings_taken_by_the_evaluator_nodes()
@@ -73,10 +107,11 @@ public sealed class RankStudySpec(ITestOutputHelper output) : IDisposable
         cluster.Start("controller", c, [NasRoles.Controller, NasRoles.Trainer], evaluators: 0);
         cluster.Start("evaluator-1", e1, [NasRoles.Evaluator]);
         cluster.Start("evaluator-2", e2, [NasRoles.Evaluator]);
-        using var study = NodeProcess.Nas(_root, [.. Tiny(Path.Combine(_root, "cluster-study"), k: 6), "--node", $"127.0.0.1:{c}", "--name", "on-cluster"]);
+        using var study = NodeProcess.Nas(_root, [.. Tiny(Path.Combine(_root, "cluster-study"), k: 6, allFour: false),
+            "--node", $"127.0.0.1:{c}", "--name", "on-cluster"]);
         Assert.True(await study.WaitForExitAsync(TimeSpan.FromMinutes(5)) == 0, study.Output + cluster.Outputs());
         output.WriteLine(study.Output);
-        foreach (var part in new[] { "standalone", "spos", "fairnas" })
+        foreach (var part in new[] { "standalone-s1", "standalone-s2", "spos", "fairnas" })
         {
             var recorded = TestCluster.AssertNothingLostOrTwice(await cluster.ReadJournalAsync($"on-cluster-{part}", "controller"), 6);
             // The controller node has no evaluators: every evaluation ran on an evaluator node.

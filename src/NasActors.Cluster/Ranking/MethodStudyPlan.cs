@@ -119,11 +119,13 @@ public sealed record MethodStudyPlan(string Name, MethodStudyOptions Options)
     public (MethodStudyReport Report, IReadOnlyList<string> LeftOut) Report(IReadOnlyDictionary<string, SearchReplies.SearchResults> results,
         IReadOnlyDictionary<string, PartCost> costs)
     {
-        SearchReplies.SearchResults Part(string p) => results.TryGetValue(p, out var r) ? r : throw new ArgumentException($"The study has no results of part '{p}'.");
-        var seeds = StandaloneParts.Select(p => Part(p).Evaluations.Where(e => !e.Failed).ToDictionary(e => e.Architecture)).ToArray();
+        // A study stopped by its time limit may lack parts: seeds with no result yet are left out, methods unfinished.
+        var seeds = StandaloneParts.Where(p => results.TryGetValue(p, out var r) && r.Evaluations.Any(e => !e.Failed))
+            .Select(p => results[p].Evaluations.Where(e => !e.Failed).ToDictionary(e => e.Architecture)).ToArray();
+        if (seeds.Length == 0) throw new MethodStudyException("The study has no stand-alone result yet (time limit?): no report.");
         var reference = new List<ReferenceArchitecture>();
         var leftOut = new List<string>();
-        foreach (var e in Part(StandaloneParts[0]).Evaluations.OrderBy(e => e.JobId))
+        foreach (var e in results[StandaloneParts[0]].Evaluations.OrderBy(e => e.JobId))
         {
             if (seeds.Any(s => !s.ContainsKey(e.Architecture))) { leftOut.Add(e.Text); continue; }
             reference.Add(new ReferenceArchitecture(e.Text, e.Flops, e.Params, seeds.Select(s => s[e.Architecture].Accuracy / 100).ToArray()));
@@ -132,16 +134,19 @@ public sealed record MethodStudyPlan(string Name, MethodStudyOptions Options)
         var space = Space;
         var outcomes = MethodParts.Select(m =>
         {
-            var r = Part(m);
             var cost = costs.GetValueOrDefault(m);
             var supernet = Options.SupernetOptions(m, space);
             var images = supernet.Steps * supernet.BatchSize * MethodStudyOptions.WeightBatchesPerStep(m, space);
+            var none = new Dictionary<string, double>();
+            if (!results.TryGetValue(m, out var r) || !SearchStatusNames.IsFinal(r.Status))
+                return new MethodOutcome(m, $"not finished within the time limit (search {r?.Status ?? "not started"})", cost?.Seconds, images,
+                    cost?.PeakMemoryBytes, none, null, null, null, null, null) { Unfinished = true };
             var scored = r.Evaluations.Where(e => !e.Failed).ToArray();
             string? failure = r.Status != SearchStatusNames.Completed
                 ? $"search {r.Status}: {r.FailureReason ?? "no reason recorded"}"
                 : scored.Length == 0 ? $"every scoring failed: {r.Evaluations.FirstOrDefault()?.FailureReason}" : null;
             if (failure is not null)
-                return new MethodOutcome(m, failure, cost?.Seconds, images, cost?.PeakMemoryBytes, new Dictionary<string, double>(), null, null, null, null, null);
+                return new MethodOutcome(m, failure, cost?.Seconds, images, cost?.PeakMemoryBytes, none, null, null, null, null, null);
             var scores = scored.ToDictionary(e => e.Text, e => e.Accuracy / 100);
             string found, foundBy;
             double? flops, @params;

@@ -57,26 +57,42 @@ public sealed class PartLedger
 public sealed class MethodStudyRunner(MethodStudyPlan plan, Func<object, Task<object>> ask, Action<string, SearchStatus> progress,
     PartLedger ledger, Func<long?> memory)
 {
-    public async Task<IReadOnlyDictionary<string, SearchResults>> RunAsync(bool oneAtATime, TimeSpan poll, CancellationToken cancel)
-    {
-        var results = new Dictionary<string, SearchResults>();
-        await RunPartsAsync(plan.FirstParts, _ => null, oneAtATime, poll, cancel);
-        foreach (var part in plan.FirstParts) results[part] = await ResultsAsync(part);
-        foreach (var part in plan.StandaloneParts)
-            if (results[part].Status != SearchStatusNames.Completed)
-                throw new MethodStudyException($"Reference part {part} (search {plan.SearchId(part)}) ended {results[part].Status}: {results[part].FailureReason}");
+    private readonly List<string> _submitted = [];
+    private DateTime _deadline = DateTime.MaxValue;
 
-        // The architectures the methods derived that the reference has not trained: stand-alone with the same seeds.
-        var sample = results[plan.StandaloneParts[0]].Evaluations.Select(e => e.Architecture).ToHashSet();
-        var derived = plan.MethodParts
-            .Where(m => results[m].Status == SearchStatusNames.Completed && results[m].Export is { } x && !sample.Contains(x.Argmax))
-            .ToDictionary(m => m, m => results[m].Export!.Argmax);
-        var derivedParts = derived.Keys.SelectMany(m => Enumerable.Range(0, plan.Options.Seeds).Select(s => MethodStudyPlan.DerivedPart(m, s))).ToArray();
-        string? ArchitectureOf(string method) => derived.GetValueOrDefault(method);
-        await RunPartsAsync(derivedParts, ArchitectureOf, oneAtATime, poll, cancel);
-        foreach (var part in derivedParts) results[part] = await ResultsAsync(part);
+    /// <summary>True when the time limit stopped the study before every part ended (the results are partial).</summary>
+    public bool TimeLimitReached { get; private set; }
+
+    /// <param name="timeLimit">Stop waiting after this long and return what the parts have so far (their searches go on
+    /// in the journal: the same command again resumes them); null: wait until every part ends.</param>
+    public async Task<IReadOnlyDictionary<string, SearchResults>> RunAsync(bool oneAtATime, TimeSpan poll, CancellationToken cancel,
+        TimeSpan? timeLimit = null)
+    {
+        if (timeLimit is { } limit) _deadline = DateTime.UtcNow + limit;
+        try
+        {
+            await RunPartsAsync(plan.FirstParts, _ => null, oneAtATime, poll, cancel);
+            var first = new Dictionary<string, SearchResults>();
+            foreach (var part in plan.FirstParts) first[part] = await ResultsAsync(part);
+            foreach (var part in plan.StandaloneParts)
+                if (first[part].Status != SearchStatusNames.Completed)
+                    throw new MethodStudyException($"Reference part {part} (search {plan.SearchId(part)}) ended {first[part].Status}: {first[part].FailureReason}");
+
+            // The architectures the methods derived that the reference has not trained: stand-alone with the same seeds.
+            var sample = first[plan.StandaloneParts[0]].Evaluations.Select(e => e.Architecture).ToHashSet();
+            var derived = plan.MethodParts
+                .Where(m => first[m].Status == SearchStatusNames.Completed && first[m].Export is { } x && !sample.Contains(x.Argmax))
+                .ToDictionary(m => m, m => first[m].Export!.Argmax);
+            var derivedParts = derived.Keys.SelectMany(m => Enumerable.Range(0, plan.Options.Seeds).Select(s => MethodStudyPlan.DerivedPart(m, s))).ToArray();
+            await RunPartsAsync(derivedParts, m => derived.GetValueOrDefault(m), oneAtATime, poll, cancel);
+        }
+        catch (TimeLimitException) { TimeLimitReached = true; }
+        var results = new Dictionary<string, SearchResults>();
+        foreach (var part in _submitted) results[part] = await ResultsAsync(part);
         return results;
     }
+
+    private sealed class TimeLimitException : Exception;
 
     private async Task RunPartsAsync(IReadOnlyList<string> parts, Func<string, string?> derived, bool oneAtATime, TimeSpan poll, CancellationToken cancel)
     {
@@ -103,6 +119,7 @@ public sealed class MethodStudyRunner(MethodStudyPlan plan, Func<object, Task<ob
         switch (await ask(new SubmitSearch(id, plan.Spec(part, derived))))
         {
             case SearchAccepted:
+                if (!_submitted.Contains(part)) _submitted.Add(part);
                 return;
             case SearchRejected r:
                 throw new MethodStudySettingsException($"Study part {part} (search {id}) refused: {r.Reason}. A study resumes only with the " +
@@ -133,6 +150,7 @@ public sealed class MethodStudyRunner(MethodStudyPlan plan, Func<object, Task<ob
             ledger.Add(part, clock.Elapsed.TotalSeconds, memory());
             clock.Restart();
             if (SearchStatusNames.IsFinal(s.Status)) return;
+            if (DateTime.UtcNow >= _deadline) throw new TimeLimitException();
             await Task.Delay(poll, cancel);
         }
     }

@@ -14,13 +14,18 @@ public sealed record ReferenceArchitecture(string Architecture, double Flops, do
 /// </summary>
 public sealed record MethodOutcome(string Method, string? Failure, double? WallSeconds, long Images, long? PeakMemoryBytes,
     IReadOnlyDictionary<string, double> Scores, string? Found, string? FoundBy, double? FoundFlops, double? FoundParams,
-    IReadOnlyList<double>? FoundSeedAccuracies);
+    IReadOnlyList<double>? FoundSeedAccuracies)
+{
+    /// <summary>Not failed: the study's time limit came before the method's part ended (the same command resumes it).</summary>
+    public bool Unfinished { get; init; }
+}
 
 /// <summary>One row of the study's table.</summary>
 public sealed record MethodRow(MethodOutcome Outcome, int Ranked, ConfidenceInterval? KendallTau, ConfidenceInterval? Spearman, double? TopTau)
 {
     public string Method => Outcome.Method;
     public bool Failed => Outcome.Failure is not null;
+    public string Status => Outcome.Unfinished ? "unfinished" : Failed ? "failed" : "completed";
     public double? FoundMean => Outcome.FoundSeedAccuracies is { Count: > 0 } s ? s.Average() : null;
     public double? FoundSpread => Outcome.FoundSeedAccuracies is { Count: > 0 } s ? StudyStatistics.StandardDeviation(s) : null;
 }
@@ -38,6 +43,7 @@ public sealed record MethodStudyReport(IReadOnlyList<ReferenceArchitecture> Refe
     {
         if (reference.Count < 2) throw new ArgumentException($"A method study needs at least 2 reference architectures, got {reference.Count}.");
         var seeds = reference[0].SeedAccuracies.Count;
+        if (seeds < 1) throw new ArgumentException("A method study's reference needs at least one seed.");
         if (reference.Any(r => r.SeedAccuracies.Count != seeds)) throw new ArgumentException("Every reference architecture needs the same seeds.");
         var halves = seeds >= 2
             ? StudyStatistics.SeedHalfTau(Enumerable.Range(0, seeds).Select(s => (IReadOnlyList<double>)reference.Select(r => r.SeedAccuracies[s]).ToArray()).ToArray())

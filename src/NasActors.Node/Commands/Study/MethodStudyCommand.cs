@@ -24,7 +24,7 @@ public sealed class MethodStudySettings : EngineSettings
 {
     [OneOf("cpu", "gpu")]
     [CommandOption("--preset <PRESET>")]
-    [Description("cpu (fmnist-mbconv, K = 10, 60k images per supernet, reference 3 seeds on the full Fashion-MNIST when installed; 2 idle cores) or gpu (full Fashion-MNIST, K = 16, 480k images per supernet; one H200). Options below override it.")]
+    [Description("cpu (fmnist-mbconv, K = 12, 20k images per supernet, reference 3 seeds x 2 epochs of 10k images of the full Fashion-MNIST when installed; 2 cores) or gpu (full Fashion-MNIST, K = 16, 480k images per supernet; one H200). Options below override it.")]
     [DefaultValue("cpu")]
     public string Preset { get; init; } = "cpu";
 
@@ -109,6 +109,11 @@ public sealed class MethodStudySettings : EngineSettings
     [Description("Learning rate of some methods' supernets (comma-separated METHOD=LR), the others keep the preset's.")]
     public string? MethodLearningRate { get; init; }
 
+    [NonNegative]
+    [CommandOption("--time-limit <SECONDS>")]
+    [Description("Stop waiting after this many seconds and report what is done (unfinished methods marked so); the same command again resumes (0 = no limit).")]
+    public int? TimeLimit { get; init; }
+
     [AtLeastOne(1000000)]
     [CommandOption("--resamples <N>")]
     [Description("Bootstrap resamples for the confidence intervals.")]
@@ -166,6 +171,8 @@ public sealed class MethodStudyCommand : AsyncCommand<MethodStudySettings>
             $", {s.Evaluated}/{s.Budget} evaluated" + (s.Failed > 0 ? $", {s.Failed} failed" : "") +
             (s.BestAccuracy is { } b ? $", best {b:F2}%" : ""));
         var ledger = new PartLedger(Path.Combine(folder, "parts.json"));
+        TimeSpan? limit = settings.TimeLimit is > 0 and var t ? TimeSpan.FromSeconds(t) : null;
+        MethodStudyRunner runner;
 
         IReadOnlyDictionary<string, SearchReplies.SearchResults> results;
         if (settings.Node is { } node)
@@ -179,8 +186,8 @@ public sealed class MethodStudyCommand : AsyncCommand<MethodStudySettings>
                     catch (InvalidOperationException) when (attempt < 4) { Say($"no answer from {node} yet, asking again"); }
             }
             // The parts run on other machines: their memory is not this process's.
-            results = await new MethodStudyRunner(plan, Ask, Progress, ledger, () => null)
-                .RunAsync(oneAtATime: false, TimeSpan.FromSeconds(5), cancellation);
+            runner = new MethodStudyRunner(plan, Ask, Progress, ledger, () => null);
+            results = await runner.RunAsync(oneAtATime: false, TimeSpan.FromSeconds(5), cancellation, limit);
         }
         else
         {
@@ -194,21 +201,25 @@ public sealed class MethodStudyCommand : AsyncCommand<MethodStudySettings>
                 $"nas.persistence.sqlite.snapshot-file = \"{Path.Combine(folder, "snapshots.db")}\"",
                 // A stand-alone training is one job: it may take long on a CPU, and must not be handed out twice.
                 "nas.job-timeout = 24h",
+                // Any free port: the study needs no operator host, and another node may hold the default one.
+                "nas.pbm.port = 0",
+                .. options.DataFolder is { } data ? [$"nas.data-folder = \"{Path.GetFullPath(data)}\""] : Array.Empty<string>(),
             ]);
             var (host, _, registry, _) = await NodeConfig.StartAsync(config, cancellation);
             try
             {
                 var api = registry.Get<SearchApiKey>();
-                results = await new MethodStudyRunner(plan, m => api.Ask<object>(m, TimeSpan.FromSeconds(60)), Progress, ledger, ProcessMemory.ResidentBytes)
-                    .RunAsync(oneAtATime: true, TimeSpan.FromSeconds(2), cancellation);
+                runner = new MethodStudyRunner(plan, m => api.Ask<object>(m, TimeSpan.FromSeconds(60)), Progress, ledger, ProcessMemory.ResidentBytes);
+                results = await runner.RunAsync(oneAtATime: true, TimeSpan.FromSeconds(2), cancellation, limit);
             }
             finally { await host.StopAsync(CancellationToken.None); }
         }
 
+        if (runner.TimeLimitReached) Say($"Time limit of {limit} reached: the report is partial; run the same command again to resume.");
         var (report, leftOut) = plan.Report(results, ledger.Costs);
         var reportFile = Path.Combine(folder, "study.json");
-        MethodStudyOutput.WriteJson(reportFile, plan, report, leftOut, clock.Elapsed);
-        var markdown = MethodStudyOutput.Markdown(plan, report, leftOut);
+        MethodStudyOutput.WriteJson(reportFile, plan, report, leftOut, clock.Elapsed, runner.TimeLimitReached);
+        var markdown = MethodStudyOutput.Markdown(plan, report, leftOut, runner.TimeLimitReached);
         File.WriteAllText(Path.Combine(folder, "study.md"), markdown);
         IReadOnlyList<string> plots;
         try { plots = MethodStudyPlot.SaveAll(folder, report); }
@@ -232,11 +243,13 @@ public sealed class MethodStudyCommand : AsyncCommand<MethodStudySettings>
 /// <summary>The study's JSON and Markdown table.</summary>
 internal static class MethodStudyOutput
 {
-    public static void WriteJson(string path, MethodStudyPlan plan, MethodStudyReport report, IReadOnlyList<string> leftOut, TimeSpan elapsed)
+    public static void WriteJson(string path, MethodStudyPlan plan, MethodStudyReport report, IReadOnlyList<string> leftOut, TimeSpan elapsed,
+        bool partial)
     {
         var document = new
         {
             study = plan.Name,
+            partial,
             settings = plan.Options,
             searches = plan.FirstParts.ToDictionary(p => p, plan.SearchId),
             secondsThisRun = elapsed.TotalSeconds,
@@ -252,7 +265,7 @@ internal static class MethodStudyOutput
             },
             methods = report.Rows.Select(r => new
             {
-                method = r.Method, status = r.Failed ? "failed" : "completed", failure = r.Outcome.Failure,
+                method = r.Method, status = r.Status, failure = r.Outcome.Failure,
                 searchSeconds = r.Outcome.WallSeconds, images = r.Outcome.Images, peakMemoryBytes = r.Outcome.PeakMemoryBytes,
                 architecture = r.Outcome.Found, architectureBy = r.Outcome.FoundBy, flops = r.Outcome.FoundFlops, @params = r.Outcome.FoundParams,
                 standaloneSeedAccuracies = r.Outcome.FoundSeedAccuracies, standaloneMean = r.FoundMean, standaloneSpread = r.FoundSpread,
@@ -266,7 +279,7 @@ internal static class MethodStudyOutput
         File.Move(tmp, path, overwrite: true);
     }
 
-    public static string Markdown(MethodStudyPlan plan, MethodStudyReport report, IReadOnlyList<string> leftOut)
+    public static string Markdown(MethodStudyPlan plan, MethodStudyReport report, IReadOnlyList<string> leftOut, bool partial)
     {
         var o = plan.Options;
         var inv = CultureInfo.InvariantCulture;
@@ -276,13 +289,14 @@ internal static class MethodStudyOutput
         var h = report.SeedHalves;
         var lines = new List<string>
         {
+            partial ? "**Partial**: the time limit came first; the same command again resumes the study.\n" : "",
             $"Study '{plan.Name}': {report.Reference.Count} architectures of {o.Space} (FLOPs-stratified, seed {o.Seed}); supernets: {o.SupernetImages:N0} " +
-            $"weight-stream images of batch {o.BatchSize} each on {o.Dataset}; reference: mean of {o.Seeds} stand-alone seeds x {o.StandaloneEpochs} epochs " +
+            $"weight-stream images of batch {o.BatchSize} each on {o.Dataset}; reference: mean of {report.Reference[0].SeedAccuracies.Count} stand-alone seeds x {o.StandaloneEpochs} epochs " +
             $"on {o.ReferenceDataset}" + (o.TrainImages > 0 ? $" ({o.TrainImages:N0} training images)" : "") + ", test accuracy.",
             "",
             $"Reference reproducibility (Kendall tau between seed halves, mean over {h.Splits} splits): **{F(h.Mean)}** (min {F(h.Min)}, max {F(h.Max)}). " +
-            $"A method's tau is meaningful only up to this. Intervals: {report.Level:P0} paired bootstrap over {report.Resamples} resamples; " +
-            $"top tau: among the top {report.TopFraction:P0} by reference ({StudyStatistics.TopCount(report.Reference.Count, report.TopFraction)} architectures).",
+            $"A method's tau is meaningful only up to this. Intervals: {report.Level * 100:F0}% paired bootstrap over {report.Resamples} resamples; " +
+            $"top tau: among the top {report.TopFraction * 100:F0}% by reference ({StudyStatistics.TopCount(report.Reference.Count, report.TopFraction)} architectures).",
             "",
             "| method | status | search time | images | peak memory | architecture (how) | MFLOPs | params (k) | stand-alone % (mean ± sd) | Kendall tau [CI] | Spearman rho [CI] | top tau | reference seed-half tau |",
             "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
@@ -292,7 +306,7 @@ internal static class MethodStudyOutput
             var m = r.Outcome;
             var time = m.WallSeconds is { } s ? TimeSpan.FromSeconds(s).ToString(@"h\:mm\:ss", inv) : "-";
             var mem = m.PeakMemoryBytes is { } b ? $"{b / (1024.0 * 1024):F0} MiB" : "-";
-            var status = r.Failed ? $"**failed**: {m.Failure!.Replace("|", "/")}" : "completed";
+            var status = r.Failed ? $"**{r.Status}**: {m.Failure!.Replace("|", "/")}" : "completed";
             var arch = m.Found is null ? "-" : $"{m.Found} ({m.FoundBy})";
             var acc = r.FoundMean is { } fm ? $"{P(fm)} ± {P(r.FoundSpread)} ({m.FoundSeedAccuracies!.Count} seeds)" : "-";
             lines.Add($"| {m.Method} | {status} | {time} | {m.Images:N0} | {mem} | {arch} | {F(m.FoundFlops / 1e6, "F2")} | {F(m.FoundParams / 1e3, "F1")} | " +
@@ -303,7 +317,7 @@ internal static class MethodStudyOutput
         lines.Add("|---|---|---|---|");
         foreach (var a in report.Reference.OrderByDescending(a => a.Mean))
             lines.Add($"| {a.Architecture} | {F(a.Flops / 1e6, "F2")} | {string.Join(" / ", a.SeedAccuracies.Select(x => P(x)))} | {P(a.Mean)} ± {P(a.Spread)} |");
-        if (leftOut.Count > 0) lines.Add($"\nLeft out (a stand-alone training failed): {string.Join(", ", leftOut)}");
+        if (leftOut.Count > 0) lines.Add($"\nLeft out (a stand-alone training failed or is not done): {string.Join(", ", leftOut)}");
         return string.Join("\n", lines) + "\n";
     }
 

@@ -24,7 +24,7 @@ internal static class MethodStudyPlot
             }
             var t = r.KendallTau!;
             plot.Title($"{r.Method}: Kendall tau {t.Estimate:F2} [{t.Lower:F2}, {t.Upper:F2}], rho {r.Spearman!.Estimate:F2} " +
-                       $"({report.Level:P0} CI); reference seed-half tau {report.SeedHalves.Mean:F2}");
+                       $"({report.Level * 100:F0}% CI); reference seed-half tau {report.SeedHalves.Mean:F2}");
             plot.XLabel($"{r.Method} supernet validation accuracy (%)");
             plot.YLabel("stand-alone test accuracy, mean of seeds (%)");
             files.AddRange(Save(plot, folder, $"scatter-{r.Method}"));
@@ -48,7 +48,7 @@ internal static class MethodStudyPlot
         reference.LinePattern = ScottPlot.LinePattern.Dashed;
         bars.Axes.Bottom.SetTicks(Enumerable.Range(0, rows.Length).Select(i => (double)i).ToArray(),
             rows.Select(r => r.Failed ? $"{r.Method} (failed)" : r.Method).ToArray());
-        bars.Title($"Kendall tau against the stand-alone reference ({report.Level:P0} bootstrap CI)");
+        bars.Title($"Kendall tau against the stand-alone reference ({report.Level * 100:F0}% bootstrap CI)");
         bars.YLabel("Kendall tau-b");
         bars.ShowLegend();
         files.AddRange(Save(bars, folder, "bars-tau"));
