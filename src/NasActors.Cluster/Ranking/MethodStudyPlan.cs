@@ -140,13 +140,13 @@ public sealed record MethodStudyPlan(string Name, MethodStudyOptions Options)
             var none = new Dictionary<string, double>();
             if (!results.TryGetValue(m, out var r) || !SearchStatusNames.IsFinal(r.Status))
                 return new MethodOutcome(m, $"not finished within the time limit (search {r?.Status ?? "not started"})", cost?.Seconds, images,
-                    cost?.PeakMemoryBytes, none, null, null, null, null, null) { Unfinished = true };
+                    cost?.PeakMemoryBytes, none, null, null, null, null, null) { Unfinished = true, CpuSeconds = cost?.CpuSeconds };
             var scored = r.Evaluations.Where(e => !e.Failed).ToArray();
             string? failure = r.Status != SearchStatusNames.Completed
                 ? $"search {r.Status}: {r.FailureReason ?? "no reason recorded"}"
                 : scored.Length == 0 ? $"every scoring failed: {r.Evaluations.FirstOrDefault()?.FailureReason}" : null;
             if (failure is not null)
-                return new MethodOutcome(m, failure, cost?.Seconds, images, cost?.PeakMemoryBytes, none, null, null, null, null, null);
+                return new MethodOutcome(m, failure, cost?.Seconds, images, cost?.PeakMemoryBytes, none, null, null, null, null, null) { CpuSeconds = cost?.CpuSeconds };
             var scores = scored.ToDictionary(e => e.Text, e => e.Accuracy / 100);
             string found, foundBy;
             double? flops, @params;
@@ -174,7 +174,8 @@ public sealed record MethodStudyPlan(string Name, MethodStudyOptions Options)
                 @params = best?.Params;
                 accuracies = best is null ? null : byText[best.Text].SeedAccuracies;
             }
-            return new MethodOutcome(m, null, cost?.Seconds, images, cost?.PeakMemoryBytes, scores, found, foundBy, flops, @params, accuracies);
+            return new MethodOutcome(m, null, cost?.Seconds, images, cost?.PeakMemoryBytes, scores, found, foundBy, flops, @params, accuracies)
+                { CpuSeconds = cost?.CpuSeconds };
         }).ToArray();
         return (MethodStudyReport.Compute(reference, outcomes, Options.Resamples, Options.Level, Options.TopFraction, Options.Seed), leftOut);
     }

@@ -12,8 +12,13 @@ public sealed class MethodStudyException(string message) : Exception(message);
 /// <summary>A study asked to go on with other settings than it started with: bad input, nothing done.</summary>
 public sealed class MethodStudySettingsException(string message) : ArgumentException(message);
 
-/// <summary>What the study measured of one part while it waited for it: seconds (over every run), peak memory sampled.</summary>
-public sealed record PartCost(double Seconds, long? PeakMemoryBytes);
+/// <summary>What the study measured of one part while it waited for it: seconds (over every run), peak memory sampled,
+/// and the CPU seconds of this process meanwhile (in-process node only: the part's own work, whatever else the machine
+/// runs).</summary>
+public sealed record PartCost(double Seconds, long? PeakMemoryBytes, double? CpuSeconds = null);
+
+/// <summary>A sample of this process: resident memory and CPU time so far; null where the parts run elsewhere.</summary>
+public sealed record ProcessSample(long? ResidentBytes, double CpuSeconds);
 
 /// <summary>
 /// The costs of the parts, kept in a JSON file of the study folder and written at every poll, so a study cut short
@@ -34,11 +39,12 @@ public sealed class PartLedger
 
     public IReadOnlyDictionary<string, PartCost> Costs => _costs;
 
-    public void Add(string part, double seconds, long? memory)
+    public void Add(string part, double seconds, long? memory, double? cpuSeconds = null)
     {
         var old = _costs.GetValueOrDefault(part) ?? new PartCost(0, null);
         _costs[part] = new PartCost(old.Seconds + seconds,
-            memory is null ? old.PeakMemoryBytes : Math.Max(memory.Value, old.PeakMemoryBytes ?? 0));
+            memory is null ? old.PeakMemoryBytes : Math.Max(memory.Value, old.PeakMemoryBytes ?? 0),
+            cpuSeconds is null ? old.CpuSeconds : (old.CpuSeconds ?? 0) + cpuSeconds);
         if (_path is null) return;
         var tmp = _path + ".tmp";
         File.WriteAllText(tmp, JsonSerializer.Serialize(_costs));
@@ -55,7 +61,7 @@ public sealed class PartLedger
 /// the same cores); on a cluster they run at once, spread over the evaluator and trainer nodes.
 /// </summary>
 public sealed class MethodStudyRunner(MethodStudyPlan plan, Func<object, Task<object>> ask, Action<string, SearchStatus> progress,
-    PartLedger ledger, Func<long?> memory)
+    PartLedger ledger, Func<ProcessSample?> sample)
 {
     private readonly List<string> _submitted = [];
     private DateTime _deadline = DateTime.MaxValue;
@@ -134,6 +140,7 @@ public sealed class MethodStudyRunner(MethodStudyPlan plan, Func<object, Task<ob
         var id = plan.SearchId(part);
         SearchStatus? last = null;
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        var cpu = sample()?.CpuSeconds;
         var first = true;
         while (true)
         {
@@ -147,7 +154,9 @@ public sealed class MethodStudyRunner(MethodStudyPlan plan, Func<object, Task<ob
             // A part that ended in an earlier run costs nothing now.
             if (first && SearchStatusNames.IsFinal(s.Status)) return;
             first = false;
-            ledger.Add(part, clock.Elapsed.TotalSeconds, memory());
+            var now = sample();
+            ledger.Add(part, clock.Elapsed.TotalSeconds, now?.ResidentBytes, now is null || cpu is null ? null : now.CpuSeconds - cpu);
+            cpu = now?.CpuSeconds;
             clock.Restart();
             if (SearchStatusNames.IsFinal(s.Status)) return;
             if (DateTime.UtcNow >= _deadline) throw new TimeLimitException();

@@ -16,6 +16,9 @@ public sealed record MethodOutcome(string Method, string? Failure, double? WallS
     IReadOnlyDictionary<string, double> Scores, string? Found, string? FoundBy, double? FoundFlops, double? FoundParams,
     IReadOnlyList<double>? FoundSeedAccuracies)
 {
+    /// <summary>CPU seconds of the process while the part ran (in-process node), null where unmeasured.</summary>
+    public double? CpuSeconds { get; init; }
+
     /// <summary>Not failed: the study's time limit came before the method's part ended (the same command resumes it).</summary>
     public bool Unfinished { get; init; }
 }

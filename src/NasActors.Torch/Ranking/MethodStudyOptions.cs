@@ -75,14 +75,15 @@ public sealed record MethodStudyOptions
     };
 
     /// <summary>
-    /// One H200-class GPU, about 8 minutes of work: full Fashion-MNIST for everything, K = 16, every method 480k
-    /// weight-stream images of batch 256 (8 epochs), the reference 3 seeds x 4 epochs of the 48,000 training images.
+    /// One H200-class GPU, sized for about 8 minutes of work (deploy/gpu/method-study.sh gives it a time limit): full
+    /// Fashion-MNIST for everything, K = 12, every method 240k weight-stream images of batch 256 (5 epochs of the 48,000
+    /// training images), the reference 3 seeds x 3 epochs of the 48,000 training images, tested on the 10,000.
     /// </summary>
     public static MethodStudyOptions Gpu() => new()
     {
         Space = BlockSpaces.FmnistMbConv, Dataset = DatasetCatalog.FashionMnist, ReferenceDataset = DatasetCatalog.FashionMnist,
-        Architectures = 16, SupernetImages = 480_000, BatchSize = 256, MeanGradients = true,
-        StandaloneEpochs = 4, StandaloneBatchSize = 256,
+        Architectures = 12, SupernetImages = 240_000, BatchSize = 256, MeanGradients = true,
+        StandaloneEpochs = 3, StandaloneBatchSize = 256,
         Scoring = new ScoringOptions { RecalibrationBatches = 20, RecalibrationBatchSize = 256, EvaluationBatchSize = 1000 },
     };
 

@@ -24,7 +24,7 @@ public sealed class MethodStudySettings : EngineSettings
 {
     [OneOf("cpu", "gpu")]
     [CommandOption("--preset <PRESET>")]
-    [Description("cpu (fmnist-mbconv, K = 12, 20k images per supernet, reference 3 seeds x 2 epochs of 10k images of the full Fashion-MNIST when installed; 2 cores) or gpu (full Fashion-MNIST, K = 16, 480k images per supernet; one H200). Options below override it.")]
+    [Description("cpu (fmnist-mbconv, K = 12, 20k images per supernet, reference 3 seeds x 2 epochs of 10k images of the full Fashion-MNIST when installed; 2 cores) or gpu (full Fashion-MNIST, K = 12, 240k images per supernet, reference 3 seeds x 3 epochs; one H200). Options below override it.")]
     [DefaultValue("cpu")]
     public string Preset { get; init; } = "cpu";
 
@@ -209,7 +209,8 @@ public sealed class MethodStudyCommand : AsyncCommand<MethodStudySettings>
             try
             {
                 var api = registry.Get<SearchApiKey>();
-                runner = new MethodStudyRunner(plan, m => api.Ask<object>(m, TimeSpan.FromSeconds(60)), Progress, ledger, ProcessMemory.ResidentBytes);
+                runner = new MethodStudyRunner(plan, m => api.Ask<object>(m, TimeSpan.FromSeconds(60)), Progress, ledger,
+                    () => new ProcessSample(ProcessMemory.ResidentBytes(), Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds));
                 results = await runner.RunAsync(oneAtATime: true, TimeSpan.FromSeconds(2), cancellation, limit);
             }
             finally { await host.StopAsync(CancellationToken.None); }
@@ -218,8 +219,8 @@ public sealed class MethodStudyCommand : AsyncCommand<MethodStudySettings>
         if (runner.TimeLimitReached) Say($"Time limit of {limit} reached: the report is partial; run the same command again to resume.");
         var (report, leftOut) = plan.Report(results, ledger.Costs);
         var reportFile = Path.Combine(folder, "study.json");
-        MethodStudyOutput.WriteJson(reportFile, plan, report, leftOut, clock.Elapsed, runner.TimeLimitReached);
-        var markdown = MethodStudyOutput.Markdown(plan, report, leftOut, runner.TimeLimitReached);
+        MethodStudyOutput.WriteJson(reportFile, plan, report, leftOut, clock.Elapsed, runner.TimeLimitReached, ledger.Costs);
+        var markdown = MethodStudyOutput.Markdown(plan, report, leftOut, runner.TimeLimitReached, ledger.Costs);
         File.WriteAllText(Path.Combine(folder, "study.md"), markdown);
         IReadOnlyList<string> plots;
         try { plots = MethodStudyPlot.SaveAll(folder, report); }
@@ -244,7 +245,7 @@ public sealed class MethodStudyCommand : AsyncCommand<MethodStudySettings>
 internal static class MethodStudyOutput
 {
     public static void WriteJson(string path, MethodStudyPlan plan, MethodStudyReport report, IReadOnlyList<string> leftOut, TimeSpan elapsed,
-        bool partial)
+        bool partial, IReadOnlyDictionary<string, PartCost> costs)
     {
         var document = new
         {
@@ -266,12 +267,13 @@ internal static class MethodStudyOutput
             methods = report.Rows.Select(r => new
             {
                 method = r.Method, status = r.Status, failure = r.Outcome.Failure,
-                searchSeconds = r.Outcome.WallSeconds, images = r.Outcome.Images, peakMemoryBytes = r.Outcome.PeakMemoryBytes,
+                searchSeconds = r.Outcome.WallSeconds, cpuSeconds = r.Outcome.CpuSeconds, images = r.Outcome.Images, peakMemoryBytes = r.Outcome.PeakMemoryBytes,
                 architecture = r.Outcome.Found, architectureBy = r.Outcome.FoundBy, flops = r.Outcome.FoundFlops, @params = r.Outcome.FoundParams,
                 standaloneSeedAccuracies = r.Outcome.FoundSeedAccuracies, standaloneMean = r.FoundMean, standaloneSpread = r.FoundSpread,
                 ranked = r.Ranked, kendallTau = Interval(r.KendallTau), spearmanRho = Interval(r.Spearman), topTau = r.TopTau,
                 scores = r.Outcome.Scores,
             }),
+            parts = costs,
             leftOut,
         };
         var tmp = path + ".tmp";
@@ -279,7 +281,8 @@ internal static class MethodStudyOutput
         File.Move(tmp, path, overwrite: true);
     }
 
-    public static string Markdown(MethodStudyPlan plan, MethodStudyReport report, IReadOnlyList<string> leftOut, bool partial)
+    public static string Markdown(MethodStudyPlan plan, MethodStudyReport report, IReadOnlyList<string> leftOut, bool partial,
+        IReadOnlyDictionary<string, PartCost> costs)
     {
         var o = plan.Options;
         var inv = CultureInfo.InvariantCulture;
@@ -304,7 +307,8 @@ internal static class MethodStudyOutput
         foreach (var r in report.Rows)
         {
             var m = r.Outcome;
-            var time = m.WallSeconds is { } s ? TimeSpan.FromSeconds(s).ToString(@"h\:mm\:ss", inv) : "-";
+            var time = (m.WallSeconds is { } s ? TimeSpan.FromSeconds(s).ToString(@"h\:mm\:ss", inv) : "-")
+                       + (m.CpuSeconds is { } c ? $" ({TimeSpan.FromSeconds(c).ToString(@"h\:mm\:ss", inv)} CPU)" : "");
             var mem = m.PeakMemoryBytes is { } b ? $"{b / (1024.0 * 1024):F0} MiB" : "-";
             var status = r.Failed ? $"**{r.Status}**: {m.Failure!.Replace("|", "/")}" : "completed";
             var arch = m.Found is null ? "-" : $"{m.Found} ({m.FoundBy})";
@@ -312,6 +316,11 @@ internal static class MethodStudyOutput
             lines.Add($"| {m.Method} | {status} | {time} | {m.Images:N0} | {mem} | {arch} | {F(m.FoundFlops / 1e6, "F2")} | {F(m.FoundParams / 1e3, "F1")} | " +
                       $"{acc} | {Ci(r.KendallTau)} | {Ci(r.Spearman)} | {F(r.TopTau)} | {F(h.Mean)} |");
         }
+        var reference = plan.StandaloneParts.Select(p => costs.GetValueOrDefault(p)).Where(c => c is not null).ToArray();
+        if (reference.Length > 0)
+            lines.Add($"\nReference cost: {TimeSpan.FromSeconds(reference.Sum(c => c!.Seconds)).ToString(@"h\:mm\:ss", inv)} wall" +
+                      (reference.All(c => c!.CpuSeconds is not null) ? $", {TimeSpan.FromSeconds(reference.Sum(c => c!.CpuSeconds!.Value)).ToString(@"h\:mm\:ss", inv)} CPU" : "") +
+                      $" for {reference.Length} seeds x {report.Reference.Count} architectures (the time columns: wall, and CPU of the in-process node).");
         lines.Add("");
         lines.Add("| architecture | MFLOPs | stand-alone % per seed | mean ± sd |");
         lines.Add("|---|---|---|---|");
