@@ -28,6 +28,7 @@ public sealed class MethodStudySettings : EngineSettings
     [DefaultValue("cpu")]
     public string Preset { get; init; } = "cpu";
 
+    [KnownTrainingMethods]
     [CommandOption("--methods <LIST>")]
     [Description("Training methods compared, comma-separated (default: every registered method; rank-study: spos,fairnas).")]
     public string? Methods { get; init; }
@@ -105,6 +106,7 @@ public sealed class MethodStudySettings : EngineSettings
     [CommandOption("--recalibration-batches <N>")]
     public int? RecalibrationBatches { get; init; }
 
+    [MethodLearningRates]
     [CommandOption("--method-learning-rate <METHOD=LR>")]
     [Description("Learning rate of some methods' supernets (comma-separated METHOD=LR), the others keep the preset's.")]
     public string? MethodLearningRate { get; init; }
