@@ -62,7 +62,8 @@ public sealed record MethodStudyPlan(string Name, MethodStudyOptions Options)
     {
         var supernet = Options.SupernetOptions(method, Space);
         return new TrainingSpec(supernet.Method, supernet.Steps, supernet.BatchSize, supernet.LearningRate, supernet.WarmupSteps,
-            Options.CheckpointEveryFor(method, Space), "final", supernet.MeanGradientOverPaths, WeightDecay: supernet.WeightDecay);
+            Options.CheckpointEveryFor(method, Space), "final", supernet.MeanGradientOverPaths, WeightDecay: supernet.WeightDecay,
+            LatencyTable: Options.LatencyTable);
     }
 
     // Stand-alone searches train no supernet; their spec's training only has to be valid, and must not depend on the
@@ -175,7 +176,12 @@ public sealed record MethodStudyPlan(string Name, MethodStudyOptions Options)
                 accuracies = best is null ? null : byText[best.Text].SeedAccuracies;
             }
             return new MethodOutcome(m, null, cost?.Seconds, images, cost?.PeakMemoryBytes, scores, found, foundBy, flops, @params, accuracies)
-                { CpuSeconds = cost?.CpuSeconds };
+            {
+                CpuSeconds = cost?.CpuSeconds,
+                FoundLatency = Options.LatencyTable is { } table
+                    ? Torch.Methods.LatencyLoss.ParseTable(table, space).Cost(Core.Costs.CostMetrics.Latency, Core.Spaces.Architecture.ParseChoiceString(found))
+                    : null,
+            };
         }).ToArray();
         return (MethodStudyReport.Compute(reference, outcomes, Options.Resamples, Options.Level, Options.TopFraction, Options.Seed), leftOut);
     }

@@ -33,7 +33,7 @@ public sealed class TorchTrainingBackend(string? dataFolder = null) : ISupernetT
             },
             (info, m, distribution) => checkpointed(new TrainedCheckpoint(new CheckpointRef(info.Sha256, info.Path, info.Step), m.Loss, m.Accuracy,
                 distribution is null ? null : ArchitectureExport.From(distribution))),
-            cancel, runtime.PathWorkers);
+            cancel, runtime.PathWorkers, t.LatencyTable is { } table ? NasActors.Torch.Methods.LatencyLoss.ParseTable(table, space) : null);
         return new TrainedCheckpoint(new CheckpointRef(outcome.Checkpoint.Sha256, outcome.Checkpoint.Path, outcome.Checkpoint.Step),
             outcome.RecentLoss, outcome.RecentAccuracy, outcome.Distribution is null ? null : ArchitectureExport.From(outcome.Distribution));
     }

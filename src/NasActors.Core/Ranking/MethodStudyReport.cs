@@ -16,6 +16,9 @@ public sealed record MethodOutcome(string Method, string? Failure, double? WallS
     IReadOnlyDictionary<string, double> Scores, string? Found, string? FoundBy, double? FoundFlops, double? FoundParams,
     IReadOnlyList<double>? FoundSeedAccuracies)
 {
+    /// <summary>The found architecture's latency (ms) from the study's latency table; null without one.</summary>
+    public double? FoundLatency { get; init; }
+
     /// <summary>CPU seconds of the process while the part ran (in-process node), null where unmeasured.</summary>
     public double? CpuSeconds { get; init; }
 

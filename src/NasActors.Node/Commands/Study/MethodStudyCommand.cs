@@ -111,6 +111,11 @@ public sealed class MethodStudySettings : EngineSettings
     [Description("Learning rate of some methods' supernets (comma-separated METHOD=LR), the others keep the preset's.")]
     public string? MethodLearningRate { get; init; }
 
+    [PathText]
+    [CommandOption("--latency-table <FILE>")]
+    [Description("Per-layer latency table (nas latency-table writes one): spnas needs it, fbnet and proxylessnas use it, the table gets a latency column. Carried in the specs.")]
+    public string? LatencyTable { get; init; }
+
     [NonNegative]
     [CommandOption("--time-limit <SECONDS>")]
     [Description("Stop waiting after this many seconds and report what is done (unfinished methods marked so); the same command again resumes (0 = no limit).")]
@@ -141,7 +146,15 @@ public sealed class MethodStudySettings : EngineSettings
             Scoring = RecalibrationBatches is { } r ? o.Scoring with { RecalibrationBatches = r } : o.Scoring,
             LearningRateOf = MethodLearningRate is { } lr ? MethodStudyOptions.ParseLearningRates(lr) : o.LearningRateOf,
             Resamples = Resamples ?? o.Resamples, Level = Level ?? o.Level, TrainImages = TrainImages ?? o.TrainImages,
+            LatencyTable = LatencyTable is { } path ? ReadLatencyTable(path, Space ?? o.Space) : o.LatencyTable,
         };
+    }
+
+    // Read and checked here (a bad file is bad input, nothing done); the specs carry the text.
+    private static string ReadLatencyTable(string path, string space)
+    {
+        LatencyLoss.ReadTable(path, NasActors.Core.Spaces.Blocks.BlockSpaces.Get(space));
+        return File.ReadAllText(path);
     }
 }
 
@@ -271,6 +284,7 @@ internal static class MethodStudyOutput
                 method = r.Method, status = r.Status, failure = r.Outcome.Failure,
                 searchSeconds = r.Outcome.WallSeconds, cpuSeconds = r.Outcome.CpuSeconds, images = r.Outcome.Images, peakMemoryBytes = r.Outcome.PeakMemoryBytes,
                 architecture = r.Outcome.Found, architectureBy = r.Outcome.FoundBy, flops = r.Outcome.FoundFlops, @params = r.Outcome.FoundParams,
+                latencyMs = r.Outcome.FoundLatency,
                 standaloneSeedAccuracies = r.Outcome.FoundSeedAccuracies, standaloneMean = r.FoundMean, standaloneSpread = r.FoundSpread,
                 ranked = r.Ranked, kendallTau = Interval(r.KendallTau), spearmanRho = Interval(r.Spearman), topTau = r.TopTau,
                 scores = r.Outcome.Scores,
@@ -303,8 +317,8 @@ internal static class MethodStudyOutput
             $"A method's tau is meaningful only up to this. Intervals: {report.Level * 100:F0}% paired bootstrap over {report.Resamples} resamples; " +
             $"top tau: among the top {report.TopFraction * 100:F0}% by reference ({StudyStatistics.TopCount(report.Reference.Count, report.TopFraction)} architectures).",
             "",
-            "| method | status | search time | images | peak memory | architecture (how) | MFLOPs | params (k) | stand-alone % (mean ± sd) | Kendall tau [CI] | Spearman rho [CI] | top tau | reference seed-half tau |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+            "| method | status | search time | images | peak memory | architecture (how) | MFLOPs | params (k) | latency (ms) | stand-alone % (mean ± sd) | Kendall tau [CI] | Spearman rho [CI] | top tau | reference seed-half tau |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         };
         foreach (var r in report.Rows)
         {
@@ -315,7 +329,7 @@ internal static class MethodStudyOutput
             var status = r.Failed ? $"**{r.Status}**: {m.Failure!.Replace("|", "/")}" : "completed";
             var arch = m.Found is null ? "-" : $"{m.Found} ({m.FoundBy})";
             var acc = r.FoundMean is { } fm ? $"{P(fm)} ± {P(r.FoundSpread)} ({m.FoundSeedAccuracies!.Count} seeds)" : "-";
-            lines.Add($"| {m.Method} | {status} | {time} | {m.Images:N0} | {mem} | {arch} | {F(m.FoundFlops / 1e6, "F2")} | {F(m.FoundParams / 1e3, "F1")} | " +
+            lines.Add($"| {m.Method} | {status} | {time} | {m.Images:N0} | {mem} | {arch} | {F(m.FoundFlops / 1e6, "F2")} | {F(m.FoundParams / 1e3, "F1")} | {F(m.FoundLatency, "F2")} | " +
                       $"{acc} | {Ci(r.KendallTau)} | {Ci(r.Spearman)} | {F(r.TopTau)} | {F(h.Mean)} |");
         }
         var reference = plan.StandaloneParts.Select(p => costs.GetValueOrDefault(p)).Where(c => c is not null).ToArray();
