@@ -19,8 +19,8 @@ public sealed class MethodStudySpec(ITestOutputHelper output) : IDisposable
     private static string[] Tiny(string folder, int k = 4, bool allFour = true) =>
     [
         "method-study", .. allFour ? (string[])["--methods", "spos,fairnas,darts,oneshot", "--method-learning-rate", "oneshot=1e12"] : ["--methods", "spos,fairnas"],
-        "-k", k.ToString(), "--seeds", "2", "--supernet-images", "1920", "--batch-size", "32", "--standalone-epochs", "1",
-        "--train-images", "1000", "--reference-dataset", "fmnist-embedded",
+        "-k", k.ToString(), "--seeds", "2", "--supernet-images", "960", "--batch-size", "32", "--standalone-epochs", "1",
+        "--reference-dataset", "fmnist-embedded",
         "--recalibration-batches", "2", "--resamples", "300", "--level", "0.9", "--seed", "3", "--threads", "1", "--device", "cpu",
         "-o", folder,
     ];
