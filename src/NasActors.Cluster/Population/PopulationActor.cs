@@ -87,7 +87,7 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
 
         Command<TrainingEvents.CheckpointSaved>(c =>
         {
-            if (_state.Spec?.Training.EvaluateOn == "intermediate" && _state.Checkpoint is null && !SearchStatusNames.IsFinal(_state.Status!))
+            if (_state.Spec?.Training.EvaluateOn == Specs.EvaluateOn.Intermediate && _state.Checkpoint is null && !SearchStatusNames.IsFinal(_state.Status!))
                 PersistEvents([new SupernetReady(SearchId, c.Checkpoint, false)], Go);
         });
         Command<TrainingEvents.TrainingCompleted>(c =>
@@ -97,12 +97,12 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
                 case SupernetReady ready:
                     PersistEvents([ready], () =>
                     {
-                        if (ready.Distribution is { } d) Publish("derived", $"argmax {_state.Format(d.Argmax)}, entropy {d.Entropy:F2}");
+                        if (ready.Distribution is { } d) Publish(SearchProgressKinds.Derived, $"argmax {_state.Format(d.Argmax)}, entropy {d.Entropy:F2}");
                         Go();
                     });
                     break;
                 case SearchFailed failed:
-                    PersistEvents([failed], () => { Publish("failed", failed.Reason); StopTrainer(); });
+                    PersistEvents([failed], () => { Publish(SearchProgressKinds.Failed, failed.Reason); StopTrainer(); });
                     break;
             }
         });
@@ -111,12 +111,12 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
             _state.TrainingStep = p.Step;
             _lastProgress = p;
             Context.System.EventStream.Publish(p); // the dashboard's supernet curves and trainer images/s
-            Publish("training", $"step {p.Step}/{p.Steps} loss {p.Loss:F3} acc {p.Accuracy:P1} {p.ImagesPerSecond:F0} img/s");
+            Publish(SearchProgressKinds.Training, $"step {p.Step}/{p.Steps} loss {p.Loss:F3} acc {p.Accuracy:P1} {p.ImagesPerSecond:F0} img/s");
         });
         Command<TrainingProtocol.TrainingFailed>(f =>
         {
             if (_state.Exists && !SearchStatusNames.IsFinal(_state.Status!))
-                PersistEvents([new SearchFailed(SearchId, f.Reason)], () => Publish("failed", f.Reason));
+                PersistEvents([new SearchFailed(SearchId, f.Reason)], () => Publish(SearchProgressKinds.Failed, f.Reason));
         });
         Command<ResendPending>(_ =>
         {
@@ -171,7 +171,7 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
             Applied(e);
             _pendingRequester?.Tell(new SearchAccepted(SearchId));
             _pendingRequester = null;
-            Publish("submitted", $"{s.Spec.Controller} on {s.Spec.Space}, budget {s.Spec.Budget}");
+            Publish(SearchProgressKinds.Submitted, $"{s.Spec.Controller} on {s.Spec.Space}, budget {s.Spec.Budget}");
             Go();
         });
     }
@@ -219,13 +219,13 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
         {
             Applied(e);
             if (e is EvaluationRecorded r)
-                Publish("evaluated", $"job {r.JobId} {_state.Format(r.Architecture)} acc {r.Metrics.Accuracy:F2}");
+                Publish(SearchProgressKinds.Evaluated, $"job {r.JobId} {_state.Format(r.Architecture)} acc {r.Metrics.Accuracy:F2}");
             else if (e is EvaluationFailed f)
-                Publish("evaluation-failed", $"job {f.JobId} attempt {f.Attempt}{(f.Final ? " (final)" : "")}: {f.Reason}");
+                Publish(SearchProgressKinds.EvaluationFailed, $"job {f.JobId} attempt {f.Attempt}{(f.Final ? " (final)" : "")}: {f.Reason}");
             else if (e is OffspringProduced o)
-                Publish("offspring", $"generation {o.Generation}: {o.Children.Count} children from the mutators");
+                Publish(SearchProgressKinds.Offspring, $"generation {o.Generation}: {o.Children.Count} children from the mutators");
             else if (e is GenerationCompleted g)
-                Publish("generation", $"generation {g.Generation} done, best {(g.BestArchitecture is null ? "-" : _state.Format(g.BestArchitecture))} {g.BestAccuracy:F2}");
+                Publish(SearchProgressKinds.Generation, $"generation {g.Generation} done, best {(g.BestArchitecture is null ? "-" : _state.Format(g.BestArchitecture))} {g.BestAccuracy:F2}");
             if (--left == 0) { _pendingRequester = null; after(); }
         });
     }
@@ -272,12 +272,12 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
             switch (e)
             {
                 case CandidatesProposed p:
-                    Publish("proposed", $"generation {p.Generation}: {p.Jobs.Count} candidates");
+                    Publish(SearchProgressKinds.Proposed, $"generation {p.Generation}: {p.Jobs.Count} candidates");
                     Enqueue();
                     break;
                 case SearchCompleted c:
                     Export();
-                    Publish(SearchStatusNames.Completed, $"{c.Evaluations} evaluations, best {c.Top.FirstOrDefault()?.Text} {c.Top.FirstOrDefault()?.Accuracy:F2}");
+                    Publish(SearchProgressKinds.Completed, $"{c.Evaluations} evaluations, best {c.Top.FirstOrDefault()?.Text} {c.Top.FirstOrDefault()?.Accuracy:F2}");
                     StopTrainer();
                     Timers.CancelAll();
                     break;

@@ -11,8 +11,7 @@ namespace NasActors.Cluster.Population;
 /// <remarks>
 /// A population whose recovery fails is stopped by Akka.Persistence; its shard starts it again only after
 /// <c>akka.cluster.sharding.entity-restart-backoff</c> (10 s) or when a message for it arrives, and a start that
-/// meets the breaker still open fails again and counts for nothing. Measured before this actor: 47.6 s from the
-/// database accepting connections to the next recorded evaluation. Here the node asks the plugins themselves (the
+/// meets the breaker still open fails again and counts for nothing (the time that took: docs/recovery.md). Here the node asks the plugins themselves (the
 /// highest sequence number of the search from the journal, a snapshot from the snapshot store: both pass through
 /// the plugins' breakers and connection pools, as the population's recovery does), first after
 /// <see cref="RecoveryRetrySettings.MinBackoff"/>, then doubling up to <see cref="RecoveryRetrySettings.MaxBackoff"/>,

@@ -33,15 +33,15 @@ public sealed record RankStudyPlan(string Name, RankStudyOptions Options)
         {
             ["count"] = o.Architectures.ToString(CultureInfo.InvariantCulture),
         };
-        var scoring = new EvaluationSpec(EvaluationKinds.Torch, TimeSpan.Zero, null, null, [], 0,
+        var scoring = new EvaluationSpec(EvaluationKind.Torch, TimeSpan.Zero, null, null, [], 0,
             o.Scoring.RecalibrationBatches, o.Scoring.RecalibrationBatchSize, o.Scoring.EvaluationBatchSize,
             o.StandaloneEpochs, o.StandaloneBatchSize, o.StandaloneLearningRate, o.StandaloneWeightDecay, o.TrainImages);
         var method = part == Standalone ? PathSamplers.FairNas : part;
         var supernet = o.SupernetOptions(method, space);
         var training = new TrainingSpec(method, supernet.Steps, supernet.BatchSize, supernet.LearningRate, supernet.WarmupSteps,
-            o.CheckpointEveryFor(method, space), "final", supernet.MeanGradientOverPaths);
+            o.CheckpointEveryFor(method, space), EvaluateOn.Final, supernet.MeanGradientOverPaths);
         var spec = new SearchSpec($"{Name} ({part})", o.Space, o.Dataset, ControllerNames.Stratified, controller, o.Architectures, [],
-            o.Seed, training, part == Standalone ? scoring with { Kind = EvaluationKinds.Standalone } : scoring, MaxAttempts: 3,
+            o.Seed, training, part == Standalone ? scoring with { Kind = EvaluationKind.Standalone } : scoring, MaxAttempts: 3,
             TopK: o.Architectures);
         if (!Parts.Contains(part)) throw new ArgumentException($"Unknown study part '{part}' (known: {string.Join(", ", Parts)}).");
         return spec;

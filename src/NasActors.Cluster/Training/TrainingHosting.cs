@@ -17,7 +17,7 @@ public static class TrainingHosting
     {
         if (o.Roles.Contains(NasRoles.Trainer))
         {
-            ISupernetTrainingBackend training = o.TrainingBackend == "stub"
+            ISupernetTrainingBackend training = o.Backend == NodeBackend.Stub
                 ? new StubTrainingBackend(o.StubStepCost)
                 : new TorchTrainingBackend(o.DataFolder);
             builder.WithShardRegion<TrainerRegion>(NasHosting.TrainerTypeName,

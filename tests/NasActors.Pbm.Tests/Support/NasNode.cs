@@ -39,7 +39,7 @@ public sealed class NasNode : IAsyncDisposable
             JournalFile = Path.Combine(folder, "journal.db"),
             SnapshotFile = Path.Combine(folder, "snapshots.db"),
             CheckpointFolder = Path.Combine(folder, "checkpoints"),
-            TrainingBackend = "stub",
+            Backend = NodeBackend.Stub,
             StubStepCost = stubStepCost,
             Population = new NasActors.Cluster.Population.PopulationSettings { ExportFolder = null },
         };

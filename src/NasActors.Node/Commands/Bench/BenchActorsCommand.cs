@@ -218,7 +218,7 @@ public sealed class BenchActorsCommand : AsyncCommand<BenchActorsSettings>
     private sealed class CompletionWatcher : ReceiveActor
     {
         public CompletionWatcher(string id, TaskCompletionSource done) =>
-            Receive<SearchProgressed>(p => p.SearchId == id && SearchStatusNames.IsFinal(p.Status) && p.Kind == SearchStatusNames.Completed,
+            Receive<SearchProgressed>(p => p.SearchId == id && SearchStatusNames.IsFinal(p.Status) && p.Kind == SearchProgressKinds.Completed,
                 _ => done.TrySetResult());
     }
 }

@@ -153,7 +153,7 @@ public sealed class QuickstartCommand : AsyncCommand<QuickstartSettings>
             var lastPrint = DateTime.MinValue;
             Receive<SearchProgressed>(p => p.SearchId == id, p =>
             {
-                if (p.Kind == "training")
+                if (p.Kind == SearchProgressKinds.Training)
                 {
                     // Every 5 % of the steps, and at least every 30 s.
                     var share = steps == 0 ? 0 : p.TrainingStep * 20 / steps;
@@ -164,9 +164,9 @@ public sealed class QuickstartCommand : AsyncCommand<QuickstartSettings>
                         output.WriteLine($"[supernet] {p.Message}");
                     }
                 }
-                else if (p.Kind == "evaluated") output.WriteLine($"[{p.Evaluated}/{p.Budget}] {p.Message} (best {p.BestAccuracy:F2})");
+                else if (p.Kind == SearchProgressKinds.Evaluated) output.WriteLine($"[{p.Evaluated}/{p.Budget}] {p.Message} (best {p.BestAccuracy:F2})");
                 else output.WriteLine($"[{p.Kind}] {p.Message}");
-                if (SearchStatusNames.IsFinal(p.Status) && p.Kind is SearchStatusNames.Completed or SearchStatusNames.Failed or SearchStatusNames.Cancelled)
+                if (SearchStatusNames.IsFinal(p.Status) && p.Kind is SearchProgressKinds.Completed or SearchProgressKinds.Failed or SearchStatusNames.Cancelled)
                     done.TrySetResult(p);
             });
         }
