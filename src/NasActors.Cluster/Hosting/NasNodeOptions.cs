@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 using Akka.Configuration;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using NasActors.Core.Input;
 
 namespace NasActors.Cluster.Hosting;
@@ -48,7 +48,8 @@ public sealed record NasNodeOptions
     public string SnapshotFile { get; init; } = "data/snapshots.db";
     public string CheckpointFolder { get; init; } = "data/checkpoints";
     public string? DataFolder { get; init; }
-    public PopulationSettings Population { get; init; } = new() { ExportFolder = "data/exports" };
+    /// <summary>How the search actors behave (the <c>nas.population</c> block: the key keeps its first name, files use it).</summary>
+    public SearchActorSettings SearchActor { get; init; } = new() { ExportFolder = "data/exports" };
     /// <summary>Supernet training and scoring with tensors (torch) or without (stub: tests and benchmarks).</summary>
     public NodeBackend Backend { get; init; } = NodeBackend.Torch;
     public TimeSpan StubStepCost { get; init; } = TimeSpan.Zero;
@@ -195,7 +196,7 @@ public sealed record NasNodeOptions
             SnapshotFile = Str("persistence.sqlite.snapshot-file", "data/snapshots.db"),
             CheckpointFolder = Str("checkpoint-folder", "data/checkpoints"),
             DataFolder = Str("data-folder", "") is { Length: > 0 } dataFolder ? dataFolder : null,
-            Population = new PopulationSettings
+            SearchActor = new SearchActorSettings
             {
                 SnapshotEvery = Int("population.snapshot-every", 200, 0),
                 ResendPendingEvery = Time("population.resend-pending-every", TimeSpan.FromSeconds(30)),

@@ -1,5 +1,5 @@
 using System.Globalization;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using NasActors.Cluster.Specs;
 using NasActors.Core.Controllers;
 using NasActors.Core.Ranking;
@@ -57,12 +57,12 @@ public sealed record RankStudyPlan(string Name, RankStudyOptions Options)
             ? r.Evaluations.Where(e => !e.Failed).ToDictionary(e => e.Architecture)
             : throw new ArgumentException($"The study has no results of part '{p}'."));
         var standalone = results[Standalone].Evaluations.OrderBy(e => e.JobId).ToArray();
-        var rows = new List<Core.Ranking.RankedArchitecture>();
+        var rows = new List<Core.Ranking.StudiedArchitecture>();
         var leftOut = new List<string>();
         foreach (var s in standalone)
         {
             if (Parts.Any(p => !byPart[p].ContainsKey(s.Architecture))) { leftOut.Add(s.Text); continue; }
-            rows.Add(new Core.Ranking.RankedArchitecture(s.Text, s.Flops, s.Params, s.Accuracy / 100,
+            rows.Add(new Core.Ranking.StudiedArchitecture(s.Text, s.Flops, s.Params, s.Accuracy / 100,
                 RankStudyOptions.Methods.ToDictionary(m => m, m => byPart[m][s.Architecture].Accuracy / 100)));
         }
         return (RankingReport.Compute(rows, RankStudyOptions.Methods, Options.Resamples, Options.Level, Options.Seed), leftOut);

@@ -41,7 +41,7 @@ public sealed class NasNode : IAsyncDisposable
             CheckpointFolder = Path.Combine(folder, "checkpoints"),
             Backend = NodeBackend.Stub,
             StubStepCost = stubStepCost,
-            Population = new NasActors.Cluster.Population.PopulationSettings { ExportFolder = null },
+            SearchActor = new NasActors.Cluster.Searches.SearchActorSettings { ExportFolder = null },
         };
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();

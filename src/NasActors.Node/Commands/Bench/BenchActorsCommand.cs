@@ -6,10 +6,10 @@ using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using NasActors.Cluster.Hosting;
 using NasActors.Cluster.Persistence;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using NasActors.Cluster.Serialization;
 using NasActors.Cluster.Specs;
-using NasActors.Node.Commands.Cluster;
+using NasActors.Node.Commands.Nodes;
 using NasActors.Node.Commands.Input;
 using Spectre.Console.Cli;
 
@@ -203,11 +203,11 @@ public sealed class BenchActorsCommand : AsyncCommand<BenchActorsSettings>
         var config = ConfigurationFactory.ParseString(NasSerializer.Hocon + "\nakka.loglevel = WARNING\n").WithFallback(persistence);
         using var system = ActorSystem.Create("recovery", config);
         // Warm the plugins (connection pools, table checks) on another id, so the time is this search's recovery.
-        var warm = system.ActorOf(PopulationActor.Props("warm-up", ActorRefs.Nobody, new PopulationSettings()));
+        var warm = system.ActorOf(SearchActor.Props("warm-up", ActorRefs.Nobody, new SearchActorSettings()));
         await warm.Ask<object>(new SearchQueries.GetSearchStatus("warm-up"), TimeSpan.FromSeconds(30));
-        var settings = new PopulationSettings { SnapshotEvery = 0, RecoverFromSnapshots = snapshots };
+        var settings = new SearchActorSettings { SnapshotEvery = 0, RecoverFromSnapshots = snapshots };
         var clock = Stopwatch.StartNew();
-        var population = system.ActorOf(PopulationActor.Props(id, ActorRefs.Nobody, settings));
+        var population = system.ActorOf(SearchActor.Props(id, ActorRefs.Nobody, settings));
         var status = await population.Ask<SearchReplies.SearchStatus>(new SearchQueries.GetSearchStatus(id), TimeSpan.FromSeconds(120));
         var elapsed = clock.Elapsed;
         if (status.Evaluated + status.Failed == 0) throw new InvalidOperationException("recovered an empty search");

@@ -5,11 +5,11 @@ using Akka.Actor;
 using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using NasActors.Cluster.Hosting;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using NasActors.Cluster.Specs;
 using NasActors.Core.Spaces;
 using NasActors.Core.Spaces.Blocks;
-using NasActors.Node.Commands.Cluster;
+using NasActors.Node.Commands.Nodes;
 using NasActors.Node.Commands.Input;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -47,7 +47,7 @@ public sealed class QuickstartSettings : EngineSettings
 /// <summary>
 /// <c>nas quickstart</c>, through the actor system: starts an in-process node (hocon/quickstart.conf), submits the
 /// search of hocon/specs/quickstart.conf (the preset: sized to finish in minutes on two CPU cores), the supernet-trainer actor trains the FairNAS
-/// supernet on the shipped Fashion-MNIST subset, the population runs evolution with evaluator actors scoring by
+/// supernet on the shipped Fashion-MNIST subset, the search actor runs evolution with evaluator actors scoring by
 /// inherited weights, and the progress and the top-5 are printed. Everything is journaled under the output folder.
 /// </summary>
 public sealed class QuickstartCommand : AsyncCommand<QuickstartSettings>

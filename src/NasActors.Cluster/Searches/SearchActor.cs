@@ -6,19 +6,19 @@ using NasActors.Cluster.Evaluation;
 using NasActors.Cluster.Mutation;
 using NasActors.Cluster.Training;
 using static NasActors.Cluster.Evaluation.EvaluationProtocol;
-using static NasActors.Cluster.Population.SearchCommands;
-using static NasActors.Cluster.Population.SearchEvents;
-using static NasActors.Cluster.Population.SearchQueries;
-using static NasActors.Cluster.Population.SearchReplies;
+using static NasActors.Cluster.Searches.SearchCommands;
+using static NasActors.Cluster.Searches.SearchEvents;
+using static NasActors.Cluster.Searches.SearchQueries;
+using static NasActors.Cluster.Searches.SearchReplies;
 
-namespace NasActors.Cluster.Population;
+namespace NasActors.Cluster.Searches;
 
 /// <summary>
-/// The population of one search (persistence id <c>search-{id}</c>): persists the search's events, keeps
+/// The actor of one search (persistence id <c>search-{id}</c>): persists the search's events, keeps
 /// <see cref="SearchState"/> (and through it the controller), hands jobs to the evaluation queue, starts the
 /// supernet trainer, answers commands and queries. All decisions are the state's; this actor persists and replies.
 /// </summary>
-public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
+public sealed class SearchActor : ReceivePersistentActor, IWithTimers
 {
     private sealed record ResendPending
     {
@@ -27,7 +27,7 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly IActorRef _queue;
-    private readonly PopulationSettings _settings;
+    private readonly SearchActorSettings _settings;
     private SearchState _state;
     private IActorRef? _pendingRequester;
     private IActorRef? _trainer;
@@ -35,12 +35,12 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
     private TrainingProtocol.TrainingProgressed? _lastProgress;
     private int? _offspringAsked;
 
-    public static Props Props(string searchId, IActorRef queue, PopulationSettings settings) =>
-        Akka.Actor.Props.Create(() => new PopulationActor(searchId, queue, settings));
+    public static Props Props(string searchId, IActorRef queue, SearchActorSettings settings) =>
+        Akka.Actor.Props.Create(() => new SearchActor(searchId, queue, settings));
 
     public static string PersistenceIdOf(string searchId) => "search-" + searchId;
 
-    public PopulationActor(string searchId, IActorRef queue, PopulationSettings settings)
+    public SearchActor(string searchId, IActorRef queue, SearchActorSettings settings)
     {
         SearchId = searchId;
         _queue = queue;
@@ -61,7 +61,7 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
         Command<GetSearchStatus>(_ => Reply(() => _state.ToStatus(TrainingSteps)));
         Command<GetSearchLocation>(_ => Reply(() =>
             new SearchLocation(SearchId, ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString())));
-        Command<SearchInspection.GetTrainingProgress>(_ => Reply(() => new SearchInspection.TrainingProgress(SearchId,
+        Command<SearchInspection.GetSupernetState>(_ => Reply(() => new SearchInspection.SupernetState(SearchId,
             ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString(), _state.Status!, _state.TrainingStep, TrainingSteps,
             _lastProgress?.Loss, _lastProgress?.Accuracy, _state.Checkpoint?.Sha256, _state.CheckpointFinal)));
         Command<GetTopK>(q => Reply(() => new TopK(SearchId, _state.Top(q.K))));
@@ -343,7 +343,7 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
     /// <summary>Stops through the parent shard, which buffers messages meanwhile.</summary>
     private void Passivate() => Context.Parent.Tell(new Akka.Cluster.Sharding.Passivate(PoisonPill.Instance));
 
-    // Akka.Persistence stops a population whose recovery failed (the database down, a breaker open); the node's
+    // Akka.Persistence stops a search actor whose recovery failed (the database down, a breaker open); the node's
     // RecoveryRetry wakes it as soon as the journal answers, instead of the shard's entity-restart-backoff.
     protected override void OnRecoveryFailure(Exception reason, object? message = null)
     {
@@ -376,6 +376,6 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
     }
 }
 
-/// <summary>Thrown by a population whose event could not be written, so that its supervisor restarts it from the journal.</summary>
+/// <summary>Thrown by a search actor whose event could not be written, so that its supervisor restarts it from the journal.</summary>
 public sealed class JournalWriteFailedException(string searchId, Exception cause)
     : Exception($"Search {searchId}: a journal write failed: {cause.Message}", cause);

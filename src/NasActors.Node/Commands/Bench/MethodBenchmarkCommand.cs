@@ -8,7 +8,7 @@ using NasActors.Node.Commands.Input;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
-namespace NasActors.Node.Benchmarks;
+namespace NasActors.Node.Commands.Bench;
 
 public sealed class MethodBenchmarkSettings : EngineSettings
 {

@@ -1,6 +1,6 @@
 using NasActors.Cluster.Protocol;
 
-namespace NasActors.Cluster.Population;
+namespace NasActors.Cluster.Searches;
 
 /// <summary>Published on the event stream of the node that runs a search, for progress displays.</summary>
 public sealed record SearchProgressed(string SearchId, string Kind, string Status, int Evaluated, int Budget, long TrainingStep,

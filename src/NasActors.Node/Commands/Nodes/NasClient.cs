@@ -3,7 +3,7 @@ using Akka.Configuration;
 using NasActors.Cluster.Hosting;
 using NasActors.Cluster.Serialization;
 
-namespace NasActors.Node.Commands.Cluster;
+namespace NasActors.Node.Commands.Nodes;
 
 /// <summary>The command line's connection to a running node: a small remoting-only actor system that asks the node's API.</summary>
 public sealed class NasClient : IAsyncDisposable

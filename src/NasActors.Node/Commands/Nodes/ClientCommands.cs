@@ -1,15 +1,15 @@
 using System.ComponentModel;
 using NasActors.Cluster.Persistence;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using NasActors.Cluster.Specs;
 using NasActors.Core.Input;
 using NasActors.Node.Commands.Input;
 using Spectre.Console;
 using Spectre.Console.Cli;
-using static NasActors.Cluster.Population.SearchCommands;
-using static NasActors.Cluster.Population.SearchReplies;
+using static NasActors.Cluster.Searches.SearchCommands;
+using static NasActors.Cluster.Searches.SearchReplies;
 
-namespace NasActors.Node.Commands.Cluster;
+namespace NasActors.Node.Commands.Nodes;
 
 public class ClientSettings : CommandSettings
 {
