@@ -11,17 +11,22 @@ using Spectre.Console.Cli;
 
 namespace NasActors.Node.Commands.Nodes;
 
-public class NodeSettings : CommandSettings
+/// <summary>The node's configuration files and overrides: a node runs with them, a client reads its transport (TLS) from them.</summary>
+public class ConfigFileSettings : CommandSettings
 {
     [PathText]
     [CommandOption("-c|--config <FILE>")]
-    [Description("HOCON files applied after hocon/base.conf and hocon/persistence-sqlite.conf (later wins); names without a folder are looked up in hocon/.")]
+    [Description("HOCON files applied after hocon/base.conf and hocon/persistence-sqlite.conf (later wins); names without a folder are looked up in hocon/. Commands that talk to a node read its TLS settings from them (--config tls).")]
     public string[] Config { get; init; } = [];
 
     [KeyValue(Hocon = true)]
     [CommandOption("--set <KEY=VALUE>")]
     [Description("A HOCON override, e.g. --set nas.port=4054 (repeatable).")]
     public string[] Set { get; init; } = [];
+}
+
+public class NodeSettings : ConfigFileSettings
+{
 
     [OneOf(NasRoles.Controller, NasRoles.Trainer, NasRoles.Evaluator)]
     [CommandOption("--role <ROLE>")]
