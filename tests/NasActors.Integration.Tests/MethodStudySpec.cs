@@ -1,6 +1,6 @@
 using System.Text.Json;
 using NasActors.Cluster.Hosting;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using Xunit.Abstractions;
 
 namespace NasActors.Integration.Tests;
@@ -20,7 +20,7 @@ public sealed class MethodStudySpec(ITestOutputHelper output) : IDisposable
     [
         "method-study", .. allFour ? (string[])["--methods", "spos,fairnas,darts,oneshot", "--method-learning-rate", "oneshot=1e12"] : ["--methods", "spos,fairnas"],
         "-k", k.ToString(), "--seeds", "2", "--supernet-images", "960", "--batch-size", "32", "--standalone-epochs", "1",
-        "--reference-dataset", "fmnist-embedded",
+        "--train-images", "4000", "--reference-dataset", "fmnist-embedded",
         "--recalibration-batches", "2", "--resamples", "300", "--level", "0.9", "--seed", "3", "--threads", "1", "--device", "cpu",
         "-o", folder,
     ];
@@ -30,20 +30,20 @@ public sealed class MethodStudySpec(ITestOutputHelper output) : IDisposable
     {
         var whole = Path.Combine(_root, "whole");
         using (var uninterrupted = NodeProcess.Nas(_root, Tiny(whole)))
-            Assert.True(await uninterrupted.WaitForExitAsync(TimeSpan.FromMinutes(8)) == 0, uninterrupted.Output);
+            Assert.True(await uninterrupted.WaitForExitAsync(TimeSpan.FromMinutes(15)) == 0, uninterrupted.Output);
 
         var folder = Path.Combine(_root, "study");
         // First run: killed (kill -9) once the reference is complete and the SPOS supernet trains.
         using (var first = NodeProcess.Nas(_root, Tiny(folder)))
         {
-            await first.WaitForOutputAsync("[spos] training", TimeSpan.FromMinutes(8));
+            await first.WaitForOutputAsync("[spos] training", TimeSpan.FromMinutes(15));
             first.KillHard();
             output.WriteLine(first.Output);
         }
         Assert.False(File.Exists(Path.Combine(folder, "study.json")));
 
         using var second = NodeProcess.Nas(_root, Tiny(folder));
-        Assert.True(await second.WaitForExitAsync(TimeSpan.FromMinutes(8)) == 0, second.Output);
+        Assert.True(await second.WaitForExitAsync(TimeSpan.FromMinutes(15)) == 0, second.Output);
         output.WriteLine(second.Output);
         // The reference was complete in the journal: the resumed run trains none of it again.
         Assert.Contains("completed, 4/4 evaluated", second.Output.Split('\n').First(l => l.Contains("[standalone-s1]")));

@@ -1,5 +1,5 @@
 using System.Globalization;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using NasActors.Cluster.Specs;
 using NasActors.Core.Controllers;
 using NasActors.Core.Ranking;
@@ -50,7 +50,7 @@ public sealed record MethodStudyPlan(string Name, MethodStudyOptions Options)
         return settings;
     }
 
-    private EvaluationSpec Scoring(string kind)
+    private EvaluationSpec Scoring(EvaluationKind kind)
     {
         var o = Options;
         return new EvaluationSpec(kind, TimeSpan.Zero, null, null, [], 0,
@@ -62,13 +62,15 @@ public sealed record MethodStudyPlan(string Name, MethodStudyOptions Options)
     {
         var supernet = Options.SupernetOptions(method, Space);
         return new TrainingSpec(supernet.Method, supernet.Steps, supernet.BatchSize, supernet.LearningRate, supernet.WarmupSteps,
-            Options.CheckpointEveryFor(method, Space), "final", supernet.MeanGradientOverPaths, WeightDecay: supernet.WeightDecay,
-            LatencyTable: Options.LatencyTable);
+            Options.CheckpointEveryFor(method, Space), EvaluateOn.Final, supernet.MeanGradientOverPaths, WeightDecay: supernet.WeightDecay,
+            // Only Single-Path NAS gets the table: FBNet's loss needs latencies above 1 (its log) and ProxylessNAS a target
+            // latency, settings of their own; without a table they train without their latency term.
+            LatencyTable: method == "spnas" ? Options.LatencyTable : null);
     }
 
     // Stand-alone searches train no supernet; their spec's training only has to be valid, and must not depend on the
     // methods compared (the same reference serves any --methods).
-    private TrainingSpec NoTraining => new("spos", 1, Options.StandaloneBatchSize, Options.StandaloneLearningRate, 0, 0, "final");
+    private TrainingSpec NoTraining => new("spos", 1, Options.StandaloneBatchSize, Options.StandaloneLearningRate, 0, 0, EvaluateOn.Final);
 
     /// <summary>Stand-alone training of the K architectures with seed index <paramref name="seedIndex"/> (0-based).</summary>
     public SearchSpec StandaloneSpec(int seedIndex)
@@ -78,7 +80,7 @@ public sealed record MethodStudyPlan(string Name, MethodStudyOptions Options)
         // The training is not used (no supernet); it only has to be valid.
         return new SearchSpec($"{Name} (stand-alone, seed {seedIndex + 1})", o.Space, o.ReferenceDataset, ControllerNames.Stratified,
             Sample(o.Architectures), o.Architectures, [], o.Standalone(seedIndex).Seed, NoTraining,
-            Scoring(EvaluationKinds.Standalone), MaxAttempts: 3, TopK: o.Architectures);
+            Scoring(EvaluationKind.Standalone), MaxAttempts: 3, TopK: o.Architectures);
     }
 
     /// <summary>The K architectures scored with a method's supernet.</summary>
@@ -86,7 +88,7 @@ public sealed record MethodStudyPlan(string Name, MethodStudyOptions Options)
     {
         var o = Options;
         return new SearchSpec($"{Name} ({method})", o.Space, o.Dataset, ControllerNames.Stratified, Sample(o.Architectures),
-            o.Architectures, [], o.Seed, Training(method), Scoring(EvaluationKinds.Torch), MaxAttempts: 3, TopK: o.Architectures);
+            o.Architectures, [], o.Seed, Training(method), Scoring(EvaluationKind.Torch), MaxAttempts: 3, TopK: o.Architectures);
     }
 
     /// <summary>A method's derived architecture trained stand-alone with seed index <paramref name="seedIndex"/>.</summary>
@@ -95,7 +97,7 @@ public sealed record MethodStudyPlan(string Name, MethodStudyOptions Options)
         var o = Options;
         return new SearchSpec($"{Name} ({method} derived, seed {seedIndex + 1})", o.Space, o.ReferenceDataset, ControllerNames.Stratified,
             Sample(1, [architecture]), 1, [], o.Standalone(seedIndex).Seed, NoTraining,
-            Scoring(EvaluationKinds.Standalone), MaxAttempts: 3, TopK: 1);
+            Scoring(EvaluationKind.Standalone), MaxAttempts: 3, TopK: 1);
     }
 
     /// <summary>The spec of any part by its name.</summary>

@@ -54,8 +54,8 @@ public sealed record MethodStudyOptions
     public double StandaloneLearningRate { get; init; } = 0.1;
     public double StandaloneWeightDecay { get; init; } = 5e-4;
 
-    /// <summary>A per-layer latency table (the JSON text of <c>nas latency-table</c>): Single-Path NAS needs one, FBNet and
-    /// ProxylessNAS use it, and the table's latency column comes from it. Null: no latency (spnas fails, saying so).</summary>
+    /// <summary>A per-layer latency table (the JSON text of <c>nas latency-table</c>): Single-Path NAS needs one (the study
+    /// gives it to spnas only), and the table's latency column comes from it. Null: no latency (spnas fails, saying so).</summary>
     public string? LatencyTable { get; init; }
 
     public ScoringOptions Scoring { get; init; } = new();

@@ -3,12 +3,11 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Akka.Actor;
-using Akka.Hosting;
 using NasActors.Cluster.Hosting;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using NasActors.Cluster.Ranking;
 using NasActors.Core.Ranking;
-using NasActors.Node.Commands.Cluster;
+using NasActors.Node.Commands.Nodes;
 using NasActors.Node.Commands.Engine;
 using NasActors.Node.Commands.Input;
 using NasActors.Torch.Data;
@@ -20,7 +19,7 @@ using Spectre.Console.Cli;
 
 namespace NasActors.Node.Commands.Study;
 
-public sealed class MethodStudySettings : EngineSettings
+public sealed class MethodStudySettings : SupernetTrainingSettings
 {
     [OneOf("cpu", "gpu")]
     [CommandOption("--preset <PRESET>")]
@@ -55,34 +54,15 @@ public sealed class MethodStudySettings : EngineSettings
     [Description("Stand-alone training on only N images of the reference's training split (0 = all).")]
     public int? TrainImages { get; init; }
 
-    [KnownSpace]
-    [CommandOption("--space <SPACE>")]
-    [Description("Block space (same number of choices in every layer): fmnist-mbconv, fmnist-mbconv-wide, fmnist-shufflenet, ...")]
-    public string? Space { get; init; }
-
-    [KnownDataset]
-    [CommandOption("--dataset <NAME>")]
-    [Description("What the supernets train and are scored on: fmnist-embedded, fmnist (full; /usr/share/datasets/fashion-mnist or --data-dir), cifar10.")]
-    public string? Dataset { get; init; }
-
     [KnownDataset]
     [CommandOption("--reference-dataset <NAME>")]
     [Description("What the stand-alone reference trains and is tested on (default: fmnist when installed, else fmnist-embedded).")]
     public string? ReferenceDataset { get; init; }
 
-    [PathText]
-    [CommandOption("--data-dir <FOLDER>")]
-    public string? DataDir { get; init; }
-
     [RangeCheck(2, 10000)]
     [CommandOption("-k|--architectures <K>")]
     [Description("Architectures to rank, stratified by FLOPs.")]
     public int? K { get; init; }
-
-    [NonNegative]
-    [CommandOption("--seed <SEED>")]
-    [Description("Seed of the sample, the data split, the supernets and the bootstrap; stand-alone seed i is SEED + i - 1.")]
-    public long? Seed { get; init; }
 
     [RangeCheck(2, 20)]
     [CommandOption("--seeds <N>")]
@@ -93,10 +73,6 @@ public sealed class MethodStudySettings : EngineSettings
     [CommandOption("--supernet-images <N>")]
     [Description("Weight-stream images of every method's supernet training (the same budget for all).")]
     public long? SupernetImages { get; init; }
-
-    [AtLeastOne(65536)]
-    [CommandOption("--batch-size <N>")]
-    public int? BatchSize { get; init; }
 
     [AtLeastOne(10000)]
     [CommandOption("--standalone-epochs <N>")]
@@ -113,7 +89,7 @@ public sealed class MethodStudySettings : EngineSettings
 
     [PathText]
     [CommandOption("--latency-table <FILE>")]
-    [Description("Per-layer latency table (nas latency-table writes one): spnas needs it, fbnet and proxylessnas use it, the table gets a latency column. Carried in the specs.")]
+    [Description("Per-layer latency table (nas latency-table writes one): spnas needs it (the only method given it), the table gets a latency column. Carried in the spec.")]
     public string? LatencyTable { get; init; }
 
     [NonNegative]
@@ -141,7 +117,9 @@ public sealed class MethodStudySettings : EngineSettings
         {
             Methods = methods, Space = Space ?? o.Space, Dataset = Dataset ?? o.Dataset, ReferenceDataset = ReferenceDataset ?? o.ReferenceDataset,
             DataFolder = DataDir ?? o.DataFolder, Architectures = K ?? o.Architectures, Seed = Seed ?? o.Seed, Seeds = Seeds ?? o.Seeds,
-            SupernetImages = SupernetImages ?? o.SupernetImages, BatchSize = BatchSize ?? o.BatchSize,
+            // --steps (the one-batch methods' steps) is the image budget in steps of the batch size.
+            SupernetImages = SupernetImages ?? (Steps is { } st ? st * (BatchSize ?? o.BatchSize) : o.SupernetImages),
+            BatchSize = BatchSize ?? o.BatchSize, MeanGradients = MeanGradients || o.MeanGradients,
             StandaloneEpochs = StandaloneEpochs ?? o.StandaloneEpochs,
             Scoring = RecalibrationBatches is { } r ? o.Scoring with { RecalibrationBatches = r } : o.Scoring,
             LearningRateOf = MethodLearningRate is { } lr ? MethodStudyOptions.ParseLearningRates(lr) : o.LearningRateOf,
@@ -208,27 +186,17 @@ public sealed class MethodStudyCommand : AsyncCommand<MethodStudySettings>
         {
             var runtime = settings.InitializeTorch();
             Say($"Tensors on {runtime.Device}, {runtime.Threads} threads");
-            var config = NodeConfig.Load(["quickstart.conf"],
+            await using var local = await InProcessNode.StartAsync(folder, ["quickstart.conf"],
             [
-                $"nas.checkpoint-folder = \"{Path.Combine(folder, "checkpoints")}\"",
-                $"nas.population.export-folder = \"{Path.Combine(folder, "exports")}\"",
-                $"nas.persistence.sqlite.journal-file = \"{Path.Combine(folder, "journal.db")}\"",
-                $"nas.persistence.sqlite.snapshot-file = \"{Path.Combine(folder, "snapshots.db")}\"",
                 // A stand-alone training is one job: it may take long on a CPU, and must not be handed out twice.
                 "nas.job-timeout = 24h",
                 // Any free port: the study needs no operator host, and another node may hold the default one.
                 "nas.pbm.port = 0",
                 .. options.DataFolder is { } data ? [$"nas.data-folder = \"{Path.GetFullPath(data)}\""] : Array.Empty<string>(),
-            ]);
-            var (host, _, registry, _) = await NodeConfig.StartAsync(config, cancellation);
-            try
-            {
-                var api = registry.Get<SearchApiKey>();
-                runner = new MethodStudyRunner(plan, m => api.Ask<object>(m, TimeSpan.FromSeconds(60)), Progress, ledger,
-                    () => new ProcessSample(ProcessMemory.ResidentBytes(), Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds));
-                results = await runner.RunAsync(oneAtATime: true, TimeSpan.FromSeconds(2), cancellation, limit);
-            }
-            finally { await host.StopAsync(CancellationToken.None); }
+            ], cancellation);
+            runner = new MethodStudyRunner(plan, m => local.AskAsync(m, TimeSpan.FromSeconds(60)), Progress, ledger,
+                () => new ProcessSample(ProcessMemory.ResidentBytes(), Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds));
+            results = await runner.RunAsync(oneAtATime: true, TimeSpan.FromSeconds(2), cancellation, limit);
         }
 
         if (runner.TimeLimitReached) Say($"Time limit of {limit} reached: the report is partial; run the same command again to resume.");
