@@ -150,7 +150,8 @@ public sealed record MethodStudyPlan(string Name, MethodStudyOptions Options)
                 : scored.Length == 0 ? $"every scoring failed: {r.Evaluations.FirstOrDefault()?.FailureReason}" : null;
             if (failure is not null)
                 return new MethodOutcome(m, failure, cost?.Seconds, images, cost?.PeakMemoryBytes, none, null, null, null, null, null) { CpuSeconds = cost?.CpuSeconds };
-            var scores = scored.ToDictionary(e => e.Text, e => e.Accuracy / 100);
+            // By architecture, not by arrival: a resumed study writes the same document.
+            var scores = new SortedDictionary<string, double>(scored.ToDictionary(e => e.Text, e => e.Accuracy / 100), StringComparer.Ordinal);
             string found, foundBy;
             double? flops, @params;
             IReadOnlyList<double>? accuracies;
