@@ -158,7 +158,11 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
             Passivate();
             return;
         }
-        try { Specs.SearchSetup.Build(s.Spec); }
+        try
+        {
+            Specs.SearchSetup.Build(s.Spec);
+            Specs.SearchSetup.CheckTrainingFiles(s.Spec);
+        }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
             Sender.Tell(new SearchRejected(SearchId, e.Message));

@@ -5,6 +5,7 @@ using NasActors.Cluster.Local;
 using NasActors.Core.Spaces.Blocks;
 using NasActors.Node.Commands.Engine;
 using NasActors.Node.Commands.Input;
+using NasActors.Torch.Data;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -36,8 +37,25 @@ public sealed class MethodBenchmarkSettings : EngineSettings
 
     [KnownDataset]
     [CommandOption("--dataset <NAME>")]
+    [Description("fmnist-embedded, fmnist, cifar10, or synthetic (random images at the space's input shape and classes, e.g. 3x224x224 and 1000 for fairnas-mbconv: for speed and memory only).")]
     [DefaultValue("fmnist-embedded")]
     public string Dataset { get; init; } = "fmnist-embedded";
+
+    [PathText]
+    [CommandOption("--data-dir <FOLDER>")]
+    [Description("Folder holding the dataset files (fmnist, cifar10).")]
+    public string? DataDir { get; init; }
+
+    [RangeCheck(1, 86400)]
+    [CommandOption("--method-timeout <SECONDS>")]
+    [Description("A method's child process is ended after this long and reported as timed out; the others still run.")]
+    [DefaultValue(7200.0)]
+    public double MethodTimeout { get; init; } = 7200;
+
+    [PathText]
+    [CommandOption("--markdown <FILE>")]
+    [Description("Also write the table and the run's conditions as Markdown to this file (for docs/).")]
+    public string? Markdown { get; init; }
 
     [PathText]
     [CommandOption("--latency-table <FILE>")]
@@ -73,12 +91,21 @@ public sealed class MethodBenchmarkCommand : AsyncCommand<MethodBenchmarkSetting
     {
         /// <summary>The peak above what the process held before the supernet was built: the training's own memory.</summary>
         public long TrainingBytes => PeakResidentBytes - ResidentBytesBefore;
+
+        /// <summary>Peak GPU memory (<see cref="GpuMemoryProbe"/>); null on a CPU or without nvidia-smi.</summary>
+        public GpuMemoryProbe.Reading? Gpu { get; init; }
+
+        /// <summary>Why the method has no figures (its child failed or ran out of time); null when it has.</summary>
+        public string? Failure { get; init; }
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, MethodBenchmarkSettings settings, CancellationToken cancellation)
     {
         var space = BlockSpaces.Get(settings.Space);
-        var nasDll = Assembly.GetEntryAssembly()!.Location;
+        // A self-contained publish (deploy/gpu: no dotnet on that machine) runs its own executable; otherwise nas.dll through dotnet.
+        var nasDll = Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) is not "dotnet"
+            ? self : Assembly.GetEntryAssembly()!.Location;
+        var gpu = settings.Device.Trim().ToLowerInvariant() == "cpu" ? -1 : GpuMemoryProbe.GpuIndex(settings.Device);
         var table = settings.LatencyTable is { } t ? Path.GetFullPath(t) : null;
         if (table is not null && !File.Exists(table)) throw new UsageException($"--latency-table '{settings.LatencyTable}': the file does not exist");
         var root = Path.Combine(Path.GetTempPath(), "nas-benchmark-methods-" + Guid.NewGuid().ToString("N"));
@@ -95,16 +122,37 @@ public sealed class MethodBenchmarkCommand : AsyncCommand<MethodBenchmarkSetting
                     "--host-memory", settings.HostMemory, "--json", "-o", "checkpoints",
                 };
                 if (settings.LibTorch is { } lib) arguments.AddRange(["--libtorch", Path.GetFullPath(lib)]);
+                if (settings.DataDir is { } dir) arguments.AddRange(["--data-dir", Path.GetFullPath(dir)]);
                 if (method == "spnas" && table is not null) arguments.AddRange(["--latency-table", table]);
                 if (!settings.Json) AnsiConsole.MarkupLine($"[grey]{method}: {settings.Steps} steps at batch {settings.BatchSize} in a child process...[/]");
+                else Console.Error.WriteLine($"{method}: {settings.Steps} steps at batch {settings.BatchSize} in a child process...");
+                // The device's use before the child: the base of its rise where the driver does not list processes.
+                var deviceBefore = gpu >= 0 ? GpuMemoryProbe.DeviceUsedBytes(gpu) : null;
                 using var child = new NasProcess(nasDll, Path.Combine(root, method), 0, null, arguments);
-                var code = await child.WaitForExitAsync(TimeSpan.FromHours(2));
-                if (code != 0) throw new InvalidOperationException($"nas train --method {method} ended with exit code {code}: {child.StandardError.Trim()}");
+                var probe = deviceBefore is { } before ? GpuMemoryProbe.Start(child.ProcessId, gpu, before) : null;
+                int code;
+                try { code = await child.WaitForExitAsync(TimeSpan.FromSeconds(settings.MethodTimeout)); }
+                catch (TimeoutException)
+                {
+                    child.KillHard();
+                    if (probe is not null) await probe.DisposeAsync();
+                    results.Add(new Result(method, double.NaN, 0, 0, settings.MethodTimeout) { Failure = $"timed out after {settings.MethodTimeout:0} s" });
+                    Console.Error.WriteLine($"nas: {method}: timed out after {settings.MethodTimeout:0} s; the other methods go on");
+                    continue;
+                }
+                var reading = probe is null ? null : await probe.StopAsync();
+                if (code != 0)
+                {
+                    var why = child.StandardError.Trim().Split('\n').LastOrDefault(l => l.Trim().Length > 0)?.Trim() ?? "";
+                    results.Add(new Result(method, double.NaN, 0, 0, 0) { Failure = $"exit code {code}: {why}" });
+                    Console.Error.WriteLine($"nas: nas train --method {method} ended with exit code {code}: {child.StandardError.Trim()}");
+                    continue;
+                }
                 using var document = JsonDocument.Parse(child.StandardOutput);
                 var r = document.RootElement;
                 results.Add(new Result(method, r.GetProperty("imagesPerSecond").GetDouble(),
                     Bytes(r, "peakResidentBytes"), Bytes(r, "residentBytesBeforeTraining"),
-                    r.GetProperty("seconds").GetDouble()));
+                    r.GetProperty("seconds").GetDouble()) { Gpu = reading });
             }
         }
         finally
@@ -114,45 +162,109 @@ public sealed class MethodBenchmarkCommand : AsyncCommand<MethodBenchmarkSetting
         static long Bytes(JsonElement e, string name) =>
             e.GetProperty(name).ValueKind == JsonValueKind.Number ? e.GetProperty(name).GetInt64()
             : throw new InvalidOperationException($"nas train did not report {name} (no /proc/self/status on this system?)");
-        var reference = results.FirstOrDefault(r => r.Method == "spos") ?? results[0];
+        var done = results.Where(r => r.Failure is null).ToList();
+        if (done.Count == 0) throw new InvalidOperationException("no method finished: " + string.Join("; ", results.Select(r => $"{r.Method}: {r.Failure}")));
+        var reference = done.FirstOrDefault(r => r.Method == "spos") ?? done[0];
         var m = space.ChoiceCounts.Max();
-        double MemoryRatio(string method) => results.FirstOrDefault(r => r.Method == method) is { } x
-            ? (double)x.PeakResidentBytes / reference.PeakResidentBytes : double.NaN;
-        double TrainingRatio(string method) => results.FirstOrDefault(r => r.Method == method) is { } x
-            ? (double)x.TrainingBytes / reference.TrainingBytes : double.NaN;
+        Result? Done(string method) => done.FirstOrDefault(r => r.Method == method);
+        double MemoryRatio(string method) => Done(method) is { } x ? (double)x.PeakResidentBytes / reference.PeakResidentBytes : double.NaN;
+        double TrainingRatio(string method) => Done(method) is { } x ? (double)x.TrainingBytes / reference.TrainingBytes : double.NaN;
+        double GpuRatio(Result x) => x.Gpu?.PeakBytes is { } a && reference.Gpu?.PeakBytes is { } b && b > 0 ? (double)a / b : double.NaN;
+        double GpuRatioOf(string method) => Done(method) is { } x ? GpuRatio(x) : double.NaN;
+        var withGpu = done.Any(r => r.Gpu?.PeakBytes is not null);
         var load = LatencyTableCommand.LoadAverage();
+        var data = DatasetCatalog.ForSpace(settings.Dataset, space);
+        if (settings.Markdown is { } markdownFile)
+            WriteMarkdown(markdownFile, settings, space.Name, data, reference, results, withGpu, load, m,
+                (MemoryRatio("darts"), TrainingRatio("darts"), GpuRatioOf("darts")), (MemoryRatio("proxylessnas"), TrainingRatio("proxylessnas"), GpuRatioOf("proxylessnas")));
         if (settings.Json)
         {
             Console.WriteLine(JsonSerializer.Serialize(new
             {
-                space = space.Name, batchSize = settings.BatchSize, steps = settings.Steps, device = settings.Device, reference = reference.Method,
+                space = space.Name, dataset = data, batchSize = settings.BatchSize, steps = settings.Steps, device = settings.Device, reference = reference.Method,
                 choicesPerLayer = m, loadAverage = load,
                 methods = results.Select(r => new
                 {
-                    method = r.Method, imagesPerSecond = r.ImagesPerSecond, peakResidentBytes = r.PeakResidentBytes, residentBytesBeforeTraining = r.ResidentBytesBefore,
-                    trainingBytes = r.TrainingBytes, seconds = r.Seconds,
-                    speedRatio = r.ImagesPerSecond / reference.ImagesPerSecond, memoryRatio = (double)r.PeakResidentBytes / reference.PeakResidentBytes,
-                    trainingMemoryRatio = (double)r.TrainingBytes / reference.TrainingBytes,
+                    method = r.Method, failure = r.Failure,
+                    imagesPerSecond = Finite(r.ImagesPerSecond), peakResidentBytes = r.Failure is null ? r.PeakResidentBytes : (long?)null,
+                    residentBytesBeforeTraining = r.Failure is null ? r.ResidentBytesBefore : (long?)null,
+                    trainingBytes = r.Failure is null ? r.TrainingBytes : (long?)null, seconds = r.Seconds,
+                    speedRatio = Finite(r.ImagesPerSecond / reference.ImagesPerSecond),
+                    memoryRatio = r.Failure is null ? (double)r.PeakResidentBytes / reference.PeakResidentBytes : (double?)null,
+                    trainingMemoryRatio = r.Failure is null ? (double)r.TrainingBytes / reference.TrainingBytes : (double?)null,
+                    peakGpuBytes = r.Gpu?.PeakBytes, gpuMemorySource = r.Gpu?.Source, gpuProcessFirstBytes = r.Gpu?.ProcessFirstBytes,
+                    gpuDevicePeakAboveBaselineBytes = r.Gpu?.DevicePeakAboveBaselineBytes, gpuSamples = r.Gpu?.Samples,
+                    gpuMemoryRatio = Finite(GpuRatio(r)),
                 }),
-                dartsMemoryRatio = MemoryRatio("darts"), proxylessNasMemoryRatio = MemoryRatio("proxylessnas"),
-                dartsTrainingMemoryRatio = TrainingRatio("darts"), proxylessNasTrainingMemoryRatio = TrainingRatio("proxylessnas"),
+                dartsMemoryRatio = Finite(MemoryRatio("darts")), proxylessNasMemoryRatio = Finite(MemoryRatio("proxylessnas")),
+                dartsTrainingMemoryRatio = Finite(TrainingRatio("darts")), proxylessNasTrainingMemoryRatio = Finite(TrainingRatio("proxylessnas")),
+                dartsGpuMemoryRatio = Finite(GpuRatioOf("darts")), proxylessNasGpuMemoryRatio = Finite(GpuRatioOf("proxylessnas")),
             }, JsonOutput.Options));
-            return 0;
+            return done.Count == results.Count ? 0 : 1;
         }
         var grid = new Table().AddColumns("method", "images/s", $"x {reference.Method}", "peak RSS (MiB)", $"x {reference.Method}",
             "peak above start (MiB)", $"x {reference.Method}", "seconds");
+        if (withGpu) grid.AddColumns("peak GPU (MiB)", $"x {reference.Method}");
         foreach (var r in results)
-            grid.AddRow(r.Method, $"{r.ImagesPerSecond:F1}", $"{r.ImagesPerSecond / reference.ImagesPerSecond:F2}",
+        {
+            if (r.Failure is not null)
+            {
+                grid.AddRow([Markup.Escape(r.Method), .. Enumerable.Repeat("-", 6), $"[red]{Markup.Escape(r.Failure)}[/]", .. withGpu ? new[] { "-", "-" } : []]);
+                continue;
+            }
+            string[] row = [r.Method, $"{r.ImagesPerSecond:F1}", $"{r.ImagesPerSecond / reference.ImagesPerSecond:F2}",
                 $"{r.PeakResidentBytes / 1048576.0:F0}", $"{(double)r.PeakResidentBytes / reference.PeakResidentBytes:F2}",
-                $"{r.TrainingBytes / 1048576.0:F0}", $"{(double)r.TrainingBytes / reference.TrainingBytes:F2}", $"{r.Seconds:F1}");
+                $"{r.TrainingBytes / 1048576.0:F0}", $"{(double)r.TrainingBytes / reference.TrainingBytes:F2}", $"{r.Seconds:F1}"];
+            grid.AddRow(withGpu ? [.. row, r.Gpu?.PeakBytes is { } g ? $"{g / 1048576.0:F0}" : "-", Ratio(GpuRatio(r))] : row);
+        }
         AnsiConsole.Write(grid);
         AnsiConsole.MarkupLine("Peak RSS: the child's VmHWM at its end; above start: less its resident memory before the supernet was built (runtime, LibTorch, data).");
-        AnsiConsole.MarkupLine($"{space.Name}, batch {settings.BatchSize}, {settings.Steps} steps per method on {settings.Device}; load average {Markup.Escape(load ?? "unknown")}");
+        if (withGpu) AnsiConsole.MarkupLine($"Peak GPU: {Markup.Escape(done.First(r => r.Gpu?.PeakBytes is not null).Gpu!.Source)}, sampled every {GpuMemoryProbe.Every.TotalMilliseconds:0} ms (CUDA context and the caching allocator's reserve included).");
+        AnsiConsole.MarkupLine($"{space.Name} on {Markup.Escape(data)}, batch {settings.BatchSize}, {settings.Steps} steps per method on {settings.Device}; load average {Markup.Escape(load ?? "unknown")}");
         if (!double.IsNaN(MemoryRatio("darts")))
-            AnsiConsole.MarkupLine($"DARTS / {reference.Method} peak RSS: {MemoryRatio("darts"):F2}, above start {TrainingRatio("darts"):F2} (m = {m} choices per layer)");
+            AnsiConsole.MarkupLine($"DARTS / {reference.Method} peak RSS: {MemoryRatio("darts"):F2}, above start {TrainingRatio("darts"):F2}" +
+                                   (withGpu ? $", peak GPU {Ratio(GpuRatioOf("darts"))}" : "") + $" (m = {m} choices per layer)");
         if (!double.IsNaN(MemoryRatio("proxylessnas")))
-            AnsiConsole.MarkupLine($"ProxylessNAS / {reference.Method} peak RSS: {MemoryRatio("proxylessnas"):F2}, above start {TrainingRatio("proxylessnas"):F2} " +
+            AnsiConsole.MarkupLine($"ProxylessNAS / {reference.Method} peak RSS: {MemoryRatio("proxylessnas"):F2}, above start {TrainingRatio("proxylessnas"):F2}" +
+                                   (withGpu ? $", peak GPU {Ratio(GpuRatioOf("proxylessnas"))}" : "") + " " +
                                    (MemoryRatio("proxylessnas") <= 1.5 ? "[green]<= 1.5[/]" : "[red]> 1.5[/]"));
-        return 0;
+        return done.Count == results.Count ? 0 : 1;
+    }
+
+    private static double? Finite(double v) => double.IsFinite(v) ? v : null;
+    private static string Ratio(double v) => double.IsFinite(v) ? $"{v:F2}" : "-";
+
+    /// <summary>The table as Markdown, with the conditions of the run, for pasting under docs/.</summary>
+    private static void WriteMarkdown(string file, MethodBenchmarkSettings settings, string space, string data, Result reference,
+        IReadOnlyList<Result> results, bool withGpu, string? load, int m,
+        (double Rss, double Above, double Gpu) darts, (double Rss, double Above, double Gpu) proxyless)
+    {
+        var b = new System.Text.StringBuilder();
+        var gpuSource = results.FirstOrDefault(r => r.Gpu?.PeakBytes is not null)?.Gpu?.Source;
+        b.AppendLine($"`nas benchmark-methods --space {space} --dataset {settings.Dataset} --batch-size {settings.BatchSize} --steps {settings.Steps} --device {settings.Device} --methods {settings.Methods}`");
+        b.AppendLine();
+        b.AppendLine($"Data {data}; {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC; load average {load ?? "unknown"}; reference {reference.Method}." +
+                     (withGpu ? $" Peak GPU: {gpuSource}, sampled every {GpuMemoryProbe.Every.TotalMilliseconds:0} ms (CUDA context and caching-allocator reserve included)." : ""));
+        b.AppendLine();
+        var x = $"x {reference.Method}";
+        b.AppendLine($"| method | images/s | {x} | peak RSS (MiB) | {x} | peak above start (MiB) | {x} | seconds |" + (withGpu ? $" peak GPU (MiB) | {x} |" : ""));
+        b.AppendLine("|---|---|---|---|---|---|---|---|" + (withGpu ? "---|---|" : ""));
+        foreach (var r in results)
+        {
+            if (r.Failure is not null)
+            {
+                b.AppendLine($"| {r.Method} | - | - | - | - | - | - | {r.Failure.Replace('|', '/')} |" + (withGpu ? " - | - |" : ""));
+                continue;
+            }
+            var gpuRatio = r.Gpu?.PeakBytes is { } a && reference.Gpu?.PeakBytes is { } c && c > 0 ? Ratio((double)a / c) : "-";
+            b.AppendLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"| {r.Method} | {r.ImagesPerSecond:F1} | {r.ImagesPerSecond / reference.ImagesPerSecond:F2} | {r.PeakResidentBytes / 1048576.0:F0} | {(double)r.PeakResidentBytes / reference.PeakResidentBytes:F2} | {r.TrainingBytes / 1048576.0:F0} | {(double)r.TrainingBytes / reference.TrainingBytes:F2} | {r.Seconds:F1} |")
+                + (withGpu ? $" {(r.Gpu?.PeakBytes is { } g ? (g / 1048576.0).ToString("F0", System.Globalization.CultureInfo.InvariantCulture) : "-")} | {gpuRatio} |" : ""));
+        }
+        b.AppendLine();
+        b.AppendLine($"DARTS / {reference.Method}: peak RSS {Ratio(darts.Rss)}, above start {Ratio(darts.Above)}" + (withGpu ? $", peak GPU {Ratio(darts.Gpu)}" : "") + $" (m = {m} choices per layer). " +
+                     $"ProxylessNAS / {reference.Method}: peak RSS {Ratio(proxyless.Rss)}, above start {Ratio(proxyless.Above)}" + (withGpu ? $", peak GPU {Ratio(proxyless.Gpu)}" : "") + ".");
+        if (Path.GetDirectoryName(Path.GetFullPath(file)) is { } folder) Directory.CreateDirectory(folder);
+        File.WriteAllText(file, b.ToString());
     }
 }

@@ -61,7 +61,7 @@ public class SpaceDataSettings : EngineSettings
 
     [KnownDataset]
     [CommandOption("--dataset <NAME>")]
-    [Description("fmnist-embedded (shipped subset), fmnist (full; /usr/share/datasets/fashion-mnist or --data-dir), cifar10 (--data-dir).")]
+    [Description("fmnist-embedded (shipped subset), fmnist (full; /usr/share/datasets/fashion-mnist or --data-dir), cifar10 (--data-dir), synthetic (nas train: random images at the space's input shape, for speed and memory only).")]
     [DefaultValue("fmnist-embedded")]
     public string Dataset { get; init; } = "fmnist-embedded";
 

@@ -91,6 +91,16 @@ public class TrainSettings : SpaceDataSettings
     [Description("Per-layer latency table: a JSON file with \"fixed\" (ms) and \"layers\" (per layer, the ms of each choice). spnas needs it; fbnet and proxylessnas use it.")]
     public string? LatencyTable { get; init; }
 
+    [Positive]
+    [CommandOption("--latency-reference <MS>")]
+    [Description("proxylessnas with --latency-table: the reference (target) latency in ms of its latency loss, CE + lambda * (LAT - ref) / ref or CE * alpha * (log LAT / log ref)^beta.")]
+    public double? LatencyReference { get; init; }
+
+    [Positive]
+    [CommandOption("--latency-unit <MS>")]
+    [Description("fbnet, proxylessnas with --latency-table: the unit latency is measured in under the log of the log-latency losses; every architecture must be slower than it (default: 1 ms, or the fastest architecture's latency / e for tables faster than e ms).")]
+    public double? LatencyUnit { get; init; }
+
     [RangeCheck(0, 1, MaxExcluded = true)]
     [CommandOption("--drop-path-rate <R>")]
     [Description("oneshot: the path-dropout rate reached at the end of training.")]
@@ -121,8 +131,14 @@ public class TrainSettings : SpaceDataSettings
 
     public override ValidationResult Validate() =>
         Warmup >= Steps ? ValidationResult.Error($"--warmup {Warmup}: must be less than --steps ({Steps})")
+        : LatencyReference is { } r && MethodName != "proxylessnas" ? ValidationResult.Error($"--latency-reference {r}: applies to --method proxylessnas only")
+        : LatencyUnit is { } u && MethodName is not ("proxylessnas" or "fbnet") ? ValidationResult.Error($"--latency-unit {u}: applies to --method fbnet and proxylessnas only")
+        : (LatencyReference ?? LatencyUnit) is { } v && LatencyTable is null
+            ? ValidationResult.Error($"--{(LatencyReference is null ? "latency-unit" : "latency-reference")} {v}: needs --latency-table (the latency loss is off without a table)")
         : FlopsBands > 0 && Method.Trim().ToLowerInvariant() != "spos" ? ValidationResult.Error($"--flops-bands {FlopsBands}: applies to --method spos only")
         : base.Validate();
+
+    private string MethodName => Method.Trim().ToLowerInvariant();
 
     /// <summary>Checks of options against the checkpoint to resume from, before any work (nothing is written on a refusal).</summary>
     public void CheckResume()
@@ -164,7 +180,7 @@ public class TrainSettings : SpaceDataSettings
         FlopsBands = FlopsBands,
         MeanGradientOverPaths = MeanGradients,
         Seed = Seed,
-        Architecture = new ArchitectureOptions { SecondOrder = SecondOrder },
+        Architecture = new ArchitectureOptions { SecondOrder = SecondOrder, LatencyReference = LatencyReference, LatencyUnit = LatencyUnit },
         OneShot = new NasActors.Torch.Methods.OneShot.OneShotOptions { DropPathRate = DropPathRate },
     };
 }
@@ -179,7 +195,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         var options = settings.ToOptions();
         options.Validate();
         var space = BlockSpaces.Get(settings.Space);
-        var data = SearchData.Load(settings.Dataset, settings.DataDir, settings.ValidationFraction, settings.Seed);
+        var data = SearchData.Load(DatasetCatalog.ForSpace(settings.Dataset, space), settings.DataDir, settings.ValidationFraction, settings.Seed);
         if (!settings.Json)
             AnsiConsole.MarkupLine($"Training a [bold]{options.Method}[/] supernet of [bold]{space.Name}[/] on {data.Bundle.Name} " +
                                    $"({data.Split.Train.Length} train / {data.Split.Validation.Length} validation images) on {runtime.Device}");
