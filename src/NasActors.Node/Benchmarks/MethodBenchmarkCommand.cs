@@ -52,6 +52,10 @@ public sealed class MethodBenchmarkSettings : EngineSettings
     [DefaultValue(7200.0)]
     public double MethodTimeout { get; init; } = 7200;
 
+    [CommandOption("--exclude-first-step")]
+    [Description("images/s over the steps after each method's first (which pays for lazy initialisation on a GPU: cuDNN/cuBLAS handles, kernel selection); needs --steps 2 or more.")]
+    public bool ExcludeFirstStep { get; init; }
+
     [PathText]
     [CommandOption("--markdown <FILE>")]
     [Description("Also write the table and the run's conditions as Markdown to this file (for docs/).")]
@@ -69,6 +73,7 @@ public sealed class MethodBenchmarkSettings : EngineSettings
 
     public override ValidationResult Validate() =>
         LatencyTable is null && MethodList.Contains("spnas") ? ValidationResult.Error("--methods spnas: needs --latency-table")
+        : ExcludeFirstStep && Steps < 2 ? ValidationResult.Error($"--exclude-first-step: needs --steps 2 or more, got {Steps}")
         : base.Validate();
 
     public IReadOnlyList<string> MethodList => Methods.Split(',').Select(m => m.Trim().ToLowerInvariant()).ToList();
@@ -150,9 +155,11 @@ public sealed class MethodBenchmarkCommand : AsyncCommand<MethodBenchmarkSetting
                 }
                 using var document = JsonDocument.Parse(child.StandardOutput);
                 var r = document.RootElement;
-                results.Add(new Result(method, r.GetProperty("imagesPerSecond").GetDouble(),
+                results.Add(new Result(method, r.GetProperty(settings.ExcludeFirstStep ? "imagesPerSecondAfterFirstStep" : "imagesPerSecond").GetDouble(),
                     Bytes(r, "peakResidentBytes"), Bytes(r, "residentBytesBeforeTraining"),
                     r.GetProperty("seconds").GetDouble()) { Gpu = reading });
+                // Written after every method, so a run cut short by a time limit keeps what it measured.
+                if (settings.Markdown is { } partial) WriteMarkdown(partial, settings, space, results, load: null);
             }
         }
         finally
@@ -174,9 +181,7 @@ public sealed class MethodBenchmarkCommand : AsyncCommand<MethodBenchmarkSetting
         var withGpu = done.Any(r => r.Gpu?.PeakBytes is not null);
         var load = LatencyTableCommand.LoadAverage();
         var data = DatasetCatalog.ForSpace(settings.Dataset, space);
-        if (settings.Markdown is { } markdownFile)
-            WriteMarkdown(markdownFile, settings, space.Name, data, reference, results, withGpu, load, m,
-                (MemoryRatio("darts"), TrainingRatio("darts"), GpuRatioOf("darts")), (MemoryRatio("proxylessnas"), TrainingRatio("proxylessnas"), GpuRatioOf("proxylessnas")));
+        if (settings.Markdown is { } markdownFile) WriteMarkdown(markdownFile, settings, space, results, load);
         if (settings.Json)
         {
             Console.WriteLine(JsonSerializer.Serialize(new
@@ -234,17 +239,26 @@ public sealed class MethodBenchmarkCommand : AsyncCommand<MethodBenchmarkSetting
     private static double? Finite(double v) => double.IsFinite(v) ? v : null;
     private static string Ratio(double v) => double.IsFinite(v) ? $"{v:F2}" : "-";
 
-    /// <summary>The table as Markdown, with the conditions of the run, for pasting under docs/.</summary>
-    private static void WriteMarkdown(string file, MethodBenchmarkSettings settings, string space, string data, Result reference,
-        IReadOnlyList<Result> results, bool withGpu, string? load, int m,
-        (double Rss, double Above, double Gpu) darts, (double Rss, double Above, double Gpu) proxyless)
+    /// <summary>The table as Markdown, with the conditions of the run, for pasting under docs/; only finished methods
+    /// are written (a partial table while the run goes on).</summary>
+    private static void WriteMarkdown(string file, MethodBenchmarkSettings settings, NasActors.Core.Spaces.Blocks.BlockSpace space,
+        IReadOnlyList<Result> results, string? load)
     {
+        var done = results.Where(r => r.Failure is null).ToList();
+        if (done.Count == 0) return;
+        var reference = done.FirstOrDefault(r => r.Method == "spos") ?? done[0];
+        var withGpu = done.Any(r => r.Gpu?.PeakBytes is not null);
+        var ci = System.Globalization.CultureInfo.InvariantCulture;
+        string Ratio(double v) => double.IsFinite(v) ? v.ToString("F2", ci) : "-";
+        double Of(string method, Func<Result, double> f) => done.FirstOrDefault(r => r.Method == method) is { } x ? f(x) : double.NaN;
+        double Gpu(Result x) => x.Gpu?.PeakBytes is { } a && reference.Gpu?.PeakBytes is { } c && c > 0 ? (double)a / c : double.NaN;
         var b = new System.Text.StringBuilder();
-        var gpuSource = results.FirstOrDefault(r => r.Gpu?.PeakBytes is not null)?.Gpu?.Source;
-        b.AppendLine($"`nas benchmark-methods --space {space} --dataset {settings.Dataset} --batch-size {settings.BatchSize} --steps {settings.Steps} --device {settings.Device} --methods {settings.Methods}`");
+        b.AppendLine($"`nas benchmark-methods --space {space.Name} --dataset {settings.Dataset} --batch-size {settings.BatchSize} --steps {settings.Steps} --device {settings.Device} --methods {settings.Methods}" +
+                     (settings.ExcludeFirstStep ? " --exclude-first-step" : "") + "`");
         b.AppendLine();
-        b.AppendLine($"Data {data}; {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC; load average {load ?? "unknown"}; reference {reference.Method}." +
-                     (withGpu ? $" Peak GPU: {gpuSource}, sampled every {GpuMemoryProbe.Every.TotalMilliseconds:0} ms (CUDA context and caching-allocator reserve included)." : ""));
+        b.AppendLine($"Data {DatasetCatalog.ForSpace(settings.Dataset, space)}; {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC; load average {load ?? LatencyTableCommand.LoadAverage() ?? "unknown"}; " +
+                     $"reference {reference.Method}; images/s {(settings.ExcludeFirstStep ? "after each method's first step" : "over all steps")}." +
+                     (withGpu ? $" Peak GPU: {done.First(r => r.Gpu?.PeakBytes is not null).Gpu!.Source}, sampled every {GpuMemoryProbe.Every.TotalMilliseconds:0} ms (CUDA context and caching-allocator reserve included)." : ""));
         b.AppendLine();
         var x = $"x {reference.Method}";
         b.AppendLine($"| method | images/s | {x} | peak RSS (MiB) | {x} | peak above start (MiB) | {x} | seconds |" + (withGpu ? $" peak GPU (MiB) | {x} |" : ""));
@@ -256,14 +270,16 @@ public sealed class MethodBenchmarkCommand : AsyncCommand<MethodBenchmarkSetting
                 b.AppendLine($"| {r.Method} | - | - | - | - | - | - | {r.Failure.Replace('|', '/')} |" + (withGpu ? " - | - |" : ""));
                 continue;
             }
-            var gpuRatio = r.Gpu?.PeakBytes is { } a && reference.Gpu?.PeakBytes is { } c && c > 0 ? Ratio((double)a / c) : "-";
-            b.AppendLine(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            b.AppendLine(string.Create(ci,
                 $"| {r.Method} | {r.ImagesPerSecond:F1} | {r.ImagesPerSecond / reference.ImagesPerSecond:F2} | {r.PeakResidentBytes / 1048576.0:F0} | {(double)r.PeakResidentBytes / reference.PeakResidentBytes:F2} | {r.TrainingBytes / 1048576.0:F0} | {(double)r.TrainingBytes / reference.TrainingBytes:F2} | {r.Seconds:F1} |")
-                + (withGpu ? $" {(r.Gpu?.PeakBytes is { } g ? (g / 1048576.0).ToString("F0", System.Globalization.CultureInfo.InvariantCulture) : "-")} | {gpuRatio} |" : ""));
+                + (withGpu ? $" {(r.Gpu?.PeakBytes is { } g ? (g / 1048576.0).ToString("F0", ci) : "-")} | {Ratio(Gpu(r))} |" : ""));
         }
         b.AppendLine();
-        b.AppendLine($"DARTS / {reference.Method}: peak RSS {Ratio(darts.Rss)}, above start {Ratio(darts.Above)}" + (withGpu ? $", peak GPU {Ratio(darts.Gpu)}" : "") + $" (m = {m} choices per layer). " +
-                     $"ProxylessNAS / {reference.Method}: peak RSS {Ratio(proxyless.Rss)}, above start {Ratio(proxyless.Above)}" + (withGpu ? $", peak GPU {Ratio(proxyless.Gpu)}" : "") + ".");
+        foreach (var (method, name) in new[] { ("darts", "DARTS"), ("proxylessnas", "ProxylessNAS") })
+            if (done.Any(r => r.Method == method))
+                b.AppendLine($"{name} / {reference.Method}: peak RSS {Ratio(Of(method, r => (double)r.PeakResidentBytes / reference.PeakResidentBytes))}, " +
+                             $"above start {Ratio(Of(method, r => (double)r.TrainingBytes / reference.TrainingBytes))}" +
+                             (withGpu ? $", peak GPU {Ratio(Of(method, Gpu))}" : "") + (method == "darts" ? $" (m = {space.ChoiceCounts.Max()} choices per layer)." : "."));
         if (Path.GetDirectoryName(Path.GetFullPath(file)) is { } folder) Directory.CreateDirectory(folder);
         File.WriteAllText(file, b.ToString());
     }

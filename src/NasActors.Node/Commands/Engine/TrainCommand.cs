@@ -209,6 +209,7 @@ public sealed class TrainCommand : Command<TrainSettings>
             {
                 checkpoint = outcome.Checkpoint.Path, sha256 = outcome.Checkpoint.Sha256, steps = outcome.Steps,
                 loss = outcome.RecentLoss, accuracy = outcome.RecentAccuracy, imagesPerSecond = outcome.ImagesPerSecond,
+                imagesPerSecondAfterFirstStep = double.IsFinite(outcome.ImagesPerSecondAfterFirstStep) ? outcome.ImagesPerSecondAfterFirstStep : (double?)null,
                 seconds = outcome.Elapsed.TotalSeconds, peakResidentBytes = NasActors.Torch.Runtime.ProcessMemory.PeakResidentBytes(), residentBytesBeforeTraining = residentBefore, space = space.Name, method = options.Method, device = runtime.Device.ToString(),
                 architecture = outcome.Distribution is { } d ? space.Format(d.Argmax()) : null,
                 architectureEntropy = outcome.Distribution?.NormalizedEntropy(),
