@@ -88,7 +88,7 @@ public static class LatencyLoss
     /// smallest / e, so that log(smallest / unit) = 1 (the loss then depends on latency relative to the fastest
     /// architecture only, whatever the table's scale). <paramref name="key"/> names the setting in messages.
     /// </summary>
-    public static double LogUnit(double smallest, double? unit, string key = "latency-unit")
+    public static double LogUnit(double smallest, double? unit = null, string key = "latency-unit")
     {
         if (!(smallest > 0) || !double.IsFinite(smallest))
             throw new ArgumentException($"The log-latency loss needs a positive latency for every architecture; the smallest it can see is {smallest} ms (a table of zeros?).");
