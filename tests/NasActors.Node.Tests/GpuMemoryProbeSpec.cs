@@ -1,4 +1,4 @@
-using NasActors.Node.Benchmarks;
+using NasActors.Node.Commands.Bench;
 
 namespace NasActors.Node.Tests;
 

@@ -1,12 +1,12 @@
 using Akka.Actor;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using NasActors.Cluster.Specs;
 using NasActors.Core.Spaces.Blocks;
 using NasActors.Torch.Methods;
 using Xunit.Abstractions;
-using static NasActors.Cluster.Population.SearchCommands;
-using static NasActors.Cluster.Population.SearchQueries;
-using static NasActors.Cluster.Population.SearchReplies;
+using static NasActors.Cluster.Searches.SearchCommands;
+using static NasActors.Cluster.Searches.SearchQueries;
+using static NasActors.Cluster.Searches.SearchReplies;
 
 namespace NasActors.Cluster.Tests.Specs;
 
