@@ -113,7 +113,9 @@ public sealed class MethodBenchmarkCommand : AsyncCommand<MethodBenchmarkSetting
                     child.KillHard();
                     if (probe is not null) await probe.DisposeAsync();
                     results.Add(new Result(method, double.NaN, 0, 0, settings.MethodTimeout) { Failure = $"timed out after {settings.MethodTimeout:0} s" });
-                    Console.Error.WriteLine($"nas: {method}: timed out after {settings.MethodTimeout:0} s; the other methods go on");
+                    // Where it was (its progress lines): slow or stuck, for the log of a cut-short GPU run.
+                    var tail = string.Join(" | ", child.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).TakeLast(3));
+                    Console.Error.WriteLine($"nas: {method}: timed out after {settings.MethodTimeout:0} s; the other methods go on; its last lines: {tail}");
                     continue;
                 }
                 var reading = probe is null ? null : await probe.StopAsync();
