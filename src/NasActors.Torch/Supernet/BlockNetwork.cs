@@ -9,10 +9,12 @@ using static TorchSharp.torch;
 namespace NasActors.Torch.Supernet;
 
 /// <summary>
-/// A network of a block space: a fixed stem and head around choice layers. As a supernet it holds every choice of
-/// every layer (BatchNorm without affine parameters, as in SPOS and FairNAS) and runs one path per forward pass;
-/// as a stand-alone network it holds only the blocks of one architecture (BatchNorm with affine parameters).
-/// Parameter names are stable (<c>layers.3.2.main.pw1.conv.weight</c>): checkpoints and recalibration rely on them.
+/// A network of a block space: a fixed stem and head around choice units (one per layer of a block space, one per
+/// edge of every cell of a cell space), built and wired by the space's family (<see cref="SpaceFamilies"/>). As a
+/// supernet it holds every choice of every unit (BatchNorm without affine parameters, as in SPOS and FairNAS) and runs
+/// one path per forward pass; as a stand-alone network it holds only the blocks of one architecture (BatchNorm with
+/// affine parameters). Parameter names are stable (<c>layers.3.2.main.pw1.conv.weight</c>, <c>layers.UNIT.CHOICE</c>):
+/// checkpoints and recalibration rely on them.
 /// </summary>
 public sealed class BlockNetwork : nn.Module<Tensor, Tensor>
 {
