@@ -1,5 +1,6 @@
 using NasActors.Core.Controllers;
 using NasActors.Core.Spaces;
+using NasActors.Core.Spaces.Blocks;
 using NasActors.Core.Determinism;
 using NasActors.Torch.Checkpoints;
 using NasActors.Torch.Data;
@@ -147,6 +148,11 @@ public abstract class DifferentiableMethod : ITrainingMethod
             }).ToArray());
         }
     }
+
+    /// <summary>On a cell space, DARTS's discretisation of the current distribution (<see cref="CellSpace.Discretise"/>);
+    /// on a block space nothing beyond the distribution's argmax.</summary>
+    public IReadOnlyList<Architecture> Derived() =>
+        Context.Space is CellSpace ? [CellSpace.Discretise(Distribution!)] : [];
 
     public StepMetrics TrainStep(long step, double learningRate)
     {

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Text.Json;
+using NasActors.Core.Spaces;
 using NasActors.Core.Spaces.Blocks;
 using NasActors.Torch.Data;
 using NasActors.Torch.Methods;
@@ -70,6 +71,11 @@ public class TrainSettings : SupernetTrainingSettings
     [CommandOption("--second-order")]
     [Description("darts: the unrolled second-order architecture gradient (first order without).")]
     public bool SecondOrder { get; init; }
+
+    [Positive]
+    [CommandOption("--arch-learning-rate <RATE>")]
+    [Description("darts, fbnet, proxylessnas: Adam's learning rate for the architecture parameters (default: the method's published one, DARTS 3e-4).")]
+    public double? ArchLearningRate { get; init; }
 
     [PathText]
     [CommandOption("--latency-table <FILE>")]
@@ -160,7 +166,7 @@ public class TrainSettings : SupernetTrainingSettings
         FlopsBands = FlopsBands,
         MeanGradientOverPaths = MeanGradients,
         Seed = SeedOrDefault,
-        Architecture = new ArchitectureOptions { SecondOrder = SecondOrder, LatencyReference = LatencyReference, LatencyUnit = LatencyUnit },
+        Architecture = new ArchitectureOptions { SecondOrder = SecondOrder, LearningRate = ArchLearningRate, LatencyReference = LatencyReference, LatencyUnit = LatencyUnit },
         OneShot = new NasActors.Torch.Methods.OneShot.OneShotOptions { DropPathRate = DropPathRate },
     };
 }
@@ -195,12 +201,15 @@ public sealed class TrainCommand : Command<TrainSettings>
                 architectureEntropy = outcome.Distribution?.NormalizedEntropy(),
                 probabilities = outcome.Distribution?.Probabilities,
                 derived = outcome.Derived.Count > 0 ? outcome.Derived.Select(space.Format).ToArray() : null,
+                cell = CellReport.Of(space, outcome.Distribution),
             }, JsonOutput.Options));
         else
             AnsiConsole.MarkupLine($"Checkpoint [green]{outcome.Checkpoint.Path}[/] (step {outcome.Steps}, loss {outcome.RecentLoss:F3}, " +
                                    $"train accuracy {outcome.RecentAccuracy:P1}, {outcome.ImagesPerSecond:F0} img/s, {outcome.Elapsed:mm\\:ss})" +
                                    (outcome.Distribution is { } d ? $"; argmax [bold]{space.Format(d.Argmax())}[/], entropy {d.NormalizedEntropy():F2}" : "") +
                                    (outcome.Derived.Count > 0 ? $"; derived [bold]{string.Join(" ", outcome.Derived.Take(5).Select(space.Format))}[/]" : ""));
+        if (!settings.Json && CellReport.Of(space, outcome.Distribution) is { } cell)
+            AnsiConsole.MarkupLine(Markup.Escape(cell.ToString()));
         return 0;
     }
 
@@ -213,4 +222,25 @@ public sealed class TrainCommand : Command<TrainSettings>
                 p => report(p.StepsDone, $"loss {p.Step.Loss:F3} acc {p.Step.Accuracy:P1} {p.ImagesPerSecond:F0} img/s" +
                     (p.Step.ArchitectureEntropy is { } h ? $" H {h:F2}" : "") + (p.Step.Argmax is { } argmax ? $" argmax {argmax}" : "")),
                 cancel: cancellation, pathWorkers: pathWorkers, latency: latency));
+}
+
+/// <summary>
+/// A cell space's derived cell (DARTS's discretisation: per edge the strongest op other than none) and how many of
+/// its edges are skip connections or none, beside the plain argmax's counts: DARTS is known to collapse to skip
+/// connections, and this is where a run shows whether it did.
+/// </summary>
+public sealed record CellReport(string Derived, int Skip, int None, string Argmax, int ArgmaxSkip, int ArgmaxNone, int Edges)
+{
+    public static CellReport? Of(BlockSpace space, ArchitectureDistribution? distribution)
+    {
+        if (space is not CellSpace || distribution is null) return null;
+        var derived = CellSpace.Discretise(distribution);
+        var argmax = distribution.Argmax();
+        var (skip, none) = CellSpace.SkipAndNone(derived);
+        var (argmaxSkip, argmaxNone) = CellSpace.SkipAndNone(argmax);
+        return new CellReport(space.Format(derived), skip, none, space.Format(argmax), argmaxSkip, argmaxNone, derived.Count);
+    }
+
+    public override string ToString() =>
+        $"derived cell {Derived}: {Skip} of {Edges} edges skip, {None} none (argmax with none: {Argmax}, {ArgmaxSkip} skip, {ArgmaxNone} none)";
 }

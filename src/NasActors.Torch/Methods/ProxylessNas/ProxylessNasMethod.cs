@@ -1,5 +1,6 @@
 using NasActors.Core.Determinism;
 using NasActors.Core.Spaces;
+using NasActors.Torch.Supernet.Families;
 using NasActors.Torch.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -106,10 +107,11 @@ public sealed class ProxylessNasMethod : DifferentiableMethod
         LastPairs = pairs;
 
         using var batch = ArchitectureData.GetBatch(step, Context.Device);
-        var loss = ArchitectureLoss(batch, x => Network.Forward(x, (l, h) =>
+        var loss = ArchitectureLoss(batch, x => Network.Forward(x, (u, h) =>
         {
-            using var active = Network.Block(l, pairs[l].Active).call(h);
-            using var inactive = Network.Block(l, pairs[l].Inactive).call(h);
+            var (l, pair) = (u.Decision, pairs[u.Decision]);
+            using var active = Network.Block(u, pair.Active).call(h);
+            using var inactive = Network.Block(u, pair.Inactive).call(h);
             return active.mul(gates[l][0]).add(inactive.mul(gates[l][1]));
         }, DropoutGenerator("proxyless-architecture-dropout", step)));
         if (_latency is { } table)
