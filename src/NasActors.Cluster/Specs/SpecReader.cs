@@ -38,8 +38,21 @@ public static class SpecReader
         if (!File.Exists(path)) throw new SpecException("file", $"'{path}' does not exist");
         var spec = Parse(File.ReadAllText(path), path);
         // Relative table paths are relative to the spec file.
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         if (spec.Evaluation.Table is { } t && !Path.IsPathRooted(t))
-            spec = spec with { Evaluation = spec.Evaluation with { Table = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, t)) } };
+            spec = spec with { Evaluation = spec.Evaluation with { Table = Path.GetFullPath(Path.Combine(folder, t)) } };
+        // So is a training method's latency table (training.proxylessnas.latency-table, ...).
+        if (spec.Training.MethodSettings?.GetValueOrDefault(SearchSetup.LatencyTableKey) is { Length: > 0 } latency && !Path.IsPathRooted(latency))
+            spec = spec with
+            {
+                Training = spec.Training with
+                {
+                    MethodSettings = new SortedDictionary<string, string>(spec.Training.MethodSettings.ToDictionary(), StringComparer.Ordinal)
+                    {
+                        [SearchSetup.LatencyTableKey] = Path.GetFullPath(Path.Combine(folder, latency)),
+                    },
+                },
+            };
         SearchSetup.Validate(spec, path);
         return spec;
     }

@@ -21,6 +21,10 @@ public sealed class TorchTrainingBackend(string? dataFolder = null) : ISupernetT
         var space = BlockSpaces.Get(spec.Space);
         var data = SearchData.Load(spec.Dataset, dataFolder, SearchData.DefaultValidationFraction, spec.Seed);
         var options = t.ToOptions(spec.Seed);
+        // A latency-aware method's table (checked at submit; read again here, on the trainer's node).
+        // The table's text carried in the spec (journaled with the search) wins over a file named by the method's settings.
+        var latency = t.LatencyTable is { } text ? NasActors.Torch.Methods.LatencyLoss.ParseTable(text, space)
+            : options.Architecture.LatencyTable is { } table ? NasActors.Torch.Methods.LatencyLoss.ReadTable(table, space) : null;
         var lastReport = DateTime.MinValue;
         var outcome = SupernetTraining.Run(space, data, options, runtime.Device, request.CheckpointFolder, t.CheckpointEvery,
             request.ResumeFrom?.Path,
@@ -33,7 +37,7 @@ public sealed class TorchTrainingBackend(string? dataFolder = null) : ISupernetT
             },
             (info, m, distribution) => checkpointed(new TrainedCheckpoint(new CheckpointRef(info.Sha256, info.Path, info.Step), m.Loss, m.Accuracy,
                 distribution is null ? null : ArchitectureExport.From(distribution))),
-            cancel, runtime.PathWorkers, t.LatencyTable is { } table ? NasActors.Torch.Methods.LatencyLoss.ParseTable(table, space) : null);
+            cancel, runtime.PathWorkers, latency);
         return new TrainedCheckpoint(new CheckpointRef(outcome.Checkpoint.Sha256, outcome.Checkpoint.Path, outcome.Checkpoint.Step),
             outcome.RecentLoss, outcome.RecentAccuracy, outcome.Distribution is null ? null : ArchitectureExport.From(outcome.Distribution));
     }

@@ -98,4 +98,15 @@ public sealed class ShippedMethodSpecsSpec
         Assert.NotEmpty(spec.Training.MethodSettings!);
         Assert.Equal(method, spec.Training.ToOptions(spec.Seed).Method);
     }
+
+    [Fact]
+    public void The_shipped_DARTS_cell_spec_validates_and_searches_the_cell_space_with_DARTS()
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "hocon", "specs", "darts-cell.conf");
+        var spec = SpecReader.ReadFile(path);
+        SearchSetup.Validate(spec, path);
+        Assert.Equal(("darts", "derived", "fmnist-cell"), (spec.Training.Method, spec.Controller, spec.Space));
+        Assert.IsType<NasActors.Core.Spaces.Blocks.CellSpace>(SearchSetup.Build(spec, path).Space);
+        Assert.Equal(0.003, spec.Training.ToOptions(spec.Seed).Architecture.LearningRate);
+    }
 }

@@ -29,7 +29,8 @@ public interface IDistributionController : IController
 /// Not a search of its own: the architectures a differentiable method derived, for the evaluators. Batch 0 starts
 /// with the argmax of the distribution, then come the next most probable architectures, in order of probability
 /// (ties: lower choices first), <c>batch</c> at a time until the budget is spent. Architectures that violate the
-/// constraints are skipped. Results teach it nothing: the order is fixed by the distribution.
+/// constraints are skipped. Results teach it nothing: the order is fixed by the distribution. On a cell space
+/// (<see cref="Spaces.Blocks.CellSpace"/>) the zero op is ruled out of every edge first (DARTS's discretisation).
 /// </summary>
 public sealed class DerivedArchitectures(SearchContext context, DerivedArchitecturesSettings settings)
     : BatchController(ControllerNames.Derived, context), IDistributionController
@@ -63,7 +64,8 @@ public sealed class DerivedArchitectures(SearchContext context, DerivedArchitect
     {
         if (DistributionProblem(distribution) is { } problem) throw new ArgumentException($"Controller '{Name}': {problem}.", nameof(distribution));
         if (_distribution is not null) throw new InvalidOperationException($"Controller '{Name}' was given its distribution already.");
-        _distribution = distribution;
+        // On a cell space, DARTS's discretisation: no edge is derived as none.
+        _distribution = Space is Spaces.Blocks.CellSpace ? Spaces.Blocks.CellSpace.Derivation(distribution) : distribution;
         if (IsWaiting) InputArrived();
     }
 

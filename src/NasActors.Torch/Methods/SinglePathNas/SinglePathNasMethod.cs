@@ -3,6 +3,7 @@ using NasActors.Core.Spaces;
 using NasActors.Core.Spaces.Blocks;
 using NasActors.Torch.Checkpoints;
 using NasActors.Torch.Supernet;
+using NasActors.Torch.Supernet.Families;
 using NasActors.Torch.Supernet.Blocks;
 using NasActors.Torch.Training;
 using TorchSharp;
@@ -85,7 +86,7 @@ public sealed class SinglePathNasMethod : ITrainingMethod
 
     /// <summary>The forward under given indicators.</summary>
     public Tensor Forward(Tensor images, IReadOnlyList<Indicators> indicators, Generator? dropout = null) =>
-        Network.Forward(images, (l, h) => Superkernel.Forward(SuperkernelOf(l), _space.Layers[l], h, indicators[l]), dropout);
+        Network.Forward(images, (u, h) => Superkernel.Forward(SuperkernelOf(u.Decision), _space.Layers[u.Decision], h, indicators[u.Decision]), dropout);
 
     /// <summary>R = fixed + per layer (1 - ge) K(3) + ge K(6), K(e) = (1 - g5) T(e,3) + g5 ((1 - g7) T(e,5) + g7 T(e,7)).</summary>
     public Tensor Runtime(IReadOnlyList<Indicators> indicators)
