@@ -23,7 +23,7 @@ public sealed class MethodStudySettings : SupernetTrainingSettings
 {
     [OneOf("cpu", "gpu")]
     [CommandOption("--preset <PRESET>")]
-    [Description("cpu (fmnist-mbconv, K = 12, 20k images per supernet, reference 3 seeds x 2 epochs of 10k images of the full Fashion-MNIST when installed; 2 cores) or gpu (full Fashion-MNIST, K = 12, 240k images per supernet, reference 3 seeds x 3 epochs; one H200). Options below override it.")]
+    [Description("cpu (fmnist-cell, K = 12, 20k images per supernet, reference 3 seeds x 2 epochs of 10k images of the full Fashion-MNIST when installed; 2 cores) or gpu (fmnist-cell on the full Fashion-MNIST, K = 12, 240k images per supernet, reference 3 seeds x 3 epochs; one H200). Options below override it.")]
     [DefaultValue("cpu")]
     public string Preset { get; init; } = "cpu";
 
