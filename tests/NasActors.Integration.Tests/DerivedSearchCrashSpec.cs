@@ -58,12 +58,12 @@ public sealed class DerivedSearchCrashSpec(ITestOutputHelper output) : IDisposab
         Assert.Equal(Bits(a.Distribution), Bits(rb.Distribution!));
         Assert.Equal(Proposed(reference), Proposed(crashed));
         Assert.Equal(a.Distribution.Argmax, Proposed(crashed)[0]);
-        output.WriteLine($"derived: {string.Join(", ", Proposed(crashed))}; argmax p = {a.Distribution.MostProbable[0].Probability:G4}, entropy {a.Distribution.Entropy:F4}");
+        output.WriteLine($"derived: {string.Join(", ", Proposed(crashed))}; argmax p = {a.Distribution.MostProbable![0].Probability:G4}, entropy {a.Distribution.Entropy:F4}");
     }
 
     private static TrainingEvents.TrainingCompleted Final(Run r) => Assert.IsType<TrainingEvents.TrainingCompleted>(r.Trainer[^1]);
 
-    private static long[] Bits(ArchitectureExport e) => e.Probabilities.SelectMany(p => p).Select(BitConverter.DoubleToInt64Bits).ToArray();
+    private static long[] Bits(ArchitectureExport e) => e.Probabilities!.SelectMany(p => p).Select(BitConverter.DoubleToInt64Bits).ToArray();
 
     private static string[] Proposed(Run r) =>
         r.Search.OfType<CandidatesProposed>().SelectMany(p => p.Jobs).OrderBy(j => j.JobId).Select(j => j.Architecture).ToArray();

@@ -97,7 +97,7 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
                 case SupernetReady ready:
                     PersistEvents([ready], () =>
                     {
-                        if (ready.Distribution is { } d) Publish("derived", $"argmax {_state.Format(d.Argmax)}, entropy {d.Entropy:F2}");
+                        if (ready.Distribution is { } d) Publish("derived", d.Describe(_state.Format));
                         Go();
                     });
                     break;

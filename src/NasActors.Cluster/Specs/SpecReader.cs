@@ -27,10 +27,33 @@ public static class SpecReader
         ["name", "space", "dataset", "seed", "budget", "top-k", "max-attempts", "constraints", "controller", "training", "evaluation"];
     private static readonly string[] ControllerKeys = ["name", "settings"];
     // Besides these, a block named after a training method holds that method's own settings (training.darts { ... }).
-    private static readonly string[] TrainingKeys = ["method", "steps", "batch-size", "learning-rate", "warmup-steps", "checkpoint-every", "evaluate-on", "mean-gradients", "momentum", "weight-decay", "label-smoothing"];
+    private static readonly string[] TrainingKeys = ["method", "steps", "batch-size", "learning-rate", "warmup-steps", "checkpoint-every", "evaluate-on", "mean-gradients", "momentum", "weight-decay", "label-smoothing", "latency-table"];
     private static readonly string[] EvaluationKeys =
         ["kind", "stub-cost", "table", "signal", "fail-architectures", "fail-times", "recalibration-batches", "recalibration-batch-size", "evaluation-batch-size",
          "standalone-epochs", "standalone-batch-size", "standalone-learning-rate", "standalone-weight-decay", "standalone-train-images"];
+
+    /// <summary>
+    /// The numbers of <c>training.latency-table</c> (a file of <c>nas latency-table</c>), copied into the spec; a
+    /// relative path is relative to the spec file (to the working folder for a spec given as text).
+    /// </summary>
+    private static LatencyTableSpec? ReadLatencyTable(string? path, string source)
+    {
+        if (path is null) return null;
+        const string key = "search.training.latency-table";
+        if (path.Trim().Length == 0) throw new SpecException(key, "is empty", source);
+        var full = Path.IsPathRooted(path) || !File.Exists(source)
+            ? Path.GetFullPath(path)
+            : Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(source))!, path));
+        try
+        {
+            var (fixedPart, layers) = LatencyLoss.ReadValues(full);
+            return new LatencyTableSpec(full, fixedPart, layers);
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
+        {
+            throw new SpecException(key, e.Message, source);
+        }
+    }
 
     public static SearchSpec ReadFile(string path)
     {
@@ -112,7 +135,8 @@ public static class SpecReader
             t.Double("learning-rate", 0.1), t.Long("warmup-steps", 0), t.Long("checkpoint-every", 50),
             t.String("evaluate-on", "final").ToLowerInvariant(), t.Bool("mean-gradients", false),
             t.Double("momentum", SupernetTrainingOptions.DefaultMomentum), t.Double("weight-decay", SupernetTrainingOptions.DefaultWeightDecay),
-            t.Double("label-smoothing", SupernetTrainingOptions.DefaultLabelSmoothing), methodSettings);
+            t.Double("label-smoothing", SupernetTrainingOptions.DefaultLabelSmoothing), methodSettings,
+            ReadLatencyTable(t.OptionalString("latency-table"), source));
         if (training.Steps < 1) throw new SpecException("search.training.steps", $"must be at least 1, got {training.Steps}", source);
         if (training.BatchSize < 1) throw new SpecException("search.training.batch-size", $"must be at least 1, got {training.BatchSize}", source);
         if (!(training.LearningRate > 0)) throw new SpecException("search.training.learning-rate", $"must be positive, got {training.LearningRate}", source);

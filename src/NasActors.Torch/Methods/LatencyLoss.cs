@@ -25,6 +25,18 @@ public static class LatencyLoss
     /// </summary>
     public static AdditiveCostModel ReadTable(string path, NasActors.Core.Spaces.Blocks.BlockSpace space)
     {
+        var (fixedPart, perChoice) = ReadValues(path);
+        try { return CostModel(space, fixedPart, perChoice); }
+        catch (ArgumentException e) { throw new ArgumentException($"Latency table '{path}': {e.Message}", e); }
+    }
+
+    /// <summary>A table's numbers as a cost model of the space; throws <see cref="ArgumentException"/> when its shape is not the space's.</summary>
+    public static AdditiveCostModel CostModel(NasActors.Core.Spaces.ISearchSpace space, double fixedPart, double[][] perChoice) =>
+        new(space, new Dictionary<string, (double, double[][])> { [CostMetrics.Latency] = (fixedPart, perChoice) });
+
+    /// <summary>The numbers of a latency table file (not yet checked against a space); errors name the file and the fault.</summary>
+    public static (double Fixed, double[][] PerChoice) ReadValues(string path)
+    {
         if (!File.Exists(path)) throw new FileNotFoundException($"Latency table '{path}' does not exist.", path);
         try
         {
@@ -35,7 +47,7 @@ public static class LatencyLoss
             var perChoice = layers.EnumerateArray().Select(l => l.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToArray();
             if (perChoice.SelectMany(r => r).Append(fixedPart.GetDouble()).Any(v => !(v >= 0)))
                 throw new FormatException("latencies must be numbers >= 0");
-            return new AdditiveCostModel(space, new Dictionary<string, (double, double[][])> { [CostMetrics.Latency] = (fixedPart.GetDouble(), perChoice) });
+            return (fixedPart.GetDouble(), perChoice);
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or FormatException or InvalidOperationException or ArgumentException)
         {

@@ -27,7 +27,30 @@ public sealed class EnasMethod : ITrainingMethod
 
     public static TrainingMethodInfo Info { get; } = new(MethodName,
         "LSTM controller samples paths; phases of shared-weight steps and REINFORCE controller steps",
-        ArchitectureFraction: 0.2, c => new EnasMethod(c));
+        ArchitectureFraction: 0.2, c => new EnasMethod(c)) { Derives = true, ReadSettings = ReadSettings };
+
+    /// <summary>The controller's and the phases' keys (<see cref="EnasOptions"/>), <c>temperature</c>, and the
+    /// controller's Adam and split (<see cref="DifferentiableMethod.ReadArchitectureSettings"/>; no warm-up: the first
+    /// controller phase follows the first weight phase).</summary>
+    public static SupernetTrainingOptions ReadSettings(SupernetTrainingOptions options, Core.Controllers.SettingsReader r)
+    {
+        var o = DifferentiableMethod.ReadArchitectureSettings(options, r, split: true, warmup: false);
+        var e = o.Enas;
+        return o with
+        {
+            Enas = new EnasOptions
+            {
+                HiddenUnits = r.Int("hidden-units", e.HiddenUnits, min: 1),
+                WeightSteps = r.Int("weight-steps", e.WeightSteps, min: 1),
+                ControllerSteps = r.Int("controller-steps", e.ControllerSteps, min: 1),
+                TanhConstant = r.Double("tanh-constant", e.TanhConstant, min: 0),
+                EntropyWeight = r.Double("entropy-weight", e.EntropyWeight, min: 0),
+                BaselineDecay = r.Double("baseline-decay", e.BaselineDecay, min: 0, max: 1 - 1e-12),
+                Samples = r.Int("samples", e.Samples, min: 1),
+            },
+            Architecture = o.Architecture with { Temperature = DifferentiableMethod.Optional(r, "temperature", o.Architecture.Temperature, double.Epsilon, double.MaxValue) },
+        };
+    }
 
     private readonly MethodContext _context;
     private readonly SgdMomentum _optimizer;

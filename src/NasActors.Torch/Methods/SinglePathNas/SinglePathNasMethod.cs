@@ -33,7 +33,21 @@ public sealed class SinglePathNasMethod : ITrainingMethod
     {
         Network = (space, seed) => BlockNetwork.SingleBlockSupernet(space, SuperkernelPath(space), seed),
         ScoringNetwork = ScoringNetwork,
+        Derives = true,
+        ReadSettings = ReadSettings,
     };
+
+    /// <summary><c>indicator-dropout</c>, <c>latency-lambda</c> and the thresholds' Adam and first phase
+    /// (<see cref="DifferentiableMethod.ReadArchitectureSettings"/>, without a split: they train on the weights' batch).</summary>
+    public static SupernetTrainingOptions ReadSettings(SupernetTrainingOptions options, Core.Controllers.SettingsReader r)
+    {
+        var o = DifferentiableMethod.ReadArchitectureSettings(options, r, split: false, warmup: true);
+        return o with
+        {
+            SinglePath = new SinglePathNasOptions { IndicatorDropout = r.Double("indicator-dropout", o.SinglePath.IndicatorDropout, min: 0, max: 1 - 1e-12) },
+            Architecture = o.Architecture with { LatencyLambda = DifferentiableMethod.Optional(r, "latency-lambda", o.Architecture.LatencyLambda, 0, double.MaxValue) },
+        };
+    }
 
     private readonly MethodContext _context;
     private readonly MbConvSpace _space;
