@@ -20,6 +20,9 @@ public sealed class SearchSetup
 
     private static readonly ConcurrentDictionary<string, BenchmarkTable> Tables = new();
 
+    // A spec may name a controller of the torch layer (enas-lstm).
+    static SearchSetup() => Torch.Controllers.TorchControllers.Register();
+
     private SearchSetup(SearchSpec spec, ISearchSpace space, ICostModel? costs, Constraints constraints, BenchmarkTable? table,
         Func<SearchContext, IController> factory)
     {
