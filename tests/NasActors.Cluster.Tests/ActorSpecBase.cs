@@ -60,7 +60,7 @@ public abstract class SqliteActorSpec : TestKit
     /// <param name="mutators">The mutator pool; by default a pool of two, as on a node; <see cref="ActorRefs.Nobody"/>: none (the controller produces children).</param>
     protected (IActorRef Searches, IActorRef Queue) StartSearchActors(int evaluators = 2, int snapshotEvery = 0,
         TimeSpan? jobTimeout = null, IEvaluationBackend? backend = null, string prefix = "", IActorRef? mutators = null,
-        TimeSpan? resendEvery = null, NasActors.Cluster.Training.ISupernetTrainingBackend? trainer = null)
+        TimeSpan? resendEvery = null)
     {
         var queue = Sys.ActorOf(EvaluationQueue.Props(jobTimeout ?? TimeSpan.FromSeconds(30)), prefix + "queue");
         var evaluation = backend ?? new EvaluationBackends(() => new StubEvaluationBackend());
@@ -72,7 +72,7 @@ public abstract class SqliteActorSpec : TestKit
             Mutators = mutators == ActorRefs.Nobody ? null
                 : mutators ?? Sys.ActorOf(MutatorActor.Props().WithRouter(new Akka.Routing.RoundRobinPool(2)), prefix + "mutators"),
             ResendPendingEvery = resendEvery ?? new PopulationSettings().ResendPendingEvery,
-            TrainerProps = id => SupernetTrainerActor.Props(id, trainer ?? new StubTrainingBackend(TimeSpan.Zero), Path.Combine(Folder, "checkpoints")),
+            TrainerProps = id => SupernetTrainerActor.Props(id, new StubTrainingBackend(TimeSpan.Zero), Path.Combine(Folder, "checkpoints")),
         };
         var searches = StartSearchRegion(Sys, prefix + "search", id => PopulationActor.Props(id, queue, settings));
         return (searches, queue);

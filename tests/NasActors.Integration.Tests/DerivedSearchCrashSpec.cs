@@ -96,7 +96,7 @@ public sealed class DerivedSearchCrashSpec(ITestOutputHelper output) : IDisposab
     }
 
     /// <summary>The trainer's events, from the SQLite journal of the trainer node's folder.</summary>
-    private static async Task<List<ITrainingEvent>> TrainerJournalAsync(string folder, string searchId)
+    internal static async Task<List<ITrainingEvent>> TrainerJournalAsync(string folder, string searchId)
     {
         var persistence = SqlitePersistence.Config(Path.Combine(folder, "data", "journal.db"), Path.Combine(folder, "data", "snapshots.db"));
         using var system = ActorSystem.Create("trainer-journal-reader", ConfigurationFactory.ParseString(NasSerializer.Hocon + "\nakka.loglevel = ERROR").WithFallback(persistence));

@@ -1,7 +1,6 @@
 using Akka.Actor;
 using NasActors.Cluster.Population;
 using NasActors.Cluster.Serialization;
-using NasActors.Cluster.Specs;
 using NasActors.Cluster.Training;
 using Xunit.Abstractions;
 using static NasActors.Cluster.Population.SearchCommands;
@@ -53,54 +52,6 @@ public sealed class DerivedSearchSpec(ITestOutputHelper output) : SqliteActorSpe
         Assert.Equal(results.Evaluations.Select(e => e.Architecture), state.History().Select(e => e.Architecture));
         Assert.Equal(done.Evaluated, state.Evaluated);
         Assert.NotNull(state.Distribution);
-    }
-
-    /// <summary>
-    /// Issue 15: ENAS (its policy's samples) and Single-Path NAS (its thresholds' architecture) trained by the torch
-    /// backend through the trainer actor; the derived architectures are journaled with every checkpoint and the
-    /// completion, recorded by the population with the final supernet, and proposed in the method's order.
-    /// </summary>
-    [Theory]
-    [InlineData("enas", "enas { weight-steps = 2, controller-steps = 2, samples = 4, hidden-units = 16 }", 4)]
-    [InlineData("spnas", "spnas { arch-warmup-steps = 2 }", 1)]
-    public async Task A_method_s_derived_architectures_are_journaled_and_evaluated_in_its_order(string method, string block, int exported)
-    {
-        var (searches, _) = StartSearchActors(evaluators: 2, trainer: new TorchTrainingBackend());
-        var spec = SpecReader.ReadText(TestSpecs.DerivedHocon(method, budget: 8, steps: 4, methodBlock: block).Replace("training {", "training { batch-size = 8,"));
-        await searches.Ask<SearchAccepted>(new SubmitSearch("x", spec));
-        SearchStatus? done = null;
-        await AwaitAssertAsync(async () =>
-        {
-            done = await searches.Ask<SearchStatus>(new SearchQueries.GetSearchStatus("x"), TimeSpan.FromSeconds(5));
-            Assert.True(SearchStatusNames.IsFinal(done.Status));
-        }, TimeSpan.FromMinutes(3), TimeSpan.FromMilliseconds(100));
-        var failed = (await JournalEvents("x")).OfType<SearchEvents.SearchFailed>().FirstOrDefault();
-        Assert.True(failed is null, failed?.Reason);
-        Assert.Equal(SearchStatusNames.Completed, done!.Status);
-
-        var trainer = await JournalEvents<ITrainingEvent>("trainer-x");
-        var saved = trainer.OfType<TrainingEvents.CheckpointSaved>().ToArray();
-        Assert.Equal([2L, 4], saved.Select(c => c.Checkpoint.Step));
-        Assert.All(saved, c => Assert.Null(c.Distribution!.Probabilities)); // a derived list, no distribution
-        var completed = Assert.IsType<TrainingEvents.TrainingCompleted>(trainer[^1]);
-        var derived = completed.Distribution!.Derived!;
-        Assert.InRange(derived.Count, 1, exported);
-        Assert.Equal(derived.Count, derived.Distinct().Count());
-        Assert.Equal(Json(saved[^1].Distribution!), Json(completed.Distribution!));
-        // The checkpoint's own metadata lists the same architectures (written by the trainer from the method).
-        using (var checkpoint = NasActors.Torch.Checkpoints.Checkpoint.Load(completed.Checkpoint.Path))
-        {
-            var space = NasActors.Core.Spaces.Blocks.BlockSpaces.Get(spec.Space);
-            Assert.Equal(derived.Select(d => space.Format(NasActors.Core.Spaces.Architecture.ParseChoiceString(d))),
-                System.Text.Json.JsonSerializer.Deserialize<string[]>(checkpoint.Require("derived-architectures")));
-        }
-
-        var events = await JournalEvents("x");
-        var ready = Assert.Single(events.OfType<SearchEvents.SupernetReady>());
-        Assert.Equal(Json(completed.Distribution!), Json(ready.Distribution!));
-        var proposed = events.OfType<SearchEvents.CandidatesProposed>().SelectMany(p => p.Jobs).OrderBy(j => j.JobId).Select(j => j.Architecture);
-        Assert.Equal(derived, proposed);
-        Assert.Equal(derived.Count, done.Evaluated);
     }
 
     private static string Json(ArchitectureExport e) => System.Text.Json.JsonSerializer.Serialize(e, NasSerializer.Options);
