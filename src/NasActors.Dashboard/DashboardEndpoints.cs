@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using NasActors.Cluster.Hosting;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 
 namespace NasActors.Dashboard;
 

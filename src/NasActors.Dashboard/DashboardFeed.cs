@@ -6,9 +6,9 @@ using Akka.Event;
 using Akka.Cluster;
 using Akka.Persistence.Query;
 using Akka.Streams;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using NasActors.Cluster.Training;
-using static NasActors.Cluster.Population.SearchEvents;
+using static NasActors.Cluster.Searches.SearchEvents;
 
 namespace NasActors.Dashboard;
 
@@ -127,7 +127,7 @@ public sealed class DashboardFeed : IDisposable
     {
         var journal = (ICurrentEventsByPersistenceIdQuery)PersistenceQuery.Get(_system).ReadJournalFor<IReadJournal>("akka.persistence.query.journal.sql");
         var resolved = new HashSet<int>();
-        return await journal.CurrentEventsByPersistenceId(PopulationActor.PersistenceIdOf(searchId), 0, long.MaxValue)
+        return await journal.CurrentEventsByPersistenceId(SearchActor.PersistenceIdOf(searchId), 0, long.MaxValue)
             .RunAggregate(new List<DateTimeOffset>(), (l, env) =>
             {
                 // The same resolution rule as the search's history: a job counts once, successes and final failures.

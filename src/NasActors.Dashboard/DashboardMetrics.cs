@@ -1,5 +1,5 @@
 using Akka.Actor;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 
 namespace NasActors.Dashboard;
 

@@ -5,7 +5,7 @@ using Akka.Actor;
 using NasActors.Cluster.Evaluation;
 using NasActors.Cluster.Hosting;
 using NasActors.Cluster.Persistence;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using NasActors.Core.Spaces;
 using NasActors.Core.Spaces.Blocks;
 using static NasActors.Dashboard.DashboardFeed;
@@ -109,8 +109,8 @@ public sealed class DashboardQueries(ActorSystem system, DashboardFeed feed)
     {
         var summary = await SummaryAsync(id, cancel);
         var status = await StatusAsync(id, cancel);
-        var training = Expect<NasActors.Cluster.Population.SearchInspection.TrainingProgress>(
-            await Ask(Api, new SearchInspection.GetTrainingProgress(id), "the search", cancel));
+        var training = Expect<NasActors.Cluster.Searches.SearchInspection.SupernetState>(
+            await Ask(Api, new SearchInspection.GetSupernetState(id), "the search", cancel));
         var results = Expect<SearchReplies.SearchResults>(await Ask(Api, new SearchQueries.GetSearchResults(id), "the search", cancel));
         var times = await feed.TimesAsync(id, cancel);
         var space = Space(results.Space);
@@ -208,13 +208,13 @@ public sealed class DashboardQueries(ActorSystem system, DashboardFeed feed)
         foreach (var s in await ActiveAsync(cancel))
         {
             if (s.Method is null) continue;
-            if (await Ask(Api, new SearchInspection.GetTrainingProgress(s.SearchId), "the search", cancel) is not SearchInspection.TrainingProgress t || t.Steps == 0)
+            if (await Ask(Api, new SearchInspection.GetSupernetState(s.SearchId), "the search", cancel) is not SearchInspection.SupernetState t || t.Steps == 0)
                 continue;
             var last = feed.LastTraining(s.SearchId);
             trainers.Add(new
             {
                 searchId = t.SearchId, method = s.Method, node = t.Node, step = t.Step, steps = t.Steps,
-                state = t.Ready ? "done" : t.Status == SearchStatusNames.Paused ? "paused" : "training",
+                state = t.TrainerState(),
                 loss = Finite(t.Loss), accuracy = Finite(t.Accuracy), imagesPerSecond = Finite(last?.ImagesPerSecond),
             });
         }

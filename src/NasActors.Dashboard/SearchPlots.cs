@@ -1,4 +1,4 @@
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 
 namespace NasActors.Dashboard;
 

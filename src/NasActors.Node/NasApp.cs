@@ -1,6 +1,5 @@
-using NasActors.Node.Benchmarks;
 using NasActors.Node.Commands.Bench;
-using NasActors.Node.Commands.Cluster;
+using NasActors.Node.Commands.Nodes;
 using NasActors.Node.Commands.Engine;
 using NasActors.Node.Commands.Input;
 using NasActors.Node.Commands.Study;

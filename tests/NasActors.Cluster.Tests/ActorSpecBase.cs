@@ -7,7 +7,7 @@ using Akka.TestKit.Xunit2;
 using NasActors.Cluster.Evaluation;
 using NasActors.Cluster.Persistence;
 using NasActors.Cluster.Mutation;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using NasActors.Cluster.Serialization;
 using NasActors.Cluster.Training;
 using Xunit.Abstractions;
@@ -65,21 +65,21 @@ public abstract class SqliteActorSpec : TestKit
         var queue = Sys.ActorOf(EvaluationQueue.Props(jobTimeout ?? TimeSpan.FromSeconds(30)), prefix + "queue");
         var evaluation = backend ?? new EvaluationBackends(() => new StubEvaluationBackend());
         for (var i = 0; i < evaluators; i++) Sys.ActorOf(EvaluatorActor.Props(queue, evaluation), $"{prefix}evaluator-{i}");
-        var settings = new PopulationSettings
+        var settings = new SearchActorSettings
         {
             SnapshotEvery = snapshotEvery,
             ExportFolder = Path.Combine(Folder, "exports"),
             Mutators = mutators == ActorRefs.Nobody ? null
                 : mutators ?? Sys.ActorOf(MutatorActor.Props().WithRouter(new Akka.Routing.RoundRobinPool(2)), prefix + "mutators"),
-            ResendPendingEvery = resendEvery ?? new PopulationSettings().ResendPendingEvery,
+            ResendPendingEvery = resendEvery ?? new SearchActorSettings().ResendPendingEvery,
             TrainerProps = id => SupernetTrainerActor.Props(id, new StubTrainingBackend(TimeSpan.Zero), Path.Combine(Folder, "checkpoints")),
         };
-        var searches = StartSearchRegion(Sys, prefix + "search", id => PopulationActor.Props(id, queue, settings));
+        var searches = StartSearchRegion(Sys, prefix + "search", id => SearchActor.Props(id, queue, settings));
         return (searches, queue);
     }
 
     /// <summary>The events of a search, from the journal.</summary>
-    protected Task<List<ISearchEvent>> JournalEvents(string searchId) => JournalEvents<ISearchEvent>(PopulationActor.PersistenceIdOf(searchId));
+    protected Task<List<ISearchEvent>> JournalEvents(string searchId) => JournalEvents<ISearchEvent>(SearchActor.PersistenceIdOf(searchId));
 
     /// <summary>The events of a persistence id, from the journal (Persistence.Query).</summary>
     protected async Task<List<T>> JournalEvents<T>(string persistenceId)

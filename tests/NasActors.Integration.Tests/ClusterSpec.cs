@@ -1,5 +1,5 @@
 using NasActors.Cluster.Hosting;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using NasActors.Cluster.Specs;
 using Xunit.Abstractions;
 

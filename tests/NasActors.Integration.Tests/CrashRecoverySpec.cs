@@ -5,11 +5,11 @@ using Akka.Persistence.Sql.Query;
 using Akka.Streams;
 using NasActors.Cluster.Hosting;
 using NasActors.Cluster.Persistence;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using NasActors.Cluster.Serialization;
 using NasActors.Cluster.Specs;
 using Xunit.Abstractions;
-using static NasActors.Cluster.Population.SearchEvents;
+using static NasActors.Cluster.Searches.SearchEvents;
 
 namespace NasActors.Integration.Tests;
 
@@ -120,7 +120,7 @@ public sealed class CrashRecoverySpec(ITestOutputHelper output) : IDisposable
             .WithFallback(SqlitePersistence.Config(Path.Combine(folder, "data", "journal.db"), Path.Combine(folder, "data", "snapshots.db")));
         using var system = ActorSystem.Create("journal-reader", config);
         var journal = PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>("akka.persistence.query.journal.sql");
-        var events = await journal.CurrentEventsByPersistenceId(PopulationActor.PersistenceIdOf(searchId), 0, long.MaxValue)
+        var events = await journal.CurrentEventsByPersistenceId(SearchActor.PersistenceIdOf(searchId), 0, long.MaxValue)
             .RunAggregate(new List<ISearchEvent>(), (l, e) => { l.Add((ISearchEvent)e.Event); return l; }, system.Materializer());
         await system.Terminate();
         return events;

@@ -5,12 +5,12 @@ using Akka.Persistence.Sql.Query;
 using Akka.Streams;
 using NasActors.Cluster.Hosting;
 using NasActors.Cluster.Persistence;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using NasActors.Cluster.Serialization;
 using NasActors.Cluster.Specs;
 using NasActors.Cluster.Training;
 using Xunit.Abstractions;
-using static NasActors.Cluster.Population.SearchEvents;
+using static NasActors.Cluster.Searches.SearchEvents;
 
 namespace NasActors.Integration.Tests;
 

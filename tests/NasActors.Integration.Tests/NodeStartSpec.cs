@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using Microsoft.Data.Sqlite;
 using NasActors.Cluster.Hosting;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using NasActors.Cluster.Specs;
 using Npgsql;
 using Xunit.Abstractions;

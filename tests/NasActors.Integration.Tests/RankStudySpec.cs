@@ -1,6 +1,6 @@
 using System.Text.Json;
 using NasActors.Cluster.Hosting;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using Xunit.Abstractions;
 
 namespace NasActors.Integration.Tests;

@@ -3,11 +3,11 @@ using Akka.Configuration;
 using NasActors.Cluster.Evaluation;
 using NasActors.Cluster.Hosting;
 using NasActors.Cluster.Persistence;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using NasActors.Cluster.Serialization;
 using NasActors.Cluster.Specs;
 using Xunit.Abstractions;
-using static NasActors.Cluster.Population.SearchEvents;
+using static NasActors.Cluster.Searches.SearchEvents;
 
 namespace NasActors.Integration.Tests;
 

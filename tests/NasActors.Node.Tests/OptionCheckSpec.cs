@@ -37,6 +37,7 @@ public sealed class OptionCheckSpec
         ["cancel"] = ["s1"], ["export"] = ["s1"], ["train"] = [], ["score"] = ["--checkpoint", "c.nasckpt", "--arch", "0123"],
         ["retrain"] = ["--arch", "0123"], ["rank-study"] = [], ["spaces"] = [], ["bench"] = ["--table", "t.csv", "--signal", "valid12"],
         ["benchmark-step"] = [], ["bench-actors"] = [], ["doctor"] = [], ["bench-recovery"] = [], ["latency-table"] = [], ["benchmark-methods"] = [],
+        ["bench-partitions"] = [],
     };
 
     public static TheoryData<string> CommandNames() => new(NasApp.Commands.Select(c => c.Name));

@@ -1,5 +1,5 @@
 using Akka.Actor;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using NasActors.Cluster.Specs;
 using NasActors.Pbm.Tests.Support;
 

@@ -37,7 +37,7 @@ public static class EvaluationHosting
             var queue = registry.Get<EvaluationQueueKey>();
             var checkpoints = CheckpointDistribution.Fetcher(system, o.CheckpointFolder);
             // A stub node runs no tensors: jobs of the torch kind get stub scores there (tests of the trainer path).
-            var evaluation = new EvaluationBackends(o.TrainingBackend == "stub"
+            var evaluation = new EvaluationBackends(o.Backend == NodeBackend.Stub
                 ? () => new StubEvaluationBackend()
                 : () => new TorchEvaluationBackend(o.DataFolder).FetchingCheckpoints(checkpoints));
             var node = $"{o.PublicHostname ?? o.Hostname}:{Akka.Cluster.Cluster.Get(system).SelfAddress.Port}";

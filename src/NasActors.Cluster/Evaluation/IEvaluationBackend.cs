@@ -17,8 +17,8 @@ public sealed class EvaluationBackends(Func<IEvaluationBackend> torch) : IEvalua
 
     public Task<EvaluationMetrics> EvaluateAsync(EvaluationJob job, CancellationToken cancel) => job.Evaluation.Kind switch
     {
-        Specs.EvaluationKinds.Stub => _stub.EvaluateAsync(job, cancel),
-        Specs.EvaluationKinds.Torch or Specs.EvaluationKinds.Standalone => _torch.Value.EvaluateAsync(job, cancel),
+        Specs.EvaluationKind.Stub => _stub.EvaluateAsync(job, cancel),
+        Specs.EvaluationKind.Torch or Specs.EvaluationKind.Standalone => _torch.Value.EvaluateAsync(job, cancel),
         var k => Task.FromException<EvaluationMetrics>(new EvaluationException($"unknown evaluation kind '{k}'")),
     };
 

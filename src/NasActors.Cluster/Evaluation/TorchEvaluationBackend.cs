@@ -29,7 +29,7 @@ public sealed class TorchEvaluationBackend : IEvaluationBackend, IDisposable
 
     public async Task<EvaluationMetrics> EvaluateAsync(EvaluationJob job, CancellationToken cancel)
     {
-        var standalone = job.Evaluation.Kind == Specs.EvaluationKinds.Standalone;
+        var standalone = job.Evaluation.Kind == Specs.EvaluationKind.Standalone;
         var checkpoint = job.Checkpoint;
         if (!standalone && checkpoint is null) throw new EvaluationException($"job {job.Key} names no supernet checkpoint");
         await _one.WaitAsync(cancel).ConfigureAwait(false);

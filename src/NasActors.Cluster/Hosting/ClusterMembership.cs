@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
@@ -11,17 +12,25 @@ namespace NasActors.Cluster.Hosting;
 /// </summary>
 public sealed record MembershipOptions
 {
-    /// <summary>
-    /// <c>rejoin</c>: the node starts a new actor system in the same process and joins again through its seed nodes (an
-    /// Akka node cannot join again once removed: only a new actor system can). <c>exit</c>: the process ends with exit
-    /// code 1 and a supervisor (systemd, Docker's restart policy, Kubernetes) starts it again.
-    /// </summary>
-    public string WhenRemoved { get; init; } = "rejoin";
+    public WhenRemoved WhenRemoved { get; init; } = WhenRemoved.Rejoin;
 
     /// <summary>How long a node without the controller role waits in a cluster with no reachable controller before it acts; zero: never.</summary>
     public TimeSpan MissingControllerTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    public bool Rejoins => WhenRemoved == "rejoin";
+    public bool Rejoins => WhenRemoved == WhenRemoved.Rejoin;
+}
+
+/// <summary>What a node removed from the cluster does (<c>nas.cluster.when-removed</c>).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<WhenRemoved>))]
+public enum WhenRemoved
+{
+    /// <summary>
+    /// The node starts a new actor system in the same process and joins again through its seed nodes (an Akka node
+    /// cannot join again once removed: only a new actor system can).
+    /// </summary>
+    [JsonStringEnumMemberName("rejoin")] Rejoin,
+    /// <summary>The process ends with exit code 1 and a supervisor (systemd, Docker's restart policy, Kubernetes) starts it again.</summary>
+    [JsonStringEnumMemberName("exit")] Exit,
 }
 
 /// <summary>

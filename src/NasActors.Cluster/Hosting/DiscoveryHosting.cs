@@ -5,6 +5,7 @@ using Akka.Event;
 using Akka.Hosting;
 using Akka.Management;
 using Akka.Management.Cluster.Bootstrap;
+using NasActors.Core.Input;
 
 namespace NasActors.Cluster.Hosting;
 
@@ -18,7 +19,7 @@ public static class DiscoveryHosting
     public static AkkaConfigurationBuilder AddDiscovery(this AkkaConfigurationBuilder builder, DiscoveryOptions d, string? publicHostname)
     {
         if (!d.UsesBootstrap) return builder;
-        if (d.Join == "akka-management") AddBootstrap(builder, d, publicHostname);
+        if (d.Join == DiscoveryJoin.AkkaManagement) AddBootstrap(builder, d, publicHostname);
         else AddDiscoveredSeedNodes(builder, d);
         return builder;
     }
@@ -34,7 +35,7 @@ public static class DiscoveryHosting
         var endpoints = string.Join(", ", d.Endpoints.Select(e => "\"" + e + "\""));
         builder.AddHocon(ConfigurationFactory.ParseString($"akka.discovery.config.services.{d.ServiceName}.endpoints = [{endpoints}]"),
             HoconAddMode.Prepend);
-        if (d.Method == "kubernetes-api")
+        if (d.Method == DiscoveryMethod.KubernetesApi)
             builder.WithKubernetesDiscovery(k =>
             {
                 k.PodLabelSelector = d.PodLabelSelector;
@@ -43,8 +44,8 @@ public static class DiscoveryHosting
         builder.AddStartup((system, registry) =>
         {
             var log = Logging.GetLogger(system, "nas-discovery");
-            var discovery = Akka.Discovery.Discovery.Get(system).LoadServiceDiscovery(d.Method);
-            var lookup = new Akka.Discovery.Lookup(d.ServiceName, d.Method == "kubernetes-api" ? "remoting" : null, "tcp");
+            var discovery = Akka.Discovery.Discovery.Get(system).LoadServiceDiscovery(d.Method.ToWire());
+            var lookup = new Akka.Discovery.Lookup(d.ServiceName, d.Method == DiscoveryMethod.KubernetesApi ? "remoting" : null, "tcp");
             _ = Task.Run(async () =>
             {
                 while (!system.WhenTerminated.IsCompleted)
@@ -57,13 +58,13 @@ public static class DiscoveryHosting
                             .Distinct().OrderBy(a => a.Host, StringComparer.Ordinal).ThenBy(a => a.Port).ToArray();
                         if (seeds.Length >= d.RequiredContactPoints)
                         {
-                            log.Info("Discovery ({0}) found {1}: joining them as seed nodes", d.Method, string.Join(", ", seeds.Select(a => a.ToString())));
+                            log.Info("Discovery ({0}) found {1}: joining them as seed nodes", d.Method.ToWire(), string.Join(", ", seeds.Select(a => a.ToString())));
                             Akka.Cluster.Cluster.Get(system).JoinSeedNodes(seeds);
                             return;
                         }
-                        log.Info("Discovery ({0}) found {1} of {2} contact points; looking again", d.Method, seeds.Length, d.RequiredContactPoints);
+                        log.Info("Discovery ({0}) found {1} of {2} contact points; looking again", d.Method.ToWire(), seeds.Length, d.RequiredContactPoints);
                     }
-                    catch (Exception e) { log.Warning("Discovery ({0}) lookup of {1} failed: {2}", d.Method, d.ServiceName, e.Message); }
+                    catch (Exception e) { log.Warning("Discovery ({0}) lookup of {1} failed: {2}", d.Method.ToWire(), d.ServiceName, e.Message); }
                     await Task.Delay(TimeSpan.FromSeconds(1));
                 }
             });
@@ -77,12 +78,12 @@ public static class DiscoveryHosting
         builder.AddHocon(ConfigurationFactory.ParseString($$"""
             akka.discovery.config.services.{{d.ServiceName}}.endpoints = [{{endpoints}}]
             akka.management.cluster.bootstrap.contact-point-discovery {
-              discovery-method = {{d.Method}}
+              discovery-method = {{d.Method.ToWire()}}
               service-name = "{{d.ServiceName}}"
               required-contact-point-nr = {{d.RequiredContactPoints}}
             }
             """), HoconAddMode.Prepend);
-        if (d.Method == "kubernetes-api")
+        if (d.Method == DiscoveryMethod.KubernetesApi)
             builder.WithKubernetesDiscovery(k =>
             {
                 k.PodLabelSelector = d.PodLabelSelector;
@@ -99,7 +100,7 @@ public static class DiscoveryHosting
         builder.WithClusterBootstrap(b =>
         {
             b.ContactPointDiscovery.ServiceName = d.ServiceName;
-            b.ContactPointDiscovery.DiscoveryMethod = d.Method;
+            b.ContactPointDiscovery.DiscoveryMethod = d.Method.ToWire();
             b.ContactPointDiscovery.RequiredContactPointsNr = d.RequiredContactPoints;
         }, autoStart: true);
     }

@@ -6,7 +6,7 @@ using NasActors.Cluster.Checkpoints;
 using NasActors.Cluster.Evaluation;
 using NasActors.Cluster.Mutation;
 using NasActors.Cluster.Persistence;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using NasActors.Cluster.Serialization;
 using NasActors.Cluster.Training;
 
@@ -63,7 +63,7 @@ public static class NasHosting
             .AddSupernetTrainers(o)
             .AddMutatorPool(o.Mutators)
             .AddRecoveryRetry(o)
-            .AddPopulations(o)
+            .AddSearchActors(o)
             .AddEvaluationQueue(o)
             .AddMembership(o)
             .AddCheckpointServer(o.CheckpointFolder)

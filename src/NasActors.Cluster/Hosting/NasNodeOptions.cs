@@ -1,5 +1,7 @@
+using System.Text.Json.Serialization;
 using Akka.Configuration;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
+using NasActors.Core.Input;
 
 namespace NasActors.Cluster.Hosting;
 
@@ -9,6 +11,26 @@ public static class NasRoles
     public const string Trainer = "trainer";
     public const string Evaluator = "evaluator";
     public static IReadOnlyList<string> All { get; } = [Controller, Trainer, Evaluator];
+}
+
+/// <summary>What a node's trainers and evaluators compute with (<c>nas.backend</c>).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<NodeBackend>))]
+public enum NodeBackend
+{
+    /// <summary>Tensors (TorchSharp): supernets are trained and candidates scored for real.</summary>
+    [JsonStringEnumMemberName("torch")] Torch,
+    /// <summary>No tensors: stub training steps and stub scores (tests and benchmarks of the actors).</summary>
+    [JsonStringEnumMemberName("stub")] Stub,
+}
+
+/// <summary>Where a node's journal and snapshots are (<c>nas.persistence.backend</c>).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<PersistenceBackend>))]
+public enum PersistenceBackend
+{
+    /// <summary>SQLite files: one machine (the default).</summary>
+    [JsonStringEnumMemberName("sqlite")] Sqlite,
+    /// <summary>PostgreSQL: controllers on several machines.</summary>
+    [JsonStringEnumMemberName("postgres")] Postgres,
 }
 
 /// <summary>What a node runs, from the <c>nas</c> block of its HOCON (see hocon/base.conf).</summary>
@@ -26,16 +48,16 @@ public sealed record NasNodeOptions
     public string SnapshotFile { get; init; } = "data/snapshots.db";
     public string CheckpointFolder { get; init; } = "data/checkpoints";
     public string? DataFolder { get; init; }
-    public PopulationSettings Population { get; init; } = new() { ExportFolder = "data/exports" };
+    /// <summary>How the search actors behave (the <c>nas.population</c> block: the key keeps its first name, files use it).</summary>
+    public SearchActorSettings SearchActor { get; init; } = new() { ExportFolder = "data/exports" };
     /// <summary>Supernet training and scoring with tensors (torch) or without (stub: tests and benchmarks).</summary>
-    public string TrainingBackend { get; init; } = "torch";
+    public NodeBackend Backend { get; init; } = NodeBackend.Torch;
     public TimeSpan StubStepCost { get; init; } = TimeSpan.Zero;
     /// <summary>Hostname other nodes use to reach this one when it differs from the bound one (containers); null: <see cref="Hostname"/>.</summary>
     public string? PublicHostname { get; init; }
     /// <summary>Idle evaluators repeat their request for work this often.</summary>
     public TimeSpan EvaluatorPoll { get; init; } = TimeSpan.FromSeconds(2);
-    /// <summary>sqlite (one machine, the default) or postgres (controllers on several machines).</summary>
-    public string PersistenceBackend { get; init; } = "sqlite";
+    public PersistenceBackend PersistenceBackend { get; init; } = PersistenceBackend.Sqlite;
     /// <summary>The resolved PostgreSQL connection string (password included) when <see cref="PersistenceBackend"/> is postgres.</summary>
     public string? PostgresConnection { get; init; }
     public DiscoveryOptions Discovery { get; init; } = new();
@@ -139,14 +161,11 @@ public sealed record NasNodeOptions
             seedSource = $"environment variable {Env.SeedNodes}";
         }
         foreach (var seed in seeds) CheckSeedNode(seed, seedSource);
-        var persistence = Str("persistence.backend", "sqlite").ToLowerInvariant();
-        if (persistence is not ("sqlite" or "postgres"))
-            throw new ArgumentException($"{source}: nas.persistence.backend must be sqlite or postgres, got '{persistence}'");
-        var postgres = persistence == "postgres"
+        var persistence = WireName<PersistenceBackend>.Parse(Str("persistence.backend", PersistenceBackend.Sqlite.ToWire()), $"{source}: nas.persistence.backend");
+        var postgres = persistence == PersistenceBackend.Postgres
             ? Persistence.PostgresPersistence.ResolveConnectionString(Str("persistence.postgres.connection-string", ""), environment)
             : null;
-        var backend = Str("backend", "torch").ToLowerInvariant();
-        if (backend is not ("torch" or "stub")) throw new ArgumentException($"{source}: nas.backend must be torch or stub, got '{backend}'");
+        var backend = WireName<NodeBackend>.Parse(Str("backend", NodeBackend.Torch.ToWire()), $"{source}: nas.backend");
         var export = Str("population.export-folder", "data/exports");
         var retry = new RecoveryRetrySettings
         {
@@ -156,9 +175,7 @@ public sealed record NasNodeOptions
         if (retry.MinBackoff <= TimeSpan.Zero || retry.MaxBackoff < retry.MinBackoff)
             throw new ArgumentException($"{source}: nas.population.recovery-retry: min-backoff must be above 0 and max-backoff at least " +
                 $"min-backoff, got {retry.MinBackoff.TotalMilliseconds} ms and {retry.MaxBackoff.TotalMilliseconds} ms");
-        var whenRemoved = Str("cluster.when-removed", "rejoin").ToLowerInvariant();
-        if (whenRemoved is not ("rejoin" or "exit"))
-            throw new ArgumentException($"{source}: nas.cluster.when-removed must be rejoin or exit, got '{whenRemoved}'");
+        var whenRemoved = WireName<WhenRemoved>.Parse(Str("cluster.when-removed", WhenRemoved.Rejoin.ToWire()), $"{source}: nas.cluster.when-removed");
         return new NasNodeOptions
         {
             Roles = roles,
@@ -179,14 +196,14 @@ public sealed record NasNodeOptions
             SnapshotFile = Str("persistence.sqlite.snapshot-file", "data/snapshots.db"),
             CheckpointFolder = Str("checkpoint-folder", "data/checkpoints"),
             DataFolder = Str("data-folder", "") is { Length: > 0 } dataFolder ? dataFolder : null,
-            Population = new PopulationSettings
+            SearchActor = new SearchActorSettings
             {
                 SnapshotEvery = Int("population.snapshot-every", 200, 0),
                 ResendPendingEvery = Time("population.resend-pending-every", TimeSpan.FromSeconds(30)),
                 ExportFolder = export.Length == 0 ? null : export,
                 Retry = retry,
             },
-            TrainingBackend = backend,
+            Backend = backend,
             StubStepCost = Time("stub-step-cost", TimeSpan.Zero),
             Membership = new MembershipOptions
             {
@@ -217,14 +234,14 @@ public sealed record NasNodeOptions
 /// </summary>
 public sealed record DiscoveryOptions
 {
-    public string Method { get; init; } = "seed-nodes";
+    public DiscoveryMethod Method { get; init; } = DiscoveryMethod.SeedNodes;
     /// <summary>
     /// How discovered nodes become a cluster: <c>seed-nodes</c> (default: the discovered remoting endpoints, sorted,
     /// are joined as seed nodes) or <c>akka-management</c> (Akka.Management HTTP + cluster bootstrap, endpoints are
     /// management ports). Akka.Management 1.5.73 needs Ceen.Httpd 0.9.9; with the 0.9.10 this mirror serves, its
     /// HTTP server fails to start (MissingMethodException on HttpServer.ListenAsync), hence the default.
     /// </summary>
-    public string Join { get; init; } = "seed-nodes";
+    public DiscoveryJoin Join { get; init; } = DiscoveryJoin.SeedNodes;
     public string ServiceName { get; init; } = "nas";
     public int RequiredContactPoints { get; init; } = 2;
     public string ManagementHostname { get; init; } = "127.0.0.1";
@@ -235,7 +252,7 @@ public sealed record DiscoveryOptions
     public string PodLabelSelector { get; init; } = "app={0}";
     public string? PodNamespace { get; init; }
 
-    public bool UsesBootstrap => Method != "seed-nodes";
+    public bool UsesBootstrap => Method != DiscoveryMethod.SeedNodes;
 
     public static DiscoveryOptions FromConfig(Config nas, string source)
     {
@@ -243,12 +260,8 @@ public sealed record DiscoveryOptions
         var c = nas.GetConfig("discovery");
         T Read<T>(string key, Func<T> read) => NasNodeOptions.Read(nas, key, source, read);
         string Str(string key, string def) => c.HasPath(key) && Read("discovery." + key, () => c.GetString(key)) is { Length: > 0 } v ? v : def;
-        var method = Str("method", "seed-nodes").ToLowerInvariant();
-        if (method is not ("seed-nodes" or "config" or "kubernetes-api"))
-            throw new ArgumentException($"{source}: nas.discovery.method must be seed-nodes, config or kubernetes-api, got '{method}'");
-        var join = Str("join", "seed-nodes").ToLowerInvariant();
-        if (join is not ("seed-nodes" or "akka-management"))
-            throw new ArgumentException($"{source}: nas.discovery.join must be seed-nodes or akka-management, got '{join}'");
+        var method = WireName<DiscoveryMethod>.Parse(Str("method", DiscoveryMethod.SeedNodes.ToWire()), $"{source}: nas.discovery.method");
+        var join = WireName<DiscoveryJoin>.Parse(Str("join", DiscoveryJoin.SeedNodes.ToWire()), $"{source}: nas.discovery.join");
         var required = c.HasPath("required-contact-points") ? Read("discovery.required-contact-points", () => c.GetInt("required-contact-points")) : 2;
         if (required < 1) throw new ArgumentException($"{source}: nas.discovery.required-contact-points must be at least 1, got {required}");
         var managementPort = c.HasPath("management-port") ? Read("discovery.management-port", () => c.GetInt("management-port")) : 8558;
@@ -260,7 +273,7 @@ public sealed record DiscoveryOptions
             if (colon <= 0 || !int.TryParse(e[(colon + 1)..], out _))
                 throw new ArgumentException($"{source}: nas.discovery.endpoints: '{e}' is not host:port");
         }
-        if (method == "config" && endpoints.Length == 0)
+        if (method == DiscoveryMethod.Config && endpoints.Length == 0)
             throw new ArgumentException($"{source}: nas.discovery.method = config needs nas.discovery.endpoints (host:port of each node)");
         return new DiscoveryOptions
         {
@@ -275,4 +288,26 @@ public sealed record DiscoveryOptions
             PodNamespace = c.HasPath("pod-namespace") && c.GetString("pod-namespace") is { Length: > 0 } ns ? ns : null,
         };
     }
+}
+
+/// <summary>How a node finds the cluster (<c>nas.discovery.method</c>).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<DiscoveryMethod>))]
+public enum DiscoveryMethod
+{
+    /// <summary>nas.seed-nodes, or the node starts a cluster of its own.</summary>
+    [JsonStringEnumMemberName("seed-nodes")] SeedNodes,
+    /// <summary>A fixed list of management endpoints (nas.discovery.endpoints).</summary>
+    [JsonStringEnumMemberName("config")] Config,
+    /// <summary>Pods by label through the Kubernetes API (deploy/k8s).</summary>
+    [JsonStringEnumMemberName("kubernetes-api")] KubernetesApi,
+}
+
+/// <summary>How discovered nodes become a cluster (<c>nas.discovery.join</c>).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<DiscoveryJoin>))]
+public enum DiscoveryJoin
+{
+    /// <summary>The discovered remoting endpoints, sorted, are joined as seed nodes.</summary>
+    [JsonStringEnumMemberName("seed-nodes")] SeedNodes,
+    /// <summary>Akka.Management HTTP and cluster bootstrap.</summary>
+    [JsonStringEnumMemberName("akka-management")] AkkaManagement,
 }

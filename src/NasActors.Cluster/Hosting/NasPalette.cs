@@ -3,7 +3,7 @@ using Akka.Actor;
 using Akka.Hosting;
 using NasActors.Cluster.Evaluation;
 using NasActors.Cluster.Persistence;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using NasActors.Pbm.Protocol;
 using NasActors.Pbm.Host;
 using static NasActors.Pbm.Host.Palettes.PaletteSupport;
@@ -72,7 +72,7 @@ public static class NasPalette
     {
         var id = r.Required("search");
         var s = Expect<SearchReplies.SearchStatus>(await AskApi(r, new SearchQueries.GetSearchStatus(id), cancel));
-        var t = Expect<SearchInspection.TrainingProgress>(await AskApi(r, new SearchInspection.GetTrainingProgress(id), cancel));
+        var t = Expect<SearchInspection.SupernetState>(await AskApi(r, new SearchInspection.GetSupernetState(id), cancel));
         await output.WriteLineAsync($"search: {s.SearchId} ({s.Name})");
         await output.WriteLineAsync($"phase: {s.Status}");
         await output.WriteLineAsync($"controller: {s.Controller} on {s.Space}");
@@ -128,10 +128,10 @@ public static class NasPalette
         var count = 0;
         foreach (var s in (await ListAsync(r, cancel)).Where(s => !SearchStatusNames.IsFinal(s.Status)))
         {
-            if (await AskApi(r, new SearchInspection.GetTrainingProgress(s.SearchId), cancel) is not SearchInspection.TrainingProgress t || t.Steps == 0)
+            if (await AskApi(r, new SearchInspection.GetSupernetState(s.SearchId), cancel) is not SearchInspection.SupernetState t || t.Steps == 0)
                 continue;
             count++;
-            await output.WriteLineAsync($"{t.SearchId} | {t.Node} | {(t.Ready ? "done" : t.Status == SearchStatusNames.Paused ? "paused" : "training")} | " +
+            await output.WriteLineAsync($"{t.SearchId} | {t.Node} | {t.TrainerState()} | " +
                                         $"step {t.Step}/{t.Steps} | loss {(t.Loss is { } l ? F(l, "F4") : "-")} | checkpoint {Short(t.Checkpoint)}");
         }
         await output.WriteLineAsync($"Count: {count} trainers");

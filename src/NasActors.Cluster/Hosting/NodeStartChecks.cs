@@ -38,7 +38,7 @@ public static class NodeStartChecks
         Remoting(o, environment, describe);
         Pbm(config, describe);
         Dashboard(o.Dashboard, describe);
-        if (o.PersistenceBackend == "postgres") Postgres(o.PostgresConnection!, environment);
+        if (o.PersistenceBackend == PersistenceBackend.Postgres) Postgres(o.PostgresConnection!, environment);
         else
         {
             Sqlite(o.JournalFile, describe("nas.persistence.sqlite.journal-file"));

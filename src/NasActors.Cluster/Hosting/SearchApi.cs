@@ -3,7 +3,7 @@ using Akka.Cluster;
 using Akka.Hosting;
 using Akka.Event;
 using NasActors.Cluster.Persistence;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using NasActors.Cluster.Protocol;
 using static NasActors.Cluster.Persistence.CatalogProtocol;
 
@@ -33,7 +33,7 @@ public sealed class SearchApi : ReceiveActor
         Receive<IWithSearchId>(m =>
         {
             // A remote asker (the command line) is answered through this node: it binds a loopback address, which the
-            // node hosting the population, when it is another machine (or network namespace), cannot reach.
+            // node hosting the search actor, when it is another machine (or network namespace), cannot reach.
             if (Sender.Path.Address.HasLocalScope) searches.Forward(m);
             else Context.ActorOf(Relay.Props(searches, m, Sender));
         });

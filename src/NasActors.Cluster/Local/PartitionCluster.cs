@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using NasActors.Cluster.Persistence;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 
 namespace NasActors.Cluster.Local;
 
@@ -239,7 +239,7 @@ public sealed partial class PartitionCluster : IAsyncDisposable
 
     /// <summary>The rows of one search.</summary>
     public async Task<IReadOnlyList<JournalRow>> SearchRowsAsync(string id) =>
-        (await JournalAsync()).Where(r => r.PersistenceId == PopulationActor.PersistenceIdOf(id)).OrderBy(r => r.SequenceNr).ToArray();
+        (await JournalAsync()).Where(r => r.PersistenceId == SearchActor.PersistenceIdOf(id)).OrderBy(r => r.SequenceNr).ToArray();
 
     /// <summary>Reads the search's journal every 200 ms until <paramref name="found"/> gives a value.</summary>
     public async Task<T> WaitForJournalAsync<T>(string id, Func<IReadOnlyList<JournalRow>, T?> found, TimeSpan within, string what) where T : class

@@ -1,5 +1,5 @@
 using NasActors.Cluster.Persistence;
-using static NasActors.Cluster.Population.SearchEvents;
+using static NasActors.Cluster.Searches.SearchEvents;
 
 namespace NasActors.Cluster.Local;
 
@@ -246,7 +246,7 @@ public static class PartitionScenarios
                 Verdict = verdict,
             };
             if (afterwards is not null) await afterwards(cluster, id, result, cut, heal, rows);
-            var pid = Population.PopulationActor.PersistenceIdOf(id);
+            var pid = Searches.SearchActor.PersistenceIdOf(id);
             var runs = verdict.PersistenceIds.Single(p => p.PersistenceId == pid).Runs;
             result.Notes.Add($"writers of {pid}: " + string.Join(" -> ", runs.Select(r => $"#{r.FromSequenceNr}-#{r.ToSequenceNr}")));
             options.Log($"[{scenario}] {(result.Passed ? "passed" : "FAILED")}: cut -> recorded {result.CutToRecorded:F2} s, cut -> recorded by the population " +

@@ -11,7 +11,7 @@ public static class PersistenceHosting
     public static AkkaConfigurationBuilder AddSearchPersistence(this AkkaConfigurationBuilder builder, NasNodeOptions o)
     {
         Config persistence;
-        if (o.PersistenceBackend == "postgres") persistence = PostgresPersistence.Config(o.PostgresConnection!);
+        if (o.PersistenceBackend == PersistenceBackend.Postgres) persistence = PostgresPersistence.Config(o.PostgresConnection!);
         else
         {
             SqlitePersistence.Prepare(o.JournalFile, o.SnapshotFile);

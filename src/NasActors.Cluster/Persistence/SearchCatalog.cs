@@ -2,9 +2,9 @@ using Akka.Actor;
 using Akka.Persistence.Query;
 using Akka.Streams;
 using Akka.Streams.Dsl;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using NasActors.Cluster.Protocol;
-using static NasActors.Cluster.Population.SearchEvents;
+using static NasActors.Cluster.Searches.SearchEvents;
 
 namespace NasActors.Cluster.Persistence;
 
@@ -43,7 +43,7 @@ public sealed class SearchCatalog(ActorSystem system, string readJournalId = "ak
     public async Task<SearchSummary?> GetAsync(string searchId, CancellationToken cancel = default)
     {
         var fold = await ((ICurrentEventsByPersistenceIdQuery)Journal)
-            .CurrentEventsByPersistenceId(PopulationActor.PersistenceIdOf(searchId), 0, long.MaxValue)
+            .CurrentEventsByPersistenceId(SearchActor.PersistenceIdOf(searchId), 0, long.MaxValue)
             .RunAggregate(new Fold(searchId), (f, env) => f.Add(env.Event), _materializer);
         return fold.Summary();
     }

@@ -3,12 +3,12 @@ using Akka.Actor;
 using Akka.Configuration;
 using Microsoft.Data.Sqlite;
 using NasActors.Cluster.Evaluation;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using NasActors.Cluster.Serialization;
 using NasActors.Cluster.Specs;
 using Npgsql;
 using static NasActors.Cluster.Evaluation.EvaluationProtocol;
-using static NasActors.Cluster.Population.SearchEvents;
+using static NasActors.Cluster.Searches.SearchEvents;
 
 namespace NasActors.Cluster.Persistence;
 
@@ -99,7 +99,7 @@ public static class SearchHistory
     /// </summary>
     public static HistoryVerdict Check(IReadOnlyList<JournalRow> rows, Func<string, SearchSpec, IReadOnlyList<ISearchEvent>?>? reference = null)
     {
-        reference ??= (id, spec) => spec.Evaluation.Kind == "stub" ? Uninterrupted(id, spec) : null;
+        reference ??= (id, spec) => spec.Evaluation.Kind == EvaluationKind.Stub ? Uninterrupted(id, spec) : null;
         var problems = new List<string>();
         var histories = new List<PersistenceIdHistory>();
         var searches = new List<string>();
@@ -198,7 +198,7 @@ public static class SearchHistory
     /// </summary>
     public static IReadOnlyList<ISearchEvent> Uninterrupted(string searchId, SearchSpec spec)
     {
-        if (spec.Evaluation.Kind != "stub") throw new ArgumentException($"search {searchId}: only stub searches have a pure uninterrupted run", nameof(spec));
+        if (spec.Evaluation.Kind != EvaluationKind.Stub) throw new ArgumentException($"search {searchId}: only stub searches have a pure uninterrupted run", nameof(spec));
         var state = SearchState.Empty(searchId);
         var events = new List<ISearchEvent>();
         void Apply(ISearchEvent e) { state.Apply(e); events.Add(e); }

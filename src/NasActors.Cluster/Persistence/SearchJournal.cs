@@ -3,9 +3,9 @@ using Akka.Configuration;
 using Akka.Persistence.Query;
 using Akka.Persistence.Sql.Query;
 using Akka.Streams;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using NasActors.Cluster.Serialization;
-using static NasActors.Cluster.Population.SearchEvents;
+using static NasActors.Cluster.Searches.SearchEvents;
 
 namespace NasActors.Cluster.Persistence;
 
@@ -26,7 +26,7 @@ public static class SearchJournal
     public static Task<List<Entry>> ReadAsync(ActorSystem reader, string searchId, long from = 0)
     {
         var journal = PersistenceQuery.Get(reader).ReadJournalFor<SqlReadJournal>("akka.persistence.query.journal.sql");
-        return journal.CurrentEventsByPersistenceId(PopulationActor.PersistenceIdOf(searchId), from, long.MaxValue)
+        return journal.CurrentEventsByPersistenceId(SearchActor.PersistenceIdOf(searchId), from, long.MaxValue)
             .RunAggregate(new List<Entry>(), (l, e) => { l.Add(new Entry(e.SequenceNr, (ISearchEvent)e.Event, e.Timestamp)); return l; },
                 reader.Materializer());
     }

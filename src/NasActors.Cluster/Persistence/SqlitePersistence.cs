@@ -47,7 +47,7 @@ public static class SqlitePersistence
         var refresh = $"{(int)(queryRefresh ?? TimeSpan.FromMilliseconds(200)).TotalMilliseconds}ms";
         // The plugins' circuit breakers stay open for reset-timeout after max-failures failed calls in a row; Akka's
         // 30 s (journal) and 60 s (snapshot store) kept every recovery failing long after the database was back
-        // (47.6 s to the next recorded evaluation after an 18 s PostgreSQL outage). After 1 s one call is let through
+        // (docs/recovery.md). After 1 s one call is let through
         // (half-open) and its success closes the breaker: a database that is still down sees one call a second.
         var hocon = $$"""
             akka.persistence {

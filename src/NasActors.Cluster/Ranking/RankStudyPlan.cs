@@ -1,5 +1,5 @@
 using System.Globalization;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using NasActors.Cluster.Specs;
 using NasActors.Core.Controllers;
 using NasActors.Core.Ranking;
@@ -33,15 +33,15 @@ public sealed record RankStudyPlan(string Name, RankStudyOptions Options)
         {
             ["count"] = o.Architectures.ToString(CultureInfo.InvariantCulture),
         };
-        var scoring = new EvaluationSpec(EvaluationKinds.Torch, TimeSpan.Zero, null, null, [], 0,
+        var scoring = new EvaluationSpec(EvaluationKind.Torch, TimeSpan.Zero, null, null, [], 0,
             o.Scoring.RecalibrationBatches, o.Scoring.RecalibrationBatchSize, o.Scoring.EvaluationBatchSize,
             o.StandaloneEpochs, o.StandaloneBatchSize, o.StandaloneLearningRate, o.StandaloneWeightDecay, o.TrainImages);
         var method = part == Standalone ? PathSamplers.FairNas : part;
         var supernet = o.SupernetOptions(method, space);
         var training = new TrainingSpec(method, supernet.Steps, supernet.BatchSize, supernet.LearningRate, supernet.WarmupSteps,
-            o.CheckpointEveryFor(method, space), "final", supernet.MeanGradientOverPaths);
+            o.CheckpointEveryFor(method, space), EvaluateOn.Final, supernet.MeanGradientOverPaths);
         var spec = new SearchSpec($"{Name} ({part})", o.Space, o.Dataset, ControllerNames.Stratified, controller, o.Architectures, [],
-            o.Seed, training, part == Standalone ? scoring with { Kind = EvaluationKinds.Standalone } : scoring, MaxAttempts: 3,
+            o.Seed, training, part == Standalone ? scoring with { Kind = EvaluationKind.Standalone } : scoring, MaxAttempts: 3,
             TopK: o.Architectures);
         if (!Parts.Contains(part)) throw new ArgumentException($"Unknown study part '{part}' (known: {string.Join(", ", Parts)}).");
         return spec;
@@ -57,12 +57,12 @@ public sealed record RankStudyPlan(string Name, RankStudyOptions Options)
             ? r.Evaluations.Where(e => !e.Failed).ToDictionary(e => e.Architecture)
             : throw new ArgumentException($"The study has no results of part '{p}'."));
         var standalone = results[Standalone].Evaluations.OrderBy(e => e.JobId).ToArray();
-        var rows = new List<Core.Ranking.RankedArchitecture>();
+        var rows = new List<Core.Ranking.StudiedArchitecture>();
         var leftOut = new List<string>();
         foreach (var s in standalone)
         {
             if (Parts.Any(p => !byPart[p].ContainsKey(s.Architecture))) { leftOut.Add(s.Text); continue; }
-            rows.Add(new Core.Ranking.RankedArchitecture(s.Text, s.Flops, s.Params, s.Accuracy / 100,
+            rows.Add(new Core.Ranking.StudiedArchitecture(s.Text, s.Flops, s.Params, s.Accuracy / 100,
                 RankStudyOptions.Methods.ToDictionary(m => m, m => byPart[m][s.Architecture].Accuracy / 100)));
         }
         return (RankingReport.Compute(rows, RankStudyOptions.Methods, Options.Resamples, Options.Level, Options.Seed), leftOut);

@@ -1,7 +1,7 @@
-using NasActors.Cluster.Population;
-using static NasActors.Cluster.Population.SearchCommands;
-using static NasActors.Cluster.Population.SearchQueries;
-using static NasActors.Cluster.Population.SearchReplies;
+using NasActors.Cluster.Searches;
+using static NasActors.Cluster.Searches.SearchCommands;
+using static NasActors.Cluster.Searches.SearchQueries;
+using static NasActors.Cluster.Searches.SearchReplies;
 
 namespace NasActors.Cluster.Ranking;
 

@@ -4,11 +4,11 @@ using NasActors.Cluster.Checkpoints;
 using NasActors.Cluster.Evaluation;
 using NasActors.Cluster.Mutation;
 using NasActors.Cluster.Persistence;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using NasActors.Cluster.Protocol;
 using NasActors.Cluster.Specs;
 using NasActors.Cluster.Training;
-using static NasActors.Cluster.Population.SearchEvents;
+using static NasActors.Cluster.Searches.SearchEvents;
 
 namespace NasActors.Cluster.Serialization;
 
@@ -76,8 +76,8 @@ public static class NasManifests
         new("top-k", typeof(SearchReplies.TopK), "Population.SearchReplies+TopK"),
         new("search-results", typeof(SearchReplies.SearchResults), "Population.SearchReplies+SearchResults"),
         new("search-progressed", typeof(SearchProgressed), "Population.SearchProgressed"),
-        new("get-training-progress", typeof(SearchInspection.GetTrainingProgress), "Population.SearchInspection+GetTrainingProgress"),
-        new("training-progress", typeof(SearchInspection.TrainingProgress), "Population.SearchInspection+TrainingProgress"),
+        new("get-training-progress", typeof(SearchInspection.GetSupernetState), "Population.SearchInspection+GetTrainingProgress"),
+        new("training-progress", typeof(SearchInspection.SupernetState), "Population.SearchInspection+TrainingProgress"),
         // Remote: the search catalogue.
         new("search-summary", typeof(SearchSummary), "Persistence.SearchSummary"),
         new("list-searches", typeof(CatalogProtocol.ListSearches), "Persistence.CatalogProtocol+ListSearches"),

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using NasActors.Core.Controllers;
 using NasActors.Core.Controllers.Derived;
 using NasActors.Core.Costs;
+using NasActors.Core.Input;
 using NasActors.Core.Spaces;
 using NasActors.Core.Spaces.Blocks;
 using NasActors.Core.Tabular;
@@ -51,7 +52,7 @@ public sealed class SearchSetup
         BenchmarkTable? table = null;
         if (spec.Evaluation.Table is { } path)
         {
-            if (spec.Evaluation.Kind != EvaluationKinds.Stub)
+            if (spec.Evaluation.Kind != EvaluationKind.Stub)
                 throw new SpecException("search.evaluation.table", "a table gives results only to the stub evaluator (kind = stub)", source);
             try { table = Tables.GetOrAdd(Path.GetFullPath(path), p => BenchmarkTable.Read(p)); }
             catch (Exception e) when (e is IOException or FormatException or ArgumentException)
@@ -84,7 +85,7 @@ public sealed class SearchSetup
                 throw new SpecException("search.space", $"a stub evaluation table brings its own space: use space = {TableSpace}", source);
         }
 
-        var tensors = spec.NeedsSupernet || spec.Evaluation.Kind == EvaluationKinds.Standalone;
+        var tensors = spec.NeedsSupernet || spec.Evaluation.Kind == EvaluationKind.Standalone;
         if (tensors || !string.Equals(spec.Dataset, "none", StringComparison.OrdinalIgnoreCase))
         {
             (int Channels, int Height, int Width) shape;
@@ -96,7 +97,7 @@ public sealed class SearchSetup
             if (space is BlockSpace b && (b.Input.Channels, b.Input.Height, b.Input.Width) != shape)
                 throw new SpecException("search.dataset", $"dataset '{spec.Dataset}' has {shape.Channels}x{shape.Height}x{shape.Width} images, space '{b.Name}' takes {b.Input}", source);
             if (tensors && space is not BlockSpace)
-                throw new SpecException("search.space", $"{spec.Evaluation.Kind} evaluation needs a block space (a network to build)", source);
+                throw new SpecException("search.space", $"{spec.Evaluation.Kind.ToWire()} evaluation needs a block space (a network to build)", source);
         }
 
         var method = Torch.Methods.TrainingMethods.Get(spec.Training.Method);

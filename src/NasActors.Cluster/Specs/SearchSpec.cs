@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using NasActors.Cluster.Protocol;
 using NasActors.Core.Controllers;
 using NasActors.Torch.Methods;
@@ -8,8 +9,7 @@ namespace NasActors.Cluster.Specs;
 /// <summary>How the supernet of a search is trained (the torch layer's options, as a spec gives them).</summary>
 public sealed record TrainingSpec(
     string Method, long Steps, int BatchSize, double LearningRate, long WarmupSteps, long CheckpointEvery,
-    // EvaluateOn: "final" evaluates once training completed; "intermediate" starts on the first checkpoint.
-    string EvaluateOn,
+    EvaluateOn EvaluateOn,
     // FairNAS: divide the gradient of parameters every path used (stem, head) by the paths of the step.
     bool MeanGradients = false,
     // SGD momentum, weight decay (weights with more than one dimension only) and label smoothing of the loss; the
@@ -43,8 +43,7 @@ public sealed record LatencyTableSpec(string Source, double Fixed, double[][] La
 
 /// <summary>How candidates are scored.</summary>
 public sealed record EvaluationSpec(
-    // torch (inherited weights, BN recalibration, validation) or stub (table or synthetic scores).
-    string Kind,
+    EvaluationKind Kind,
     // Stub only: time one evaluation takes.
     TimeSpan StubCost,
     // Stub only: a benchmark table to read results from (null: a synthetic score from the architecture).
@@ -74,17 +73,32 @@ public sealed record SearchSpec(
     // How many of the best architectures the results list.
     int TopK) : INasMessage
 {
-    // True when a supernet is trained: its weights score candidates (torch evaluation), or its learned distribution is
-    // what the derived controller proposes from (whatever scores them). False: the search evaluates at once.
-    public bool NeedsSupernet => Evaluation.Kind == EvaluationKinds.Torch
+    // True when the search trains a supernet before (or, evaluate-on = intermediate, while) it evaluates: torch
+    // evaluation scores candidates with its inherited weights; the derived controller proposes what the training
+    // method exports (its distribution or derived architectures), whatever evaluation kind then scores them. False
+    // (stub or standalone evaluation, any other controller): no trainer runs and evaluation starts at submission.
+    public bool NeedsSupernet => Evaluation.Kind == EvaluationKind.Torch
                                  || string.Equals(Controller.Trim(), ControllerNames.Derived, StringComparison.OrdinalIgnoreCase);
 }
 
-public static class EvaluationKinds
+/// <summary>When a search with a supernet starts evaluating (<c>search.training.evaluate-on</c>; stored by these names).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<EvaluateOn>))]
+public enum EvaluateOn
 {
-    public const string Torch = "torch";
-    public const string Stub = "stub";
+    /// <summary>Once the supernet training completed.</summary>
+    [JsonStringEnumMemberName("final")] Final,
+    /// <summary>From the first checkpoint on, while training goes on.</summary>
+    [JsonStringEnumMemberName("intermediate")] Intermediate,
+}
+
+/// <summary>How candidates are scored (<c>search.evaluation.kind</c>; stored by these names).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<EvaluationKind>))]
+public enum EvaluationKind
+{
+    /// <summary>The supernet's inherited weights, BatchNorm recalibration, validation accuracy.</summary>
+    [JsonStringEnumMemberName("torch")] Torch,
+    /// <summary>No tensors: a benchmark table's or a synthetic score (tests, benchmarks).</summary>
+    [JsonStringEnumMemberName("stub")] Stub,
     /// <summary>Stand-alone training from scratch, test accuracy (no supernet).</summary>
-    public const string Standalone = "standalone";
-    public static IReadOnlyList<string> All { get; } = [Torch, Stub, Standalone];
+    [JsonStringEnumMemberName("standalone")] Standalone,
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Akka.Configuration;
 using NasActors.Core.Controllers;
+using NasActors.Core.Input;
 using NasActors.Torch.Data;
 using NasActors.Torch.Methods;
 using NasActors.Torch.Scoring;
@@ -133,7 +134,7 @@ public static class SpecReader
         var training = new TrainingSpec(
             method, t.Long("steps", 300), t.Int("batch-size", 128),
             t.Double("learning-rate", 0.1), t.Long("warmup-steps", 0), t.Long("checkpoint-every", 50),
-            t.String("evaluate-on", "final").ToLowerInvariant(), t.Bool("mean-gradients", false),
+            EvaluateOnSetting(t.String("evaluate-on", EvaluateOn.Final.ToWire()), source), t.Bool("mean-gradients", false),
             t.Double("momentum", SupernetTrainingOptions.DefaultMomentum), t.Double("weight-decay", SupernetTrainingOptions.DefaultWeightDecay),
             t.Double("label-smoothing", SupernetTrainingOptions.DefaultLabelSmoothing), methodSettings,
             ReadLatencyTable(t.OptionalString("latency-table"), source));
@@ -145,7 +146,6 @@ public static class SpecReader
         if (!(training.Momentum is >= 0 and < 1)) throw new SpecException("search.training.momentum", $"must be in [0, 1), got {training.Momentum}", source);
         if (!(training.WeightDecay >= 0)) throw new SpecException("search.training.weight-decay", $"must be >= 0, got {training.WeightDecay}", source);
         if (!(training.LabelSmoothing is >= 0 and < 1)) throw new SpecException("search.training.label-smoothing", $"must be in [0, 1), got {training.LabelSmoothing}", source);
-        if (training.EvaluateOn is not ("final" or "intermediate")) throw new SpecException("search.training.evaluate-on", $"'{training.EvaluateOn}' is not final or intermediate", source);
         // The method's own settings, read by its registration exactly as the trainer will read them.
         try { training.ToOptions(seed); }
         catch (ControllerSettingsException ex) { throw new SpecException($"search.training.{method}.{ex.Key}", ex.Problem, source); }
@@ -154,14 +154,12 @@ public static class SpecReader
         var e = r.SubOrEmpty("evaluation");
         e.RejectUnknown(EvaluationKeys);
         var evaluation = new EvaluationSpec(
-            e.String("kind", EvaluationKinds.Torch).ToLowerInvariant(), e.Duration("stub-cost", TimeSpan.Zero),
+            EvaluationKindSetting(e.String("kind", EvaluationKind.Torch.ToWire()), source), e.Duration("stub-cost", TimeSpan.Zero),
             e.OptionalString("table"), e.OptionalString("signal"), e.StringList("fail-architectures"), e.Int("fail-times", 0),
             e.Int("recalibration-batches", ScoringOptions.DefaultRecalibrationBatches),
             e.Int("recalibration-batch-size", ScoringOptions.DefaultRecalibrationBatchSize), e.Int("evaluation-batch-size", ScoringOptions.DefaultEvaluationBatchSize),
             e.Int("standalone-epochs", 2), e.Int("standalone-batch-size", 128), e.Double("standalone-learning-rate", 0.1),
             e.Double("standalone-weight-decay", 5e-4), e.Int("standalone-train-images", 0));
-        if (!EvaluationKinds.All.Contains(evaluation.Kind))
-            throw new SpecException("search.evaluation.kind", $"unknown kind '{evaluation.Kind}' (known: {string.Join(", ", EvaluationKinds.All)})", source);
         if (evaluation.StandaloneEpochs < 1) throw new SpecException("search.evaluation.standalone-epochs", "must be at least 1", source);
         if (evaluation.StandaloneBatchSize < 1) throw new SpecException("search.evaluation.standalone-batch-size", "must be at least 1", source);
         if (!(evaluation.StandaloneLearningRate > 0)) throw new SpecException("search.evaluation.standalone-learning-rate", "must be positive", source);
@@ -179,6 +177,12 @@ public static class SpecReader
     }
 
     /// <summary>Typed access to one block; every error names the full key.</summary>
+    private static EvaluateOn EvaluateOnSetting(string text, string source) => WireName<EvaluateOn>.TryParse(text, out var v)
+        ? v : throw new SpecException("search.training.evaluate-on", $"'{text}' is not {WireName<EvaluateOn>.Known}", source);
+
+    private static EvaluationKind EvaluationKindSetting(string text, string source) => WireName<EvaluationKind>.TryParse(text, out var v)
+        ? v : throw new SpecException("search.evaluation.kind", $"unknown kind '{text}' (known: {string.Join(", ", WireName<EvaluationKind>.Names)})", source);
+
     private sealed class Reader(Config config, string path, string source)
     {
         public Config Config { get; } = config;

@@ -2,7 +2,7 @@ using Akka.Cluster.Hosting;
 using Akka.Cluster.Sharding;
 using Akka.Hosting;
 using NasActors.Cluster.Hosting;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 
 namespace NasActors.Cluster.Training;
 
@@ -17,7 +17,7 @@ public static class TrainingHosting
     {
         if (o.Roles.Contains(NasRoles.Trainer))
         {
-            ISupernetTrainingBackend training = o.TrainingBackend == "stub"
+            ISupernetTrainingBackend training = o.Backend == NodeBackend.Stub
                 ? new StubTrainingBackend(o.StubStepCost)
                 : new TorchTrainingBackend(o.DataFolder);
             builder.WithShardRegion<TrainerRegion>(NasHosting.TrainerTypeName,

@@ -45,7 +45,7 @@ public abstract class BatchController : IController
     /// <summary>Budget not yet committed to a proposal.</summary>
     protected int RemainingBudget => Context.Budget - _proposed.Count;
 
-    /// <summary>Every successful evaluation so far, best first.</summary>
+    /// <summary>Every successful evaluation so far, in the order they were recorded.</summary>
     protected IEnumerable<Evaluation> Successful => _history.Where(e => e.Succeeded);
 
     /// <summary>True when the architecture was proposed already (so must not be proposed again).</summary>

@@ -1,21 +1,21 @@
 namespace NasActors.Core.Ranking;
 
 /// <summary>One architecture of a study: its costs, its stand-alone accuracy, and its score under each supernet.</summary>
-public sealed record RankedArchitecture(string Architecture, double Flops, double Params, double StandaloneAccuracy,
+public sealed record StudiedArchitecture(string Architecture, double Flops, double Params, double StandaloneAccuracy,
     IReadOnlyDictionary<string, double> SupernetAccuracy);
 
 /// <summary>How well one supernet's scores order the architectures the way stand-alone training does.</summary>
 public sealed record MethodRanking(string Method, ConfidenceInterval KendallTau, ConfidenceInterval Spearman);
 
 /// <summary>The numbers of a finished study.</summary>
-public sealed record RankingReport(IReadOnlyList<RankedArchitecture> Architectures, IReadOnlyList<MethodRanking> Methods,
+public sealed record RankingReport(IReadOnlyList<StudiedArchitecture> Architectures, IReadOnlyList<MethodRanking> Methods,
     int Resamples, double Level, long Seed)
 {
     /// <summary>
     /// Kendall tau-b and Spearman rho of each method's scores against the stand-alone accuracies, each with a paired
     /// percentile-bootstrap interval (the same resamples for every method and statistic, from <paramref name="seed"/>).
     /// </summary>
-    public static RankingReport Compute(IReadOnlyList<RankedArchitecture> architectures, IReadOnlyList<string> methods,
+    public static RankingReport Compute(IReadOnlyList<StudiedArchitecture> architectures, IReadOnlyList<string> methods,
         int resamples, double level, long seed)
     {
         if (architectures.Count < 2) throw new ArgumentException($"A ranking needs at least 2 architectures, got {architectures.Count}.");

@@ -63,7 +63,7 @@ public sealed record RankStudyOptions
     /// <summary>
     /// Sized for one GPU: full Fashion-MNIST (48,000 training / 12,000 validation images, 10,000 test), K = 24,
     /// stand-alone 10 epochs each, FairNAS 2,000 steps of 6 x 256 images (about 64 epochs of images per supernet;
-    /// SPOS 12,000 steps). Estimated at about 25 minutes on an H100/H200 from the measured 13-14k img/s step rate.
+    /// SPOS 12,000 steps). Its expected duration: docs/rank-study.md.
     /// </summary>
     public static RankStudyOptions Gpu() => new()
     {

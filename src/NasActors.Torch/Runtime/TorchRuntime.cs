@@ -25,8 +25,8 @@ public sealed record TorchRuntimeOptions
     /// <summary>
     /// Paths of a FairNAS step a supernet trainer runs at once, each on its own thread (results do not depend on it).
     /// 0: on a GPU 1; on a CPU one per processor, and then, unless <see cref="Threads"/> is set, one intra-op thread
-    /// per op: at a supernet's small batches one op barely uses a second core (measured on two cores, batch 32: 683
-    /// images/s with 2 path workers x 1 thread against 390 with 1 x 2), while independent paths use them fully.
+    /// per op: at a supernet's small batches one op barely uses a second core, while independent paths use them fully
+    /// (docs/step-benchmark.md).
     /// </summary>
     public int PathWorkers { get; init; }
 

@@ -15,8 +15,8 @@ public sealed record ScoringOptions
     public const int DefaultRecalibrationBatches = 8, DefaultRecalibrationBatchSize = 128;
 
     /// <summary>
-    /// Validation batch size on a CPU: small batches keep a small network's activations in cache (measured on two
-    /// cores, 8 candidates of fmnist-mbconv: 30.5 s at 500, 16.1 s at 100, 10.2-12.9 s at 32, 12.8 s at 16).
+    /// Validation batch size on a CPU: small batches keep a small network's activations in cache (the times per
+    /// batch size: docs/quickstart-recipe.md).
     /// GPU nodes want large batches (the rank study's GPU preset uses 1,000).
     /// </summary>
     public const int DefaultEvaluationBatchSize = 32;

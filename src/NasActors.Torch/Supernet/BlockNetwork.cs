@@ -177,8 +177,8 @@ public sealed class BlockNetwork : nn.Module<Tensor, Tensor>
 
     /// <summary>
     /// On a CPU, lay feature maps out channels-last from the stem's first convolution's output on (default: LibTorch then runs
-    /// oneDNN's channels-last kernels, measured 1.4-1.7x faster here; the values are those of the NCHW layout up to
-    /// rounding). Off: NCHW-contiguous all the way. No effect on CUDA.
+    /// oneDNN's channels-last kernels, faster on a CPU: docs/step-benchmark.md; the values are those of the NCHW layout
+    /// up to rounding). Off: NCHW-contiguous all the way. No effect on CUDA.
     /// </summary>
     public bool ChannelsLastOnCpu
     {
@@ -194,8 +194,8 @@ public sealed class BlockNetwork : nn.Module<Tensor, Tensor>
 
     /// <summary>
     /// A generator for <see cref="DropoutGenerator"/>. It lives on the CPU whatever the network's device: a CUDA
-    /// generator made through TorchSharp 0.107 crashes the process in PyTorch 2.11's LibTorch (measured on an H200 with
-    /// <c>nas doctor</c>), and CPU draws give the same masks on every device.
+    /// generator made through TorchSharp 0.107 crashes the process in PyTorch 2.11's LibTorch (found with
+    /// <c>nas doctor</c>: docs/gpu.md), and CPU draws give the same masks on every device.
     /// </summary>
     public static Generator NewDropoutGenerator() => new(0, torch.CPU);
 

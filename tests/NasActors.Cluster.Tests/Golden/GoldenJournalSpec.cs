@@ -2,14 +2,14 @@ using Akka.Actor;
 using Microsoft.Data.Sqlite;
 using NasActors.Cluster.Evaluation;
 using NasActors.Cluster.Persistence;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using NasActors.Cluster.Protocol;
 using NasActors.Cluster.Serialization;
 using NasActors.Cluster.Training;
 using Xunit.Abstractions;
-using static NasActors.Cluster.Population.SearchEvents;
-using static NasActors.Cluster.Population.SearchQueries;
-using static NasActors.Cluster.Population.SearchReplies;
+using static NasActors.Cluster.Searches.SearchEvents;
+using static NasActors.Cluster.Searches.SearchQueries;
+using static NasActors.Cluster.Searches.SearchReplies;
 
 namespace NasActors.Cluster.Tests.Golden;
 

@@ -2,12 +2,12 @@ using Akka.Actor;
 using Microsoft.Data.Sqlite;
 using NasActors.Cluster.Evaluation;
 using NasActors.Cluster.Persistence;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using NasActors.Cluster.Training;
 using Xunit.Abstractions;
-using static NasActors.Cluster.Population.SearchCommands;
-using static NasActors.Cluster.Population.SearchQueries;
-using static NasActors.Cluster.Population.SearchReplies;
+using static NasActors.Cluster.Searches.SearchCommands;
+using static NasActors.Cluster.Searches.SearchQueries;
+using static NasActors.Cluster.Searches.SearchReplies;
 
 namespace NasActors.Cluster.Tests.Golden;
 
@@ -43,12 +43,12 @@ public sealed class GoldenJournalWriter(ITestOutputHelper log) : SqliteActorSpec
         var (searches, _) = StartSearchActors(evaluators: 1, snapshotEvery: 10);
         var (idle, _) = StartSearchActors(evaluators: 0, prefix: "idle-");
         var failingQueue = Sys.ActorOf(EvaluationQueue.Props(TimeSpan.FromSeconds(30)), "failing-queue");
-        var failingSettings = new PopulationSettings
+        var failingSettings = new SearchActorSettings
         {
             SnapshotEvery = 0,
             TrainerProps = id => SupernetTrainerActor.Props(id, new FailingTrainer(), Path.Combine(Folder, "checkpoints")),
         };
-        var failing = StartSearchRegion(Sys, "failing-search", id => PopulationActor.Props(id, failingQueue, failingSettings));
+        var failing = StartSearchRegion(Sys, "failing-search", id => SearchActor.Props(id, failingQueue, failingSettings));
 
         // The second architecture of the first generation always fails: three attempts, the last one final.
         var spec = TestSpecs.Synthetic(16);

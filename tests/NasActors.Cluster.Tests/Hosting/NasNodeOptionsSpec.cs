@@ -1,5 +1,6 @@
 using Akka.Configuration;
 using NasActors.Cluster.Hosting;
+using NasActors.Core.Input;
 using NasActors.Cluster.Persistence;
 
 namespace NasActors.Cluster.Tests.Hosting;
@@ -16,8 +17,8 @@ public sealed class NasNodeOptionsSpec
     [Fact]
     public void Membership_defaults_to_rejoin_with_a_30_s_controller_watch_and_the_watch_can_be_switched_off()
     {
-        Assert.Equal(new MembershipOptions { WhenRemoved = "rejoin", MissingControllerTimeout = TimeSpan.FromSeconds(30) }, Read("").Membership);
-        Assert.Equal(new MembershipOptions { WhenRemoved = "exit", MissingControllerTimeout = TimeSpan.Zero },
+        Assert.Equal(new MembershipOptions { WhenRemoved = WhenRemoved.Rejoin, MissingControllerTimeout = TimeSpan.FromSeconds(30) }, Read("").Membership);
+        Assert.Equal(new MembershipOptions { WhenRemoved = WhenRemoved.Exit, MissingControllerTimeout = TimeSpan.Zero },
             Read("cluster { when-removed = exit, missing-controller-timeout = off }").Membership);
     }
 
@@ -61,7 +62,7 @@ public sealed class NasNodeOptionsSpec
         var o = Read("persistence { backend = postgres, postgres.connection-string = \"Host=file-host;Database=nas;Username=nas\" }",
             (PostgresPersistence.ConnectionVariable, "Host=env-host;Port=5433;Database=nas;Username=nas"),
             (PostgresPersistence.PasswordVariable, "s3cret"));
-        Assert.Equal("postgres", o.PersistenceBackend);
+        Assert.Equal(PersistenceBackend.Postgres, o.PersistenceBackend);
         var b = new Npgsql.NpgsqlConnectionStringBuilder(o.PostgresConnection);
         Assert.Equal("env-host", b.Host);
         Assert.Equal(5433, b.Port);
@@ -86,7 +87,7 @@ public sealed class NasNodeOptionsSpec
     {
         var o = Read("");
         Assert.Equal(NasRoles.All, o.Roles);
-        Assert.Equal("sqlite", o.PersistenceBackend);
+        Assert.Equal(PersistenceBackend.Sqlite, o.PersistenceBackend);
         Assert.Empty(o.SeedNodes);
         Assert.False(o.Discovery.UsesBootstrap);
     }
@@ -152,7 +153,7 @@ public sealed class ShippedHoconSpec
     public void The_postgres_file_selects_postgres_and_needs_the_environment()
     {
         var o = NasNodeOptions.FromConfig(Load("persistence-postgres.conf"), Postgres.GetValueOrDefault);
-        Assert.Equal("postgres", o.PersistenceBackend);
+        Assert.Equal(PersistenceBackend.Postgres, o.PersistenceBackend);
         Assert.Contains("Password=pw", o.PostgresConnection);
         var e = Assert.Throws<ArgumentException>(() => NasNodeOptions.FromConfig(Load("persistence-postgres.conf"), _ => null));
         Assert.Contains(PostgresPersistence.ConnectionVariable, e.Message);
@@ -165,9 +166,9 @@ public sealed class ShippedHoconSpec
     {
         var o = NasNodeOptions.FromConfig(Load("persistence-postgres.conf", file), Postgres.GetValueOrDefault);
         Assert.True(o.Discovery.UsesBootstrap);
-        Assert.Equal(method, o.Discovery.Method);
+        Assert.Equal(method, o.Discovery.Method.ToWire());
         Assert.Equal(2, o.Discovery.RequiredContactPoints);
-        Assert.Equal("seed-nodes", o.Discovery.Join);
+        Assert.Equal(DiscoveryJoin.SeedNodes, o.Discovery.Join);
     }
 
     [Fact]

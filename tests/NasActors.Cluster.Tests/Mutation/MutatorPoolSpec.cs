@@ -1,11 +1,11 @@
 using Akka.Actor;
 using NasActors.Cluster.Mutation;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using Xunit.Abstractions;
 using static NasActors.Cluster.Mutation.MutationProtocol;
-using static NasActors.Cluster.Population.SearchCommands;
-using static NasActors.Cluster.Population.SearchQueries;
-using static NasActors.Cluster.Population.SearchReplies;
+using static NasActors.Cluster.Searches.SearchCommands;
+using static NasActors.Cluster.Searches.SearchQueries;
+using static NasActors.Cluster.Searches.SearchReplies;
 
 namespace NasActors.Cluster.Tests.Mutation;
 

@@ -5,11 +5,11 @@ using NasActors.Cluster.Checkpoints;
 using NasActors.Cluster.Evaluation;
 using NasActors.Cluster.Mutation;
 using NasActors.Cluster.Persistence;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using NasActors.Cluster.Protocol;
 using NasActors.Cluster.Serialization;
 using NasActors.Cluster.Training;
-using static NasActors.Cluster.Population.SearchEvents;
+using static NasActors.Cluster.Searches.SearchEvents;
 
 namespace NasActors.Cluster.Tests.Serialization;
 
@@ -68,8 +68,8 @@ public sealed class NasSerializerSpec() : TestKit(NasSerializer.Hocon)
             new CheckpointTransferProtocol.RequestCheckpoint(new string('a', 64), 2),
             new CheckpointTransferProtocol.CheckpointUnavailable(new string('a', 64), "not here"),
             new CheckpointTransferProtocol.CheckpointOffer(new string('a', 64), "a.nasckpt", 1234, 30, "C", [1, 2, 3]),
-            new SearchInspection.GetTrainingProgress("s1"),
-            new SearchInspection.TrainingProgress("s1", "akka.tcp://nas@127.0.0.1:4053", "training", 3, 6, 1.2, 0.5, "ab12", false),
+            new SearchInspection.GetSupernetState("s1"),
+            new SearchInspection.SupernetState("s1", "akka.tcp://nas@127.0.0.1:4053", "training", 3, 6, 1.2, 0.5, "ab12", false),
             EvaluatorInspection.GetEvaluators.Instance,
             new EvaluatorInspection.EvaluatorInfo("evaluator-0", "akka.tcp://nas@127.0.0.1:4053", 4, true, "s1#3 012345 (attempt 1)"),
             new EvaluatorInspection.EvaluatorList([new EvaluatorInspection.EvaluatorInfo("evaluator-1", "akka.tcp://nas@127.0.0.1:4053", 0, false, null)]),

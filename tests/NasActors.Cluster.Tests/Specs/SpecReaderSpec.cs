@@ -65,7 +65,7 @@ public sealed class SpecReaderSpec
             }
             """;
         var s = SpecReader.ReadText(hocon);
-        Assert.Equal((EvaluationKinds.Standalone, 3, 64, 0.05, 0.0001, 1000), (s.Evaluation.Kind, s.Evaluation.StandaloneEpochs,
+        Assert.Equal((EvaluationKind.Standalone, 3, 64, 0.05, 0.0001, 1000), (s.Evaluation.Kind, s.Evaluation.StandaloneEpochs,
             s.Evaluation.StandaloneBatchSize, s.Evaluation.StandaloneLearningRate, s.Evaluation.StandaloneWeightDecay, s.Evaluation.StandaloneTrainImages));
         Assert.False(s.NeedsSupernet);
         Assert.Equal("search.dataset", Rejected(hocon.Replace("dataset = fmnist-embedded", "dataset = none")).Key);

@@ -91,10 +91,10 @@ public sealed class BootstrapTests
     {
         var archs = new[]
         {
-            new RankedArchitecture("a", 1, 1, 0.80, new Dictionary<string, double> { ["spos"] = 0.5, ["fairnas"] = 0.6 }),
-            new RankedArchitecture("b", 2, 1, 0.82, new Dictionary<string, double> { ["spos"] = 0.7, ["fairnas"] = 0.7 }),
-            new RankedArchitecture("c", 3, 1, 0.84, new Dictionary<string, double> { ["spos"] = 0.6, ["fairnas"] = 0.8 }),
-            new RankedArchitecture("d", 4, 1, 0.86, new Dictionary<string, double> { ["spos"] = 0.6, ["fairnas"] = 0.9 }),
+            new StudiedArchitecture("a", 1, 1, 0.80, new Dictionary<string, double> { ["spos"] = 0.5, ["fairnas"] = 0.6 }),
+            new StudiedArchitecture("b", 2, 1, 0.82, new Dictionary<string, double> { ["spos"] = 0.7, ["fairnas"] = 0.7 }),
+            new StudiedArchitecture("c", 3, 1, 0.84, new Dictionary<string, double> { ["spos"] = 0.6, ["fairnas"] = 0.8 }),
+            new StudiedArchitecture("d", 4, 1, 0.86, new Dictionary<string, double> { ["spos"] = 0.6, ["fairnas"] = 0.9 }),
         };
         var report = RankingReport.Compute(archs, ["spos", "fairnas"], 200, 0.9, 1);
         // spos 0.5,0.7,0.6,0.6: pairs C (a,b)(a,c)(a,d), D (b,c)(b,d), tie (c,d): 1/sqrt(6*5).

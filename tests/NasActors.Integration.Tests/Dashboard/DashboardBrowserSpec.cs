@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using Xunit.Abstractions;
 
 namespace NasActors.Integration.Tests.Dashboard;

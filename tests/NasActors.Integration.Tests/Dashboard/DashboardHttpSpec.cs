@@ -1,6 +1,6 @@
 using System.Net;
 using System.Text.RegularExpressions;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using Xunit.Abstractions;
 
 namespace NasActors.Integration.Tests.Dashboard;

@@ -39,9 +39,9 @@ public sealed class NasNode : IAsyncDisposable
             JournalFile = Path.Combine(folder, "journal.db"),
             SnapshotFile = Path.Combine(folder, "snapshots.db"),
             CheckpointFolder = Path.Combine(folder, "checkpoints"),
-            TrainingBackend = "stub",
+            Backend = NodeBackend.Stub,
             StubStepCost = stubStepCost,
-            Population = new NasActors.Cluster.Population.PopulationSettings { ExportFolder = null },
+            SearchActor = new NasActors.Cluster.Searches.SearchActorSettings { ExportFolder = null },
         };
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();

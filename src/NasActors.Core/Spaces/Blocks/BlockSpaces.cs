@@ -40,8 +40,7 @@ public static class BlockSpaces
     /// <summary>
     /// A CPU-sized inverted-residual space for 28x28x1 images, feature maps 14 -> 7 -> 4. The stem convolution keeps
     /// the full 28x28 resolution and the separable conv's depthwise 3x3 downsamples (a stride-2 stem conv sees every
-    /// other pixel): measured on 16 random paths after 480 FairNAS steps, 75.61% mean validation accuracy against
-    /// 75.04%, better on 13 of 16, at about the same images/s.
+    /// other pixel): a better supernet at about the same images/s (docs/quickstart-recipe.md, "The spaces").
     /// </summary>
     public static MbConvSpace FmnistMb(int classes = 10) => new(
         FmnistMbConv, new ImageShape(1, 28, 28), classes,
@@ -50,8 +49,8 @@ public static class BlockSpaces
         lastChannels: 256, dropout: 0.1, separableStride: 2);
 
     /// <summary>
-    /// <see cref="FmnistMb"/> 1.5x wider (widths 24-64): a better supernet at the same images (8 random paths 83.1%
-    /// against 81.5% after 184k images) for about 1.3-1.5x the time per image on two cores. The CPU ranking study's space.
+    /// <see cref="FmnistMb"/> 1.5x wider (widths 24-64): a better supernet at the same images for more time per image
+    /// (docs/quickstart-recipe.md, "The spaces"). The CPU ranking study's space.
     /// </summary>
     public static MbConvSpace FmnistMbWide(int classes = 10) => new(
         FmnistMbConvWide, new ImageShape(1, 28, 28), classes,

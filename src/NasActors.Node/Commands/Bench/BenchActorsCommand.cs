@@ -2,14 +2,12 @@ using System.ComponentModel;
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Configuration;
-using Akka.Hosting;
-using Microsoft.Extensions.DependencyInjection;
 using NasActors.Cluster.Hosting;
 using NasActors.Cluster.Persistence;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using NasActors.Cluster.Serialization;
 using NasActors.Cluster.Specs;
-using NasActors.Node.Commands.Cluster;
+using NasActors.Node.Commands.Nodes;
 using NasActors.Node.Commands.Input;
 using Spectre.Console.Cli;
 
@@ -126,32 +124,21 @@ public sealed class BenchActorsCommand : AsyncCommand<BenchActorsSettings>
         bool keep, CancellationToken cancel, bool dashboard = false)
     {
         Directory.CreateDirectory(folder);
-        var config = NodeConfig.Load([],
+        await using var node = await InProcessNode.StartAsync(folder, [],
         [
             "nas.backend = stub", "nas.port = 0", $"nas.evaluators = {evaluators}", "nas.job-timeout = 1h", "nas.pbm.port = 0",
-            $"nas.persistence.sqlite.journal-file = \"{Path.Combine(folder, "journal.db")}\"",
-            $"nas.persistence.sqlite.snapshot-file = \"{Path.Combine(folder, "snapshots.db")}\"",
-            "nas.population.export-folder = \"\"",
             $"nas.dashboard.enabled = {(dashboard ? "on" : "off")}", "nas.dashboard.port = 0",
-        ]);
-        var (host, system, registry, _) = await NodeConfig.StartAsync(config, cancel);
+        ], cancel, exports: false);
         using var page = new CancellationTokenSource();
         var pageStats = new PageStats();
-        var pageTask = dashboard
-            ? OpenPage(host.Services.GetRequiredService<NasActors.Dashboard.DashboardServer>().Address!, "bench", pageStats, page.Token)
-            : Task.CompletedTask;
+        const string id = "bench";
+        var pageTask = dashboard ? OpenPage(node.Dashboard!, id, pageStats, page.Token) : Task.CompletedTask;
         try
         {
-            var searches = registry.Get<SearchRegion>();
-            const string id = "bench";
-            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var watcher = system.ActorOf(Props.Create(() => new CompletionWatcher(id, done)));
-            system.EventStream.Subscribe(watcher, typeof(SearchProgressed));
             var clock = Stopwatch.StartNew();
-            var reply = await searches.Ask<object>(new SearchCommands.SubmitSearch(id, Spec(evaluations, cost)), TimeSpan.FromSeconds(30), cancel);
-            if (reply is not SearchReplies.SearchAccepted) throw new InvalidOperationException($"bench search not accepted: {reply}");
-            await done.Task.WaitAsync(cancel);
+            var end = await node.RunSearchAsync(id, Spec(evaluations, cost), _ => { }, cancel);
             var elapsed = clock.Elapsed;
+            if (end.Kind != SearchProgressKinds.Completed) throw new CommandFailedException($"the bench search ended {end.Status}: {end.Message}");
             if (pageTask.IsFaulted) await pageTask; // a page that failed measured nothing
             if (dashboard) Console.WriteLine($"dashboard page: {pageStats.Events} progress events read, the search loaded {pageStats.Loads} times");
             return (elapsed, id);
@@ -160,7 +147,6 @@ public sealed class BenchActorsCommand : AsyncCommand<BenchActorsSettings>
         {
             await page.CancelAsync();
             try { await pageTask; } catch (OperationCanceledException) { }
-            await host.StopAsync(CancellationToken.None);
         }
     }
 
@@ -203,22 +189,15 @@ public sealed class BenchActorsCommand : AsyncCommand<BenchActorsSettings>
         var config = ConfigurationFactory.ParseString(NasSerializer.Hocon + "\nakka.loglevel = WARNING\n").WithFallback(persistence);
         using var system = ActorSystem.Create("recovery", config);
         // Warm the plugins (connection pools, table checks) on another id, so the time is this search's recovery.
-        var warm = system.ActorOf(PopulationActor.Props("warm-up", ActorRefs.Nobody, new PopulationSettings()));
+        var warm = system.ActorOf(SearchActor.Props("warm-up", ActorRefs.Nobody, new SearchActorSettings()));
         await warm.Ask<object>(new SearchQueries.GetSearchStatus("warm-up"), TimeSpan.FromSeconds(30));
-        var settings = new PopulationSettings { SnapshotEvery = 0, RecoverFromSnapshots = snapshots };
+        var settings = new SearchActorSettings { SnapshotEvery = 0, RecoverFromSnapshots = snapshots };
         var clock = Stopwatch.StartNew();
-        var population = system.ActorOf(PopulationActor.Props(id, ActorRefs.Nobody, settings));
+        var population = system.ActorOf(SearchActor.Props(id, ActorRefs.Nobody, settings));
         var status = await population.Ask<SearchReplies.SearchStatus>(new SearchQueries.GetSearchStatus(id), TimeSpan.FromSeconds(120));
         var elapsed = clock.Elapsed;
         if (status.Evaluated + status.Failed == 0) throw new InvalidOperationException("recovered an empty search");
         await system.Terminate();
         return elapsed;
-    }
-
-    private sealed class CompletionWatcher : ReceiveActor
-    {
-        public CompletionWatcher(string id, TaskCompletionSource done) =>
-            Receive<SearchProgressed>(p => p.SearchId == id && SearchStatusNames.IsFinal(p.Status) && p.Kind == SearchStatusNames.Completed,
-                _ => done.TrySetResult());
     }
 }

@@ -2,21 +2,25 @@ using System.ComponentModel;
 using System.Globalization;
 using System.Reflection;
 using NasActors.Cluster.Local;
+using NasActors.Node.Commands.Input;
 using Spectre.Console.Cli;
 
 namespace NasActors.Node.Commands.Bench;
 
 public sealed class BenchPartitionsSettings : CommandSettings
 {
+    [KnownScenario]
     [CommandOption("--scenario <NAME>")]
     [Description("Run only these scenarios (repeatable): majority-minority, queue-on-minority, even-split, flapping, database. Default: all.")]
     public string[] Scenarios { get; init; } = [];
 
+    [RangeCheck(1, 20)]
     [CommandOption("--repetitions <N>")]
     [Description("Runs of each scenario.")]
     [DefaultValue(1)]
     public int Repetitions { get; init; } = 1;
 
+    [PathText]
     [CommandOption("--pbm <PATH>")]
     [Description("The pbm client (pbm.dll) the benchmark watches membership with. Default: beside nas.dll, or the build tree's src/NasActors.Pbm output.")]
     public string? Pbm { get; init; }
@@ -33,6 +37,12 @@ public sealed class BenchPartitionsSettings : CommandSettings
         if (Pbm is not null && !File.Exists(Pbm)) return Spectre.Console.ValidationResult.Error($"--pbm {Pbm}: no such file");
         return Spectre.Console.ValidationResult.Success();
     }
+}
+
+/// <summary>The scenarios of <see cref="PartitionScenarios"/>.</summary>
+public sealed class KnownScenarioAttribute() : OneOfAttribute
+{
+    protected override IReadOnlyList<string> Allowed => PartitionScenarios.All;
 }
 
 /// <summary>

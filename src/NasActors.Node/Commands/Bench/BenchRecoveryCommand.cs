@@ -5,13 +5,13 @@ using Akka.Actor;
 using NasActors.Cluster.Hosting;
 using NasActors.Cluster.Local;
 using NasActors.Cluster.Persistence;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using NasActors.Cluster.Specs;
-using NasActors.Node.Commands.Cluster;
+using NasActors.Node.Commands.Nodes;
 using Npgsql;
 using NasActors.Node.Commands.Input;
 using Spectre.Console.Cli;
-using static NasActors.Cluster.Population.SearchEvents;
+using static NasActors.Cluster.Searches.SearchEvents;
 
 namespace NasActors.Node.Commands.Bench;
 

@@ -1,4 +1,6 @@
 using System.ComponentModel;
+using NasActors.Core.Spaces.Blocks;
+using NasActors.Torch.Data;
 using NasActors.Torch.Runtime;
 using NasActors.Node.Commands.Input;
 using Spectre.Console;
@@ -50,23 +52,61 @@ public class EngineSettings : CommandSettings
         });
 }
 
-/// <summary>Options of commands that build a block space and read a dataset.</summary>
+/// <summary>
+/// Options of commands that build a block space and read a dataset. Left out (null): fmnist-mbconv on fmnist-embedded,
+/// except for commands with a preset (quickstart, rank-study), which take the preset's.
+/// </summary>
 public class SpaceDataSettings : EngineSettings
 {
     [KnownSpace]
     [CommandOption("--space <SPACE>")]
-    [Description("Block space: fmnist-mbconv, fmnist-shufflenet, fairnas-mbconv, spos-shufflenet.")]
-    [DefaultValue("fmnist-mbconv")]
-    public string Space { get; init; } = "fmnist-mbconv";
+    [Description("Block space: fmnist-mbconv (default), fmnist-shufflenet, fairnas-mbconv, spos-shufflenet; quickstart and rank-study: their preset's by default.")]
+    public string? Space { get; init; }
 
     [KnownDataset]
     [CommandOption("--dataset <NAME>")]
-    [Description("fmnist-embedded (shipped subset), fmnist (full; /usr/share/datasets/fashion-mnist or --data-dir), cifar10 (--data-dir).")]
-    [DefaultValue("fmnist-embedded")]
-    public string Dataset { get; init; } = "fmnist-embedded";
+    [Description("fmnist-embedded (shipped subset; default), fmnist (full; /usr/share/datasets/fashion-mnist or --data-dir), cifar10 (--data-dir); quickstart and rank-study: their preset's by default.")]
+    public string? Dataset { get; init; }
 
     [PathText]
     [CommandOption("--data-dir <FOLDER>")]
     [Description("Folder holding the dataset files.")]
     public string? DataDir { get; init; }
+
+    public string SpaceOrDefault => Space ?? BlockSpaces.FmnistMbConv;
+    public string DatasetOrDefault => Dataset ?? DatasetCatalog.FashionMnistEmbedded;
+}
+
+/// <summary>
+/// The supernet-training options every command that trains one shares (train, benchmark-methods, quickstart,
+/// rank-study): one spelling, check and description each. Left out (null): the command's <see cref="Defaults"/>, or
+/// for quickstart and rank-study their preset's.
+/// </summary>
+public class SupernetTrainingSettings : SpaceDataSettings
+{
+    [AtLeastOne]
+    [CommandOption("--steps <N>")]
+    [Description("Supernet optimizer steps (default: train 300, benchmark-methods 20 per method; quickstart: its spec's; rank-study: its preset's FairNAS steps, SPOS gets m times as many).")]
+    public long? Steps { get; init; }
+
+    [AtLeastOne(65536)]
+    [CommandOption("--batch-size <N>")]
+    [Description("Images per batch (default: train 128, benchmark-methods 64; quickstart and rank-study: their preset's).")]
+    public int? BatchSize { get; init; }
+
+    [NonNegative]
+    [CommandOption("--seed <SEED>")]
+    [Description("Seed of the data split, the paths and the weights (default 1; rank-study: its preset's, also of its sample and bootstrap).")]
+    public long? Seed { get; init; }
+
+    [CommandOption("--mean-gradients")]
+    [Description("FairNAS: shared parameters (stem, head) move by the mean of the m path gradients, not their sum (quickstart's spec has it on).")]
+    public bool MeanGradients { get; init; }
+
+    /// <summary>This command's steps and batch size when the options are left out.</summary>
+    protected virtual (long Steps, int BatchSize) Defaults => (300, 128);
+
+    public long StepsOrDefault => Steps ?? Defaults.Steps;
+    public int BatchSizeOrDefault => BatchSize ?? Defaults.BatchSize;
+    public long SeedOrDefault => Seed ?? 1;
 }

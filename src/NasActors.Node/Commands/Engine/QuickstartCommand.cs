@@ -1,42 +1,23 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Text.Json;
-using Akka.Actor;
-using Akka.Hosting;
-using Microsoft.Extensions.DependencyInjection;
-using NasActors.Cluster.Hosting;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using NasActors.Cluster.Specs;
 using NasActors.Core.Spaces;
 using NasActors.Core.Spaces.Blocks;
-using NasActors.Node.Commands.Cluster;
+using NasActors.Node.Commands.Nodes;
 using NasActors.Node.Commands.Input;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace NasActors.Node.Commands.Engine;
 
-public sealed class QuickstartSettings : EngineSettings
+public sealed class QuickstartSettings : SupernetTrainingSettings
 {
-    [KnownSpace]
-    [CommandOption("--space <SPACE>")]
-    [Description("Block space (default: the spec's, fmnist-mbconv).")]
-    public string? Space { get; init; }
-
-    [AtLeastOne]
-    [CommandOption("--steps <N>")]
-    [Description("FairNAS steps, each training every choice once on m batches (default: the spec's).")]
-    public long? Steps { get; init; }
-
     [AtLeastOne]
     [CommandOption("--candidates <N>")]
     [Description("Architectures scored with inherited weights (default: the spec's budget).")]
     public int? Candidates { get; init; }
-
-    [NonNegative]
-    [CommandOption("--seed <SEED>")]
-    [DefaultValue(1L)]
-    public long Seed { get; init; } = 1;
 
     [PathText]
     [CommandOption("-o|--out <FOLDER>")]
@@ -47,7 +28,7 @@ public sealed class QuickstartSettings : EngineSettings
 /// <summary>
 /// <c>nas quickstart</c>, through the actor system: starts an in-process node (hocon/quickstart.conf), submits the
 /// search of hocon/specs/quickstart.conf (the preset: sized to finish in minutes on two CPU cores), the supernet-trainer actor trains the FairNAS
-/// supernet on the shipped Fashion-MNIST subset, the population runs evolution with evaluator actors scoring by
+/// supernet on the shipped Fashion-MNIST subset, the search actor runs evolution with evaluator actors scoring by
 /// inherited weights, and the progress and the top-5 are printed. Everything is journaled under the output folder.
 /// </summary>
 public sealed class QuickstartCommand : AsyncCommand<QuickstartSettings>
@@ -59,52 +40,34 @@ public sealed class QuickstartCommand : AsyncCommand<QuickstartSettings>
         var spec = Spec(settings);
         var id = $"quickstart-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
         var outFolder = Path.GetFullPath(settings.Out);
-        var config = NodeConfig.Load(["quickstart.conf"],
-        [
-            $"nas.checkpoint-folder = \"{Path.Combine(outFolder, "checkpoints")}\"",
-            $"nas.population.export-folder = \"{Path.Combine(outFolder, "exports")}\"",
-            $"nas.persistence.sqlite.journal-file = \"{Path.Combine(outFolder, "journal.db")}\"",
-            $"nas.persistence.sqlite.snapshot-file = \"{Path.Combine(outFolder, "snapshots.db")}\"",
-        ]);
         if (!settings.Json)
             AnsiConsole.MarkupLine($"[bold]NasActors quickstart[/] (actor system): search [bold]{id}[/], FairNAS supernet of {spec.Space} on {spec.Dataset}, " +
                                    $"{spec.Training.Steps} steps, then {spec.Controller} with budget {spec.Budget}; {runtime.Device}, {runtime.Threads} threads");
-        var (host, system, registry, _) = await NodeConfig.StartAsync(config, cancellation);
-        if (host.Services.GetService<NasActors.Dashboard.DashboardServer>() is { Address: { } dashboard })
+        await using var node = await InProcessNode.StartAsync(outFolder, ["quickstart.conf"],
+            settings.DataDir is { } dataDir ? [$"nas.data-folder = \"{Path.GetFullPath(dataDir)}\""] : [], cancellation);
+        if (node.Dashboard is { } dashboard)
             (settings.Json ? Console.Error : Console.Out).WriteLine($"Dashboard: {dashboard}#/search/{id} (open it while the search runs)");
-        try
+        var end = await node.RunSearchAsync(id, spec, Printer(settings.Json, spec.Training.Steps), cancellation);
+        if (await node.AskAsync(new SearchQueries.GetSearchResults(id), TimeSpan.FromSeconds(30), cancellation) is not SearchReplies.SearchResults results)
+            throw new CommandFailedException($"search {id}: its results could not be read");
+        var top = SearchExport.Top(results, 5);
+        var files = ExportWriter.Write(results, Path.Combine(outFolder, "exports", id));
+        if (settings.Json)
         {
-            var done = new TaskCompletionSource<SearchProgressed>(TaskCreationOptions.RunContinuationsAsynchronously);
-            var printer = system.ActorOf(Props.Create(() => new ProgressPrinter(id, settings.Json, spec.Training.Steps, done)));
-            system.EventStream.Subscribe(printer, typeof(SearchProgressed));
-            var searches = registry.Get<SearchRegion>();
-            var reply = await searches.Ask<object>(new SearchCommands.SubmitSearch(id, spec), TimeSpan.FromSeconds(30), cancellation);
-            if (reply is not SearchReplies.SearchAccepted) throw new CommandFailedException($"the quickstart search was not accepted: {reply}");
-            var end = await done.Task.WaitAsync(cancellation);
-            var results = await searches.Ask<SearchReplies.SearchResults>(new SearchQueries.GetSearchResults(id), TimeSpan.FromSeconds(30), cancellation);
-            var top = SearchExport.Top(results, 5);
-            var files = ExportWriter.Write(results, Path.Combine(outFolder, "exports", id));
-            if (settings.Json)
+            Console.WriteLine(JsonSerializer.Serialize(new
             {
-                Console.WriteLine(JsonSerializer.Serialize(new
-                {
-                    searchId = id, status = end.Status, space = spec.Space, method = spec.Training.Method, steps = spec.Training.Steps,
-                    evaluations = results.Evaluations.Count, seconds = clock.Elapsed.TotalSeconds,
-                    top = top.Select(t => new { architecture = t.Text, accuracy = t.Accuracy, flops = t.Flops, @params = t.Params }),
-                }, JsonOutput.Options));
-                return end.Status == SearchStatusNames.Completed ? 0 : 1;
-            }
-            AnsiConsole.MarkupLine($"Search {id} {end.Status}: {results.Evaluations.Count} evaluations (inherited weights, BatchNorm recalibrated).");
-            AnsiConsole.MarkupLine("Top-5:");
-            AnsiConsole.Write(TopTable(BlockSpaces.Get(spec.Space), top));
-            AnsiConsole.MarkupLine($"Results and plots: {Markup.Escape(Path.GetDirectoryName(files[0])!)}");
-            AnsiConsole.MarkupLine($"Done in {clock.Elapsed:mm\\:ss}.");
+                searchId = id, status = end.Status, space = spec.Space, method = spec.Training.Method, steps = spec.Training.Steps,
+                evaluations = results.Evaluations.Count, seconds = clock.Elapsed.TotalSeconds,
+                top = top.Select(t => new { architecture = t.Text, accuracy = t.Accuracy, flops = t.Flops, @params = t.Params }),
+            }, JsonOutput.Options));
             return end.Status == SearchStatusNames.Completed ? 0 : 1;
         }
-        finally
-        {
-            await host.StopAsync(CancellationToken.None);
-        }
+        AnsiConsole.MarkupLine($"Search {id} {end.Status}: {results.Evaluations.Count} evaluations (inherited weights, BatchNorm recalibrated).");
+        AnsiConsole.MarkupLine("Top-5:");
+        AnsiConsole.Write(TopTable(BlockSpaces.Get(spec.Space), top));
+        AnsiConsole.MarkupLine($"Results and plots: {Markup.Escape(Path.GetDirectoryName(files[0])!)}");
+        AnsiConsole.MarkupLine($"Done in {clock.Elapsed:mm\\:ss}.");
+        return end.Status == SearchStatusNames.Completed ? 0 : 1;
     }
 
     /// <summary>hocon/specs/quickstart.conf with the options given on the command line applied.</summary>
@@ -115,12 +78,17 @@ public sealed class QuickstartCommand : AsyncCommand<QuickstartSettings>
         var steps = settings.Steps ?? spec.Training.Steps;
         spec = spec with
         {
-            Space = settings.Space ?? spec.Space, Seed = settings.Seed, Budget = settings.Candidates ?? spec.Budget,
-            Training = settings.Steps is null ? spec.Training : spec.Training with
+            Space = settings.Space ?? spec.Space, Dataset = settings.Dataset ?? spec.Dataset, Seed = settings.SeedOrDefault,
+            Budget = settings.Candidates ?? spec.Budget,
+            Training = (settings.Steps is null ? spec.Training : spec.Training with
             {
                 Steps = steps,
                 WarmupSteps = Math.Min(spec.Training.WarmupSteps, steps - 1),
                 CheckpointEvery = Math.Max(1, steps / 6),
+            }) with
+            {
+                BatchSize = settings.BatchSize ?? spec.Training.BatchSize,
+                MeanGradients = settings.MeanGradients || spec.Training.MeanGradients,
             },
         };
         SearchSetup.Validate(spec, "quickstart");
@@ -141,34 +109,28 @@ public sealed class QuickstartCommand : AsyncCommand<QuickstartSettings>
     }
 
     /// <summary>
-    /// Prints the search's progress from the node's event stream (to standard error in JSON mode, where the document is
-    /// the only standard output) and ends the wait when the search ends.
+    /// Prints the search's progress (to standard error in JSON mode, where the document is the only standard output):
+    /// supernet steps every 5 % of them and at least every 30 s, every evaluation, every other event.
     /// </summary>
-    private sealed class ProgressPrinter : ReceiveActor
+    private static Action<SearchProgressed> Printer(bool json, long steps)
     {
-        public ProgressPrinter(string id, bool json, long steps, TaskCompletionSource<SearchProgressed> done)
+        var output = json ? Console.Error : Console.Out;
+        var lastShare = -1L;
+        var lastPrint = DateTime.MinValue;
+        return p =>
         {
-            var output = json ? Console.Error : Console.Out;
-            var lastShare = -1L;
-            var lastPrint = DateTime.MinValue;
-            Receive<SearchProgressed>(p => p.SearchId == id, p =>
+            if (p.Kind == SearchProgressKinds.Training)
             {
-                if (p.Kind == "training")
+                var share = steps == 0 ? 0 : p.TrainingStep * 20 / steps;
+                if (share != lastShare || DateTime.UtcNow - lastPrint > TimeSpan.FromSeconds(30))
                 {
-                    // Every 5 % of the steps, and at least every 30 s.
-                    var share = steps == 0 ? 0 : p.TrainingStep * 20 / steps;
-                    if (share != lastShare || DateTime.UtcNow - lastPrint > TimeSpan.FromSeconds(30))
-                    {
-                        lastShare = share;
-                        lastPrint = DateTime.UtcNow;
-                        output.WriteLine($"[supernet] {p.Message}");
-                    }
+                    lastShare = share;
+                    lastPrint = DateTime.UtcNow;
+                    output.WriteLine($"[supernet] {p.Message}");
                 }
-                else if (p.Kind == "evaluated") output.WriteLine($"[{p.Evaluated}/{p.Budget}] {p.Message} (best {p.BestAccuracy:F2})");
-                else output.WriteLine($"[{p.Kind}] {p.Message}");
-                if (SearchStatusNames.IsFinal(p.Status) && p.Kind is SearchStatusNames.Completed or SearchStatusNames.Failed or SearchStatusNames.Cancelled)
-                    done.TrySetResult(p);
-            });
-        }
+            }
+            else if (p.Kind == SearchProgressKinds.Evaluated) output.WriteLine($"[{p.Evaluated}/{p.Budget}] {p.Message} (best {p.BestAccuracy:F2})");
+            else output.WriteLine($"[{p.Kind}] {p.Message}");
+        };
     }
 }

@@ -52,9 +52,9 @@ public sealed class RetrainCommand : Command<RetrainSettings>
     public override int Execute(CommandContext context, RetrainSettings settings, CancellationToken cancellation)
     {
         var runtime = settings.InitializeTorch();
-        var space = BlockSpaces.Get(settings.Space);
+        var space = BlockSpaces.Get(settings.SpaceOrDefault);
         var arch = space.Parse(settings.Architecture);
-        var bundle = DatasetCatalog.Load(settings.Dataset, settings.DataDir);
+        var bundle = DatasetCatalog.Load(settings.DatasetOrDefault, settings.DataDir);
         bundle.Train.EnsureImageShape(space.Input.Channels, space.Input.Height, space.Input.Width);
         var options = new StandaloneOptions
         {

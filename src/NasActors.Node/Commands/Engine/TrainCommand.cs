@@ -10,7 +10,7 @@ using Spectre.Console.Cli;
 
 namespace NasActors.Node.Commands.Engine;
 
-public class TrainSettings : SpaceDataSettings
+public class TrainSettings : SupernetTrainingSettings
 {
     [RangeCheck(0, 1, MinExcluded = true, MaxExcluded = true)]
     [CommandOption("--validation-fraction <F>")]
@@ -23,17 +23,6 @@ public class TrainSettings : SpaceDataSettings
     [Description("spos (one uniform path per step), fairnas (every choice once per step), darts, fbnet or proxylessnas (architecture parameters trained on a split of the training images), oneshot (every choice under path dropout), smash (hypernetwork-generated weights), spnas (Single-Path NAS superkernels; needs --latency-table) or enas (LSTM controller, REINFORCE on a split of the training images).")]
     [DefaultValue("fairnas")]
     public string Method { get; init; } = "fairnas";
-
-    [AtLeastOne]
-    [CommandOption("--steps <N>")]
-    [Description("Optimizer steps.")]
-    [DefaultValue(300L)]
-    public long Steps { get; init; } = 300;
-
-    [AtLeastOne(65536)]
-    [CommandOption("--batch-size <N>")]
-    [DefaultValue(128)]
-    public int BatchSize { get; init; } = 128;
 
     [Positive]
     [CommandOption("--lr <RATE>")]
@@ -74,10 +63,6 @@ public class TrainSettings : SpaceDataSettings
     [DefaultValue(0)]
     public int FlopsBands { get; init; }
 
-    [CommandOption("--mean-gradients")]
-    [Description("FairNAS: shared parameters move by the mean of the m path gradients, not their sum.")]
-    public bool MeanGradients { get; init; }
-
     [CommandOption("--published-recipe")]
     [Description("darts, fbnet, proxylessnas: train the weights with the method's published recipe (DARTS: SGD 0.025 cosine to 0.001, weight decay 3e-4, clipping 5), overriding --lr, --momentum, --weight-decay, --label-smoothing and --decay.")]
     public bool PublishedRecipe { get; init; }
@@ -97,11 +82,6 @@ public class TrainSettings : SpaceDataSettings
     [DefaultValue(0.1)]
     public double DropPathRate { get; init; } = 0.1;
 
-    [NonNegative]
-    [CommandOption("--seed <SEED>")]
-    [DefaultValue(1L)]
-    public long Seed { get; init; } = 1;
-
     [PathText]
     [CommandOption("-o|--out <FOLDER>")]
     [Description("Folder for checkpoints (content-addressed: <sha256>.nasckpt).")]
@@ -120,7 +100,7 @@ public class TrainSettings : SpaceDataSettings
     public string? Resume { get; init; }
 
     public override ValidationResult Validate() =>
-        Warmup >= Steps ? ValidationResult.Error($"--warmup {Warmup}: must be less than --steps ({Steps})")
+        Warmup >= StepsOrDefault ? ValidationResult.Error($"--warmup {Warmup}: must be less than --steps ({StepsOrDefault})")
         : FlopsBands > 0 && Method.Trim().ToLowerInvariant() != "spos" ? ValidationResult.Error($"--flops-bands {FlopsBands}: applies to --method spos only")
         : base.Validate();
 
@@ -131,12 +111,12 @@ public class TrainSettings : SpaceDataSettings
         var metadata = NasActors.Torch.Checkpoints.Checkpoint.ReadMetadata(Resume);
         if (!metadata.TryGetValue("step", out var text) || !long.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var step))
             throw new UsageException($"--resume '{Resume}': the checkpoint does not record its step");
-        if (step >= Steps)
-            throw new UsageException($"--steps {Steps}: the checkpoint given to --resume is at step {step} already; ask for more steps than that");
+        if (step >= StepsOrDefault)
+            throw new UsageException($"--steps {StepsOrDefault}: the checkpoint given to --resume is at step {step} already; ask for more steps than that");
         if (metadata.TryGetValue("method", out var method) && !string.Equals(method, Method.Trim(), StringComparison.OrdinalIgnoreCase))
             throw new UsageException($"--method {Method}: the checkpoint given to --resume was trained with {method}");
-        if (metadata.TryGetValue("space", out var space) && !string.Equals(space, Space.Trim(), StringComparison.OrdinalIgnoreCase))
-            throw new UsageException($"--space {Space}: the checkpoint given to --resume is of space {space}");
+        if (metadata.TryGetValue("space", out var space) && !string.Equals(space, SpaceOrDefault.Trim(), StringComparison.OrdinalIgnoreCase))
+            throw new UsageException($"--space {SpaceOrDefault}: the checkpoint given to --resume is of space {space}");
     }
 
     public SupernetTrainingOptions ToOptions()
@@ -148,8 +128,8 @@ public class TrainSettings : SpaceDataSettings
     private SupernetTrainingOptions BaseOptions() => new()
     {
         Method = Method.Trim().ToLowerInvariant(),
-        Steps = Steps,
-        BatchSize = BatchSize,
+        Steps = StepsOrDefault,
+        BatchSize = BatchSizeOrDefault,
         LearningRate = LearningRate,
         Momentum = Momentum,
         WeightDecay = WeightDecay,
@@ -163,7 +143,7 @@ public class TrainSettings : SpaceDataSettings
         WarmupSteps = Warmup,
         FlopsBands = FlopsBands,
         MeanGradientOverPaths = MeanGradients,
-        Seed = Seed,
+        Seed = SeedOrDefault,
         Architecture = new ArchitectureOptions { SecondOrder = SecondOrder },
         OneShot = new NasActors.Torch.Methods.OneShot.OneShotOptions { DropPathRate = DropPathRate },
     };
@@ -178,8 +158,8 @@ public sealed class TrainCommand : Command<TrainSettings>
         var runtime = settings.InitializeTorch();
         var options = settings.ToOptions();
         options.Validate();
-        var space = BlockSpaces.Get(settings.Space);
-        var data = SearchData.Load(settings.Dataset, settings.DataDir, settings.ValidationFraction, settings.Seed);
+        var space = BlockSpaces.Get(settings.SpaceOrDefault);
+        var data = SearchData.Load(settings.DatasetOrDefault, settings.DataDir, settings.ValidationFraction, settings.SeedOrDefault);
         if (!settings.Json)
             AnsiConsole.MarkupLine($"Training a [bold]{options.Method}[/] supernet of [bold]{space.Name}[/] on {data.Bundle.Name} " +
                                    $"({data.Split.Train.Length} train / {data.Split.Validation.Length} validation images) on {runtime.Device}");

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using NasActors.Core.Input;
 using Spectre.Console;
 using Spectre.Console.Cli;

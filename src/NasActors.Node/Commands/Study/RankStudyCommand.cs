@@ -2,12 +2,11 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Text.Json;
 using Akka.Actor;
-using Akka.Hosting;
 using NasActors.Cluster.Hosting;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using NasActors.Cluster.Ranking;
 using NasActors.Core.Ranking;
-using NasActors.Node.Commands.Cluster;
+using NasActors.Node.Commands.Nodes;
 using NasActors.Node.Commands.Engine;
 using NasActors.Torch.Ranking;
 using NasActors.Node.Commands.Input;
@@ -16,7 +15,7 @@ using Spectre.Console.Cli;
 
 namespace NasActors.Node.Commands.Study;
 
-public sealed class RankStudySettings : EngineSettings
+public sealed class RankStudySettings : SupernetTrainingSettings
 {
     [OneOf("cpu", "gpu")]
     [CommandOption("--preset <PRESET>")]
@@ -46,38 +45,10 @@ public sealed class RankStudySettings : EngineSettings
     [Description("Stand-alone training on only N images of the training split (0 = all): smoke tests.")]
     public int? TrainImages { get; init; }
 
-    [KnownSpace]
-    [CommandOption("--space <SPACE>")]
-    [Description("Block space (same number of choices in every layer): fmnist-mbconv, fmnist-shufflenet, ...")]
-    public string? Space { get; init; }
-
-    [KnownDataset]
-    [CommandOption("--dataset <NAME>")]
-    [Description("fmnist-embedded, fmnist (full; /usr/share/datasets/fashion-mnist or --data-dir), cifar10.")]
-    public string? Dataset { get; init; }
-
-    [PathText]
-    [CommandOption("--data-dir <FOLDER>")]
-    public string? DataDir { get; init; }
-
     [RangeCheck(2, 10000)]
     [CommandOption("-k|--architectures <K>")]
     [Description("Architectures to rank, stratified by FLOPs.")]
     public int? K { get; init; }
-
-    [NonNegative]
-    [CommandOption("--seed <SEED>")]
-    [Description("Seed of the sample, the data split, both supernets, the stand-alone trainings and the bootstrap.")]
-    public long? Seed { get; init; }
-
-    [AtLeastOne]
-    [CommandOption("--steps <N>")]
-    [Description("FairNAS optimizer steps; SPOS gets m times as many (same images and choice updates).")]
-    public long? Steps { get; init; }
-
-    [AtLeastOne(65536)]
-    [CommandOption("--batch-size <N>")]
-    public int? BatchSize { get; init; }
 
     [AtLeastOne(10000)]
     [CommandOption("--standalone-epochs <N>")]
@@ -86,10 +57,6 @@ public sealed class RankStudySettings : EngineSettings
     [AtLeastOne]
     [CommandOption("--recalibration-batches <N>")]
     public int? RecalibrationBatches { get; init; }
-
-    [CommandOption("--mean-gradients")]
-    [Description("FairNAS: shared parameters move by the mean of the m path gradients (not FairNAS's own sum).")]
-    public bool MeanGradients { get; init; }
 
     [AtLeastOne(1000000)]
     [CommandOption("--resamples <N>")]
@@ -162,23 +129,10 @@ public sealed class RankStudyCommand : AsyncCommand<RankStudySettings>
         {
             var runtime = settings.InitializeTorch();
             Say($"Tensors on {runtime.Device}, {runtime.Threads} threads");
-            var config = NodeConfig.Load(["quickstart.conf"],
-            [
-                $"nas.checkpoint-folder = \"{Path.Combine(folder, "checkpoints")}\"",
-                $"nas.population.export-folder = \"{Path.Combine(folder, "exports")}\"",
-                $"nas.persistence.sqlite.journal-file = \"{Path.Combine(folder, "journal.db")}\"",
-                $"nas.persistence.sqlite.snapshot-file = \"{Path.Combine(folder, "snapshots.db")}\"",
-                // A stand-alone training is one job: it may take long on a CPU, and must not be handed out twice.
-                "nas.job-timeout = 24h",
-            ]);
-            var (host, _, registry, _) = await NodeConfig.StartAsync(config, cancellation);
-            try
-            {
-                var api = registry.Get<SearchApiKey>();
-                results = await new RankStudyRunner(plan, m => api.Ask<object>(m, TimeSpan.FromSeconds(60)), Progress)
-                    .RunAsync(oneAtATime: true, TimeSpan.FromSeconds(2), cancellation);
-            }
-            finally { await host.StopAsync(CancellationToken.None); }
+            // A stand-alone training is one job: it may take long on a CPU, and must not be handed out twice.
+            await using var local = await InProcessNode.StartAsync(folder, ["quickstart.conf"], ["nas.job-timeout = 24h"], cancellation);
+            results = await new RankStudyRunner(plan, m => local.AskAsync(m, TimeSpan.FromSeconds(60)), Progress)
+                .RunAsync(oneAtATime: true, TimeSpan.FromSeconds(2), cancellation);
         }
 
         var (report, leftOut) = plan.Report(results);

@@ -1,12 +1,12 @@
 using Akka.Actor;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using NasActors.Cluster.Serialization;
 using NasActors.Cluster.Training;
 using Xunit.Abstractions;
-using static NasActors.Cluster.Population.SearchCommands;
-using static NasActors.Cluster.Population.SearchReplies;
+using static NasActors.Cluster.Searches.SearchCommands;
+using static NasActors.Cluster.Searches.SearchReplies;
 
-namespace NasActors.Cluster.Tests.Population;
+namespace NasActors.Cluster.Tests.Searches;
 
 /// <summary>A derived search through the actors: the stub trainer's distribution, journaled, handed to the controller.</summary>
 public sealed class DerivedSearchSpec(ITestOutputHelper output) : SqliteActorSpec(output)

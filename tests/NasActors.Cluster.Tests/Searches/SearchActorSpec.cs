@@ -2,15 +2,15 @@ using Akka.Streams;
 using Akka.Streams.Dsl;
 using Akka.Actor;
 using NasActors.Cluster.Persistence;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using Xunit.Abstractions;
-using static NasActors.Cluster.Population.SearchCommands;
-using static NasActors.Cluster.Population.SearchQueries;
-using static NasActors.Cluster.Population.SearchReplies;
+using static NasActors.Cluster.Searches.SearchCommands;
+using static NasActors.Cluster.Searches.SearchQueries;
+using static NasActors.Cluster.Searches.SearchReplies;
 
-namespace NasActors.Cluster.Tests.Population;
+namespace NasActors.Cluster.Tests.Searches;
 
-public sealed class PopulationActorSpec(ITestOutputHelper output) : SqliteActorSpec(output)
+public sealed class SearchActorSpec(ITestOutputHelper output) : SqliteActorSpec(output)
 {
     [Fact]
     public async Task A_submitted_search_runs_to_completion_and_exports_its_results()

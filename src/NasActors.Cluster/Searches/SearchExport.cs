@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace NasActors.Cluster.Population;
+namespace NasActors.Cluster.Searches;
 
 /// <summary>The results of a search as a file: top-k, the Pareto front (accuracy up, FLOPs down) and every evaluation.</summary>
 public static class SearchExport

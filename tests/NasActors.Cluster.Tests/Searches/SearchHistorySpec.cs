@@ -1,8 +1,8 @@
 using NasActors.Cluster.Persistence;
-using NasActors.Cluster.Population;
-using static NasActors.Cluster.Population.SearchEvents;
+using NasActors.Cluster.Searches;
+using static NasActors.Cluster.Searches.SearchEvents;
 
-namespace NasActors.Cluster.Tests.Population;
+namespace NasActors.Cluster.Tests.Searches;
 
 /// <summary>The history checker of the fault tests, on journals made here (the partition tests run it on real ones).</summary>
 public sealed class SearchHistorySpec

@@ -3,24 +3,30 @@ using Akka.Actor;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using NasActors.Cluster.Hosting;
+using NasActors.Core.Input;
 using NasActors.Torch.Runtime;
 using NasActors.Node.Commands.Input;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
-namespace NasActors.Node.Commands.Cluster;
+namespace NasActors.Node.Commands.Nodes;
 
-public class NodeSettings : CommandSettings
+/// <summary>The node's configuration files and overrides: a node runs with them, a client reads its transport (TLS) from them.</summary>
+public class ConfigFileSettings : CommandSettings
 {
     [PathText]
     [CommandOption("-c|--config <FILE>")]
-    [Description("HOCON files applied after hocon/base.conf and hocon/persistence-sqlite.conf (later wins); names without a folder are looked up in hocon/.")]
+    [Description("HOCON files applied after hocon/base.conf and hocon/persistence-sqlite.conf (later wins); names without a folder are looked up in hocon/. Commands that talk to a node read its TLS settings from them (--config tls).")]
     public string[] Config { get; init; } = [];
 
     [KeyValue(Hocon = true)]
     [CommandOption("--set <KEY=VALUE>")]
     [Description("A HOCON override, e.g. --set nas.port=4054 (repeatable).")]
     public string[] Set { get; init; } = [];
+}
+
+public class NodeSettings : ConfigFileSettings
+{
 
     [OneOf(NasRoles.Controller, NasRoles.Trainer, NasRoles.Evaluator)]
     [CommandOption("--role <ROLE>")]
@@ -75,7 +81,7 @@ public sealed class NodeCommand : AsyncCommand<NodeSettings>
                 return e.ExitCode;
             }
             catch (OperationCanceledException) when (stop.IsCancellationRequested) { return 0; }
-            if (!runtimeShown && options.TrainingBackend == "torch" && options.Roles.Any(r => r is "trainer" or "evaluator"))
+            if (!runtimeShown && options.Backend == NodeBackend.Torch && options.Roles.Any(r => r is "trainer" or "evaluator"))
             {
                 var runtime = TorchRuntime.Initialize();
                 Console.WriteLine($"tensors on {runtime.Device}, {runtime.Threads} threads; host memory: {runtime.HostMemory.Description}");
@@ -92,7 +98,7 @@ public sealed class NodeCommand : AsyncCommand<NodeSettings>
             var cluster = Akka.Cluster.Cluster.Get(system);
             var address = cluster.SelfAddress;
             var seeds = options.SeedNodes.Count == 0 ? "none: a cluster of its own" : string.Join(", ", options.SeedNodes);
-            Console.WriteLine($"nas node at {address.Host}:{address.Port} joining (seed nodes: {(options.Discovery.UsesBootstrap ? $"discovery ({options.Discovery.Method})" : seeds)})");
+            Console.WriteLine($"nas node at {address.Host}:{address.Port} joining (seed nodes: {(options.Discovery.UsesBootstrap ? $"discovery ({options.Discovery.Method.ToWire()})" : seeds)})");
             var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             cluster.RegisterOnMemberUp(() => up.TrySetResult());
             var majorityReachable = 0;
@@ -113,7 +119,7 @@ public sealed class NodeCommand : AsyncCommand<NodeSettings>
             }
             if (up.Task.IsCompleted)
             {
-                Console.WriteLine($"nas node up at {address.Host}:{address.Port} roles [{string.Join(", ", options.Roles)}] journal {(options.PersistenceBackend == "postgres" ? "PostgreSQL" : Path.GetFullPath(options.JournalFile))}");
+                Console.WriteLine($"nas node up at {address.Host}:{address.Port} roles [{string.Join(", ", options.Roles)}] journal {(options.PersistenceBackend == PersistenceBackend.Postgres ? "PostgreSQL" : Path.GetFullPath(options.JournalFile))}");
                 Console.WriteLine(pbm.Endpoint is { } e ? $"pbm host at {e.Address}:{e.Port}" : "pbm host not started: disabled (nas.pbm.enabled = off)");
                 if (host.Services.GetService<NasActors.Dashboard.DashboardServer>() is { Address: { } dashboard }) Console.WriteLine($"dashboard at {dashboard}");
             }

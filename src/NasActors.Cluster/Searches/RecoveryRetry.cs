@@ -2,25 +2,24 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
 
-namespace NasActors.Cluster.Population;
+namespace NasActors.Cluster.Searches;
 
 /// <summary>
 /// One per controller node: wakes the searches whose recovery failed (the database was down, or its journal plugin's
 /// circuit breaker was open) as soon as the journal and the snapshot store answer again.
 /// </summary>
 /// <remarks>
-/// A population whose recovery fails is stopped by Akka.Persistence; its shard starts it again only after
+/// A search actor whose recovery fails is stopped by Akka.Persistence; its shard starts it again only after
 /// <c>akka.cluster.sharding.entity-restart-backoff</c> (10 s) or when a message for it arrives, and a start that
-/// meets the breaker still open fails again and counts for nothing. Measured before this actor: 47.6 s from the
-/// database accepting connections to the next recorded evaluation. Here the node asks the plugins themselves (the
+/// meets the breaker still open fails again and counts for nothing (the time that took: docs/recovery.md). Here the node asks the plugins themselves (the
 /// highest sequence number of the search from the journal, a snapshot from the snapshot store: both pass through
-/// the plugins' breakers and connection pools, as the population's recovery does), first after
+/// the plugins' breakers and connection pools, as the search actor's recovery does), first after
 /// <see cref="RecoveryRetrySettings.MinBackoff"/>, then doubling up to <see cref="RecoveryRetrySettings.MaxBackoff"/>,
 /// and wakes each waiting search through the shard region once both answer.
 /// </remarks>
 public sealed class RecoveryRetry : ReceiveActor, IWithTimers
 {
-    /// <summary>From a population whose recovery failed (sent by <see cref="PopulationActor"/> before it stops).</summary>
+    /// <summary>From a search actor whose recovery failed (sent by <see cref="SearchActor"/> before it stops).</summary>
     public sealed record RecoveryFailed(string SearchId, string Reason);
 
     /// <summary>Answered with <see cref="Waiting"/>: the searches waiting for the journal (tests, diagnosis).</summary>
@@ -83,7 +82,7 @@ public sealed class RecoveryRetry : ReceiveActor, IWithTimers
             _journalAnswered = _snapshotsAnswered = false;
             _round++;
             // The search's own events: the journal reads its highest sequence number (toSequenceNr 0: no replay).
-            journal.Tell(new ReplayMessages(0, 0, 0, PopulationActor.PersistenceIdOf(_waiting.Min!), Self));
+            journal.Tell(new ReplayMessages(0, 0, 0, SearchActor.PersistenceIdOf(_waiting.Min!), Self));
             snapshots.Tell(new LoadSnapshot(ProbePersistenceId, SnapshotSelectionCriteria.Latest, long.MaxValue));
             Timers.StartSingleTimer("probe-timeout", new ProbeTimedOut(_round), _settings.ProbeTimeout);
         });

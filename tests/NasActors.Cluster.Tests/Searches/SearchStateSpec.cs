@@ -1,9 +1,9 @@
 using NasActors.Cluster.Evaluation;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using static NasActors.Cluster.Evaluation.EvaluationProtocol;
-using static NasActors.Cluster.Population.SearchEvents;
+using static NasActors.Cluster.Searches.SearchEvents;
 
-namespace NasActors.Cluster.Tests.Population;
+namespace NasActors.Cluster.Tests.Searches;
 
 /// <summary>The search's logic without actors: events in, decisions out.</summary>
 public sealed class SearchStateSpec

@@ -12,7 +12,7 @@ using NasActors.Node.Commands.Input;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
-namespace NasActors.Node.Benchmarks;
+namespace NasActors.Node.Commands.Bench;
 
 public sealed class StepBenchmarkSettings : EngineSettings
 {
@@ -194,7 +194,7 @@ public sealed class StepBenchmarkCommand : Command<StepBenchmarkSettings>
 
     private static IEnumerable<(string, string, double, double)> PyTorchRound(string engine, string python, string specFile, IReadOnlyDictionary<string, string> environment)
     {
-        var script = Path.Combine(AppContext.BaseDirectory, "Benchmarks", "pytorch_supernet_step.py");
+        var script = Path.Combine(AppContext.BaseDirectory, "Commands", "Bench", "pytorch_supernet_step.py");
         var start = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var (name, value) in environment) start.Environment[name] = value;
         start.ArgumentList.Add(script);

@@ -8,15 +8,10 @@ using NasActors.Node.Commands.Input;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
-namespace NasActors.Node.Benchmarks;
+namespace NasActors.Node.Commands.Bench;
 
-public sealed class MethodBenchmarkSettings : EngineSettings
+public sealed class MethodBenchmarkSettings : SupernetTrainingSettings
 {
-    [KnownSpace]
-    [CommandOption("--space <SPACE>")]
-    [DefaultValue(BlockSpaces.FmnistMbConv)]
-    public string Space { get; init; } = BlockSpaces.FmnistMbConv;
-
     [KnownTrainingMethods]
     [CommandOption("--methods <LIST>")]
     [Description("Comma-separated training methods, each run in a process of its own; the first is the reference of the ratios unless spos is listed. all: every registered method (spnas only with --latency-table, which it needs).")]
@@ -25,31 +20,12 @@ public sealed class MethodBenchmarkSettings : EngineSettings
 
     public const string AllMethods = "all";
 
-    [AtLeastOne(65536)]
-    [CommandOption("--batch-size <N>")]
-    [DefaultValue(64)]
-    public int BatchSize { get; init; } = 64;
-
-    [AtLeastOne(1000000)]
-    [CommandOption("--steps <N>")]
-    [Description("Training steps per method.")]
-    [DefaultValue(20L)]
-    public long Steps { get; init; } = 20;
-
-    [KnownDataset]
-    [CommandOption("--dataset <NAME>")]
-    [DefaultValue("fmnist-embedded")]
-    public string Dataset { get; init; } = "fmnist-embedded";
-
     [PathText]
     [CommandOption("--latency-table <FILE>")]
     [Description("Latency table (nas latency-table) for spnas, which needs one; the other methods run without.")]
     public string? LatencyTable { get; init; }
 
-    [NonNegative]
-    [CommandOption("--seed <SEED>")]
-    [DefaultValue(1L)]
-    public long Seed { get; init; } = 1;
+    protected override (long Steps, int BatchSize) Defaults => (20, 64);
 
     public override ValidationResult Validate() =>
         LatencyTable is null && MethodList.Contains("spnas") ? ValidationResult.Error("--methods spnas: needs --latency-table (--methods all leaves spnas out without one)")
@@ -85,7 +61,7 @@ public sealed class MethodBenchmarkCommand : AsyncCommand<MethodBenchmarkSetting
 
     public override async Task<int> ExecuteAsync(CommandContext context, MethodBenchmarkSettings settings, CancellationToken cancellation)
     {
-        var space = BlockSpaces.Get(settings.Space);
+        var space = BlockSpaces.Get(settings.SpaceOrDefault);
         var nasDll = Assembly.GetEntryAssembly()!.Location;
         var table = settings.LatencyTable is { } t ? Path.GetFullPath(t) : null;
         if (table is not null && !File.Exists(table)) throw new UsageException($"--latency-table '{settings.LatencyTable}': the file does not exist");
@@ -100,14 +76,16 @@ public sealed class MethodBenchmarkCommand : AsyncCommand<MethodBenchmarkSetting
             {
                 var arguments = new List<string>
                 {
-                    "train", "--method", method, "--space", space.Name, "--dataset", settings.Dataset, "--steps", settings.Steps.ToString(),
-                    "--batch-size", settings.BatchSize.ToString(), "--seed", settings.Seed.ToString(), "--device", settings.Device,
+                    "train", "--method", method, "--space", space.Name, "--dataset", settings.DatasetOrDefault, "--steps", settings.StepsOrDefault.ToString(),
+                    "--batch-size", settings.BatchSizeOrDefault.ToString(), "--seed", settings.SeedOrDefault.ToString(), "--device", settings.Device,
                     "--threads", settings.Threads.ToString(), "--path-workers", settings.PathWorkers.ToString(),
                     "--host-memory", settings.HostMemory, "--json", "-o", "checkpoints",
                 };
                 if (settings.LibTorch is { } lib) arguments.AddRange(["--libtorch", Path.GetFullPath(lib)]);
+                if (settings.DataDir is { } dataDir) arguments.AddRange(["--data-dir", Path.GetFullPath(dataDir)]);
+                if (settings.MeanGradients) arguments.Add("--mean-gradients");
                 if (method == "spnas" && table is not null) arguments.AddRange(["--latency-table", table]);
-                if (!settings.Json) AnsiConsole.MarkupLine($"[grey]{method}: {settings.Steps} steps at batch {settings.BatchSize} in a child process...[/]");
+                if (!settings.Json) AnsiConsole.MarkupLine($"[grey]{method}: {settings.StepsOrDefault} steps at batch {settings.BatchSizeOrDefault} in a child process...[/]");
                 using var child = new NasProcess(nasDll, Path.Combine(root, method), 0, null, arguments);
                 var code = await child.WaitForExitAsync(TimeSpan.FromHours(2));
                 if (code != 0) throw new InvalidOperationException($"nas train --method {method} ended with exit code {code}: {child.StandardError.Trim()}");
@@ -136,7 +114,7 @@ public sealed class MethodBenchmarkCommand : AsyncCommand<MethodBenchmarkSetting
         {
             Console.WriteLine(JsonSerializer.Serialize(new
             {
-                space = space.Name, batchSize = settings.BatchSize, steps = settings.Steps, device = settings.Device, reference = reference.Method,
+                space = space.Name, batchSize = settings.BatchSizeOrDefault, steps = settings.StepsOrDefault, device = settings.Device, reference = reference.Method,
                 choicesPerLayer = m, loadAverage = load,
                 methods = results.Select(r => new
                 {
@@ -158,7 +136,7 @@ public sealed class MethodBenchmarkCommand : AsyncCommand<MethodBenchmarkSetting
                 $"{r.TrainingBytes / 1048576.0:F0}", $"{(double)r.TrainingBytes / reference.TrainingBytes:F2}", $"{r.Seconds:F1}");
         AnsiConsole.Write(grid);
         AnsiConsole.MarkupLine("Peak RSS: the child's VmHWM at its end; above start: less its resident memory before the supernet was built (runtime, LibTorch, data).");
-        AnsiConsole.MarkupLine($"{space.Name}, batch {settings.BatchSize}, {settings.Steps} steps per method on {settings.Device}; load average {Markup.Escape(load ?? "unknown")}");
+        AnsiConsole.MarkupLine($"{space.Name}, batch {settings.BatchSizeOrDefault}, {settings.StepsOrDefault} steps per method on {settings.Device}; load average {Markup.Escape(load ?? "unknown")}");
         if (!double.IsNaN(MemoryRatio("darts")))
             AnsiConsole.MarkupLine($"DARTS / {reference.Method} peak RSS: {MemoryRatio("darts"):F2}, above start {TrainingRatio("darts"):F2} (m = {m} choices per layer)");
         if (!double.IsNaN(MemoryRatio("proxylessnas")))

@@ -2,15 +2,15 @@ using Akka.Actor;
 using Akka.Configuration;
 using Akka.Persistence.TestKit;
 using Akka.TestKit.Xunit2;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using NasActors.Cluster.Serialization;
 using Xunit.Abstractions;
 using static NasActors.Cluster.Evaluation.EvaluationProtocol;
-using static NasActors.Cluster.Population.SearchCommands;
-using static NasActors.Cluster.Population.SearchQueries;
-using static NasActors.Cluster.Population.SearchReplies;
+using static NasActors.Cluster.Searches.SearchCommands;
+using static NasActors.Cluster.Searches.SearchQueries;
+using static NasActors.Cluster.Searches.SearchReplies;
 
-namespace NasActors.Cluster.Tests.Population;
+namespace NasActors.Cluster.Tests.Searches;
 
 /// <summary>With journal writes failing (Akka.Persistence.TestKit's TestJournal), nothing unpersisted is acted on.</summary>
 public sealed class PersistenceFailureSpec(ITestOutputHelper output) : TestKit(Config(), output: output)
@@ -25,7 +25,7 @@ public sealed class PersistenceFailureSpec(ITestOutputHelper output) : TestKit(C
     private ITestJournal Journal => TestJournal.FromRef(Akka.Persistence.Persistence.Instance.Apply(Sys).JournalFor(null));
 
     private IActorRef Searches(IActorRef queue) =>
-        SqliteActorSpec.StartSearchRegion(Sys, "search-" + Guid.NewGuid().ToString("N"), id => PopulationActor.Props(id, queue, new PopulationSettings()));
+        SqliteActorSpec.StartSearchRegion(Sys, "search-" + Guid.NewGuid().ToString("N"), id => SearchActor.Props(id, queue, new SearchActorSettings()));
 
     [Fact]
     public async Task A_submit_whose_event_cannot_be_written_is_reported_and_not_acted_on()

@@ -1,6 +1,6 @@
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 
-namespace NasActors.Cluster.Tests.Population;
+namespace NasActors.Cluster.Tests.Searches;
 
 /// <summary>The one rule for search ids: what could name a path or a stream outside its own is refused.</summary>
 public sealed class SearchIdsSpec

@@ -1,11 +1,11 @@
 using NasActors.Cluster.Evaluation;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using NasActors.Cluster.Training;
 using NasActors.Core.Spaces;
 using static NasActors.Cluster.Evaluation.EvaluationProtocol;
-using static NasActors.Cluster.Population.SearchEvents;
+using static NasActors.Cluster.Searches.SearchEvents;
 
-namespace NasActors.Cluster.Tests.Population;
+namespace NasActors.Cluster.Tests.Searches;
 
 /// <summary>A derived search's logic without actors: the final supernet's distribution in, its best architectures out.</summary>
 public sealed class DerivedSearchStateSpec

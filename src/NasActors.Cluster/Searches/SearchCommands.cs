@@ -1,9 +1,9 @@
 using NasActors.Cluster.Protocol;
 using NasActors.Cluster.Specs;
 
-namespace NasActors.Cluster.Population;
+namespace NasActors.Cluster.Searches;
 
-/// <summary>Commands to the population of one search (imperatives; each is answered).</summary>
+/// <summary>Commands to the actor of one search (imperatives; each is answered).</summary>
 public static class SearchCommands
 {
     /// <summary>Starts a search; answered with <see cref="SearchReplies.SearchAccepted"/> or <see cref="SearchReplies.SearchRejected"/>.</summary>
@@ -19,7 +19,7 @@ public static class SearchCommands
     public sealed record WakeSearch(string SearchId) : IWithSearchId, INasMessage;
 }
 
-/// <summary>Queries to the population of one search (answered, never change state).</summary>
+/// <summary>Queries to the actor of one search (answered, never change state).</summary>
 public static class SearchQueries
 {
     public sealed record GetSearchStatus(string SearchId) : IWithSearchId, INasMessage;
@@ -29,11 +29,11 @@ public static class SearchQueries
     /// <summary>Every resolved evaluation, in the order they were recorded (for exports and plots).</summary>
     public sealed record GetSearchResults(string SearchId) : IWithSearchId, INasMessage;
 
-    /// <summary>Which node hosts the search's population now (answered with <see cref="SearchReplies.SearchLocation"/>).</summary>
+    /// <summary>Which node hosts the search's actor now (answered with <see cref="SearchReplies.SearchLocation"/>).</summary>
     public sealed record GetSearchLocation(string SearchId) : IWithSearchId, INasMessage;
 }
 
-/// <summary>What the population answers.</summary>
+/// <summary>What the search actor answers.</summary>
 public static class SearchReplies
 {
     public sealed record SearchAccepted(string SearchId) : IWithSearchId, INasMessage;
@@ -56,7 +56,7 @@ public static class SearchReplies
         int Evaluated, int Failed, int Pending, int Generations, string? BestArchitecture, double? BestAccuracy,
         long TrainingStep, long TrainingSteps, string? Checkpoint) : IWithSearchId, INasMessage;
 
-    /// <summary>The address (<c>akka.tcp://nas@host:port</c>) of the node that hosts the search's population.</summary>
+    /// <summary>The address (<c>akka.tcp://nas@host:port</c>) of the node that hosts the search's actor.</summary>
     public sealed record SearchLocation(string SearchId, string Node) : IWithSearchId, INasMessage;
 
     public sealed record TopK(string SearchId, IReadOnlyList<RankedArchitecture> Entries) : IWithSearchId, INasMessage;

@@ -8,7 +8,7 @@ using NasActors.Cluster.Hosting;
 using NasActors.Cluster.Transport;
 using NasActors.Dashboard;
 
-namespace NasActors.Node.Commands.Cluster;
+namespace NasActors.Node.Commands.Nodes;
 
 /// <summary>
 /// Loads a node's HOCON: hocon/base.conf, hocon/persistence-sqlite.conf, then the files given (later wins), then

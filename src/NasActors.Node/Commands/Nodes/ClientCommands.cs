@@ -1,21 +1,21 @@
 using System.ComponentModel;
 using NasActors.Cluster.Persistence;
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using NasActors.Cluster.Specs;
 using NasActors.Core.Input;
 using NasActors.Node.Commands.Input;
 using Spectre.Console;
 using Spectre.Console.Cli;
-using static NasActors.Cluster.Population.SearchCommands;
-using static NasActors.Cluster.Population.SearchReplies;
+using static NasActors.Cluster.Searches.SearchCommands;
+using static NasActors.Cluster.Searches.SearchReplies;
 
-namespace NasActors.Node.Commands.Cluster;
+namespace NasActors.Node.Commands.Nodes;
 
-public class ClientSettings : CommandSettings
+public class ClientSettings : ConfigFileSettings
 {
     [HostPort]
     [CommandOption("--node <HOST:PORT>")]
-    [Description("The node to talk to.")]
+    [Description("The node to talk to, as it advertises itself (nas.public-hostname or nas.hostname, and nas.port); local or remote.")]
     [DefaultValue("127.0.0.1:4053")]
     public string Node { get; init; } = "127.0.0.1:4053";
 
@@ -25,7 +25,7 @@ public class ClientSettings : CommandSettings
     [DefaultValue(30.0)]
     public double Timeout { get; init; } = 30;
 
-    public NasClient Connect() => NasClient.Connect(Node, TimeSpan.FromSeconds(Timeout));
+    public NasClient Connect() => NasClient.Connect(Node, TimeSpan.FromSeconds(Timeout), NodeConfig.Load(Config, Set));
 }
 
 public sealed class SubmitSettings : ClientSettings

@@ -1,9 +1,9 @@
 using Akka.Actor;
 
-namespace NasActors.Cluster.Population;
+namespace NasActors.Cluster.Searches;
 
 /// <summary>How population actors behave (from HOCON <c>nas.population</c>).</summary>
-public sealed record PopulationSettings
+public sealed record SearchActorSettings
 {
     /// <summary>A snapshot every this many events (0: never).</summary>
     public int SnapshotEvery { get; init; } = 200;
@@ -17,7 +17,7 @@ public sealed record PopulationSettings
     /// <summary>False: recover from the journal alone (measurements, diagnosis of a bad snapshot).</summary>
     public bool RecoverFromSnapshots { get; init; } = true;
 
-    /// <summary>Props of the supernet trainer of a search as a persistent child of its population (tests, no cluster).</summary>
+    /// <summary>Props of the supernet trainer of a search as a persistent child of its search actor (tests, no cluster).</summary>
     public Func<string, Props>? TrainerProps { get; init; }
 
     /// <summary>
@@ -27,7 +27,7 @@ public sealed record PopulationSettings
     public IActorRef? Mutators { get; init; }
 
     /// <summary>
-    /// The node's <see cref="RecoveryRetry"/>: told when this population's recovery fails, it wakes the search once the
+    /// The node's <see cref="RecoveryRetry"/>: told when this search actor's recovery fails, it wakes the search once the
     /// journal answers again; null: the shard restarts it after its entity-restart-backoff or on the next message.
     /// </summary>
     public IActorRef? RecoveryRetry { get; init; }

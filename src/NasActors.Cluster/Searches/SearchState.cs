@@ -6,9 +6,9 @@ using NasActors.Core.Controllers;
 using NasActors.Core.Controllers.Derived;
 using NasActors.Core.Controllers.Evolution;
 using NasActors.Core.Spaces;
-using static NasActors.Cluster.Population.SearchEvents;
+using static NasActors.Cluster.Searches.SearchEvents;
 
-namespace NasActors.Cluster.Population;
+namespace NasActors.Cluster.Searches;
 
 public static class SearchStatusNames
 {

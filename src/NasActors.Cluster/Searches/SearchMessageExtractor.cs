@@ -1,7 +1,7 @@
 using Akka.Cluster.Sharding;
 using NasActors.Cluster.Protocol;
 
-namespace NasActors.Cluster.Population;
+namespace NasActors.Cluster.Searches;
 
 /// <summary>Routes search messages by search id; shard ids from a stable hash (MurmurHash), never string.GetHashCode.</summary>
 public sealed class SearchMessageExtractor() : HashCodeMessageExtractor(ShardCount)

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace NasActors.Cluster.Population;
+namespace NasActors.Cluster.Searches;
 
 /// <summary>A search id that is refused; the message says which rule it breaks.</summary>
 public sealed class InvalidSearchIdException(string id, string reason)
@@ -10,7 +10,7 @@ public sealed class InvalidSearchIdException(string id, string reason)
 }
 
 /// <summary>
-/// The one rule for search ids, checked where a search is submitted (the command line and the population, so a
+/// The one rule for search ids, checked where a search is submitted (the command line and the search actor, so a
 /// submit from another node is checked too): 1 to 64 characters, letters, digits, '.', '_' and '-', starting with a
 /// letter or digit. An id names journal streams and folders (exports, checkpoints), so it never holds '/', '..' or a
 /// character a file system or a shell treats specially.

@@ -2,9 +2,9 @@ using NasActors.Cluster.Evaluation;
 using NasActors.Cluster.Protocol;
 using NasActors.Cluster.Specs;
 
-namespace NasActors.Cluster.Population;
+namespace NasActors.Cluster.Searches;
 
-/// <summary>Marker of the population's journaled events (facts, past tense).</summary>
+/// <summary>Marker of the search actor's journaled events (facts, past tense).</summary>
 public interface ISearchEvent : IWithSearchId, INasMessage;
 
 /// <summary>The events of a search, in the journal of persistence id <c>search-{id}</c>.</summary>

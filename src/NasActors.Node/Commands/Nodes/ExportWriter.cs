@@ -1,7 +1,7 @@
-using NasActors.Cluster.Population;
+using NasActors.Cluster.Searches;
 using NasActors.Dashboard;
 
-namespace NasActors.Node.Commands.Cluster;
+namespace NasActors.Node.Commands.Nodes;
 
 /// <summary>Writes a search's results: JSON, accuracy against evaluations, and the Pareto front (accuracy vs FLOPs).</summary>
 public static class ExportWriter

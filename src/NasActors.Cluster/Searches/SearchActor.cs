@@ -6,19 +6,19 @@ using NasActors.Cluster.Evaluation;
 using NasActors.Cluster.Mutation;
 using NasActors.Cluster.Training;
 using static NasActors.Cluster.Evaluation.EvaluationProtocol;
-using static NasActors.Cluster.Population.SearchCommands;
-using static NasActors.Cluster.Population.SearchEvents;
-using static NasActors.Cluster.Population.SearchQueries;
-using static NasActors.Cluster.Population.SearchReplies;
+using static NasActors.Cluster.Searches.SearchCommands;
+using static NasActors.Cluster.Searches.SearchEvents;
+using static NasActors.Cluster.Searches.SearchQueries;
+using static NasActors.Cluster.Searches.SearchReplies;
 
-namespace NasActors.Cluster.Population;
+namespace NasActors.Cluster.Searches;
 
 /// <summary>
-/// The population of one search (persistence id <c>search-{id}</c>): persists the search's events, keeps
+/// The actor of one search (persistence id <c>search-{id}</c>): persists the search's events, keeps
 /// <see cref="SearchState"/> (and through it the controller), hands jobs to the evaluation queue, starts the
 /// supernet trainer, answers commands and queries. All decisions are the state's; this actor persists and replies.
 /// </summary>
-public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
+public sealed class SearchActor : ReceivePersistentActor, IWithTimers
 {
     private sealed record ResendPending
     {
@@ -27,7 +27,7 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly IActorRef _queue;
-    private readonly PopulationSettings _settings;
+    private readonly SearchActorSettings _settings;
     private SearchState _state;
     private IActorRef? _pendingRequester;
     private IActorRef? _trainer;
@@ -35,12 +35,12 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
     private TrainingProtocol.TrainingProgressed? _lastProgress;
     private int? _offspringAsked;
 
-    public static Props Props(string searchId, IActorRef queue, PopulationSettings settings) =>
-        Akka.Actor.Props.Create(() => new PopulationActor(searchId, queue, settings));
+    public static Props Props(string searchId, IActorRef queue, SearchActorSettings settings) =>
+        Akka.Actor.Props.Create(() => new SearchActor(searchId, queue, settings));
 
     public static string PersistenceIdOf(string searchId) => "search-" + searchId;
 
-    public PopulationActor(string searchId, IActorRef queue, PopulationSettings settings)
+    public SearchActor(string searchId, IActorRef queue, SearchActorSettings settings)
     {
         SearchId = searchId;
         _queue = queue;
@@ -61,7 +61,7 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
         Command<GetSearchStatus>(_ => Reply(() => _state.ToStatus(TrainingSteps)));
         Command<GetSearchLocation>(_ => Reply(() =>
             new SearchLocation(SearchId, ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString())));
-        Command<SearchInspection.GetTrainingProgress>(_ => Reply(() => new SearchInspection.TrainingProgress(SearchId,
+        Command<SearchInspection.GetSupernetState>(_ => Reply(() => new SearchInspection.SupernetState(SearchId,
             ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString(), _state.Status!, _state.TrainingStep, TrainingSteps,
             _lastProgress?.Loss, _lastProgress?.Accuracy, _state.Checkpoint?.Sha256, _state.CheckpointFinal)));
         Command<GetTopK>(q => Reply(() => new TopK(SearchId, _state.Top(q.K))));
@@ -87,7 +87,7 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
 
         Command<TrainingEvents.CheckpointSaved>(c =>
         {
-            if (_state.Spec?.Training.EvaluateOn == "intermediate" && _state.Checkpoint is null && !SearchStatusNames.IsFinal(_state.Status!))
+            if (_state.Spec?.Training.EvaluateOn == Specs.EvaluateOn.Intermediate && _state.Checkpoint is null && !SearchStatusNames.IsFinal(_state.Status!))
                 PersistEvents([new SupernetReady(SearchId, c.Checkpoint, false)], Go);
         });
         Command<TrainingEvents.TrainingCompleted>(c =>
@@ -97,12 +97,12 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
                 case SupernetReady ready:
                     PersistEvents([ready], () =>
                     {
-                        if (ready.Distribution is { } d) Publish("derived", d.Describe(_state.Format));
+                        if (ready.Distribution is { } d) Publish(SearchProgressKinds.Derived, d.Describe(_state.Format));
                         Go();
                     });
                     break;
                 case SearchFailed failed:
-                    PersistEvents([failed], () => { Publish("failed", failed.Reason); StopTrainer(); });
+                    PersistEvents([failed], () => { Publish(SearchProgressKinds.Failed, failed.Reason); StopTrainer(); });
                     break;
             }
         });
@@ -111,12 +111,12 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
             _state.TrainingStep = p.Step;
             _lastProgress = p;
             Context.System.EventStream.Publish(p); // the dashboard's supernet curves and trainer images/s
-            Publish("training", $"step {p.Step}/{p.Steps} loss {p.Loss:F3} acc {p.Accuracy:P1} {p.ImagesPerSecond:F0} img/s");
+            Publish(SearchProgressKinds.Training, $"step {p.Step}/{p.Steps} loss {p.Loss:F3} acc {p.Accuracy:P1} {p.ImagesPerSecond:F0} img/s");
         });
         Command<TrainingProtocol.TrainingFailed>(f =>
         {
             if (_state.Exists && !SearchStatusNames.IsFinal(_state.Status!))
-                PersistEvents([new SearchFailed(SearchId, f.Reason)], () => Publish("failed", f.Reason));
+                PersistEvents([new SearchFailed(SearchId, f.Reason)], () => Publish(SearchProgressKinds.Failed, f.Reason));
         });
         Command<ResendPending>(_ =>
         {
@@ -171,7 +171,7 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
             Applied(e);
             _pendingRequester?.Tell(new SearchAccepted(SearchId));
             _pendingRequester = null;
-            Publish("submitted", $"{s.Spec.Controller} on {s.Spec.Space}, budget {s.Spec.Budget}");
+            Publish(SearchProgressKinds.Submitted, $"{s.Spec.Controller} on {s.Spec.Space}, budget {s.Spec.Budget}");
             Go();
         });
     }
@@ -219,13 +219,13 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
         {
             Applied(e);
             if (e is EvaluationRecorded r)
-                Publish("evaluated", $"job {r.JobId} {_state.Format(r.Architecture)} acc {r.Metrics.Accuracy:F2}");
+                Publish(SearchProgressKinds.Evaluated, $"job {r.JobId} {_state.Format(r.Architecture)} acc {r.Metrics.Accuracy:F2}");
             else if (e is EvaluationFailed f)
-                Publish("evaluation-failed", $"job {f.JobId} attempt {f.Attempt}{(f.Final ? " (final)" : "")}: {f.Reason}");
+                Publish(SearchProgressKinds.EvaluationFailed, $"job {f.JobId} attempt {f.Attempt}{(f.Final ? " (final)" : "")}: {f.Reason}");
             else if (e is OffspringProduced o)
-                Publish("offspring", $"generation {o.Generation}: {o.Children.Count} children from the mutators");
+                Publish(SearchProgressKinds.Offspring, $"generation {o.Generation}: {o.Children.Count} children from the mutators");
             else if (e is GenerationCompleted g)
-                Publish("generation", $"generation {g.Generation} done, best {(g.BestArchitecture is null ? "-" : _state.Format(g.BestArchitecture))} {g.BestAccuracy:F2}");
+                Publish(SearchProgressKinds.Generation, $"generation {g.Generation} done, best {(g.BestArchitecture is null ? "-" : _state.Format(g.BestArchitecture))} {g.BestAccuracy:F2}");
             if (--left == 0) { _pendingRequester = null; after(); }
         });
     }
@@ -272,12 +272,12 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
             switch (e)
             {
                 case CandidatesProposed p:
-                    Publish("proposed", $"generation {p.Generation}: {p.Jobs.Count} candidates");
+                    Publish(SearchProgressKinds.Proposed, $"generation {p.Generation}: {p.Jobs.Count} candidates");
                     Enqueue();
                     break;
                 case SearchCompleted c:
                     Export();
-                    Publish(SearchStatusNames.Completed, $"{c.Evaluations} evaluations, best {c.Top.FirstOrDefault()?.Text} {c.Top.FirstOrDefault()?.Accuracy:F2}");
+                    Publish(SearchProgressKinds.Completed, $"{c.Evaluations} evaluations, best {c.Top.FirstOrDefault()?.Text} {c.Top.FirstOrDefault()?.Accuracy:F2}");
                     StopTrainer();
                     Timers.CancelAll();
                     break;
@@ -343,7 +343,7 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
     /// <summary>Stops through the parent shard, which buffers messages meanwhile.</summary>
     private void Passivate() => Context.Parent.Tell(new Akka.Cluster.Sharding.Passivate(PoisonPill.Instance));
 
-    // Akka.Persistence stops a population whose recovery failed (the database down, a breaker open); the node's
+    // Akka.Persistence stops a search actor whose recovery failed (the database down, a breaker open); the node's
     // RecoveryRetry wakes it as soon as the journal answers, instead of the shard's entity-restart-backoff.
     protected override void OnRecoveryFailure(Exception reason, object? message = null)
     {
@@ -376,6 +376,6 @@ public sealed class PopulationActor : ReceivePersistentActor, IWithTimers
     }
 }
 
-/// <summary>Thrown by a population whose event could not be written, so that its supervisor restarts it from the journal.</summary>
+/// <summary>Thrown by a search actor whose event could not be written, so that its supervisor restarts it from the journal.</summary>
 public sealed class JournalWriteFailedException(string searchId, Exception cause)
     : Exception($"Search {searchId}: a journal write failed: {cause.Message}", cause);
