@@ -1,4 +1,4 @@
-using NasActors.Node.Benchmarks;
+using NasActors.Node.Commands.Bench;
 using NasActors.Torch.Methods;
 
 namespace NasActors.Node.Tests;
