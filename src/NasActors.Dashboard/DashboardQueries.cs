@@ -137,9 +137,38 @@ public sealed class DashboardQueries(ActorSystem system, DashboardFeed feed)
             evaluations = results.Evaluations.Select(Row),
             top = SearchExport.Top(results, k ?? results.TopKSize).Select(Row),
             paretoFront = SearchExport.ParetoFront(results.Evaluations).Select(e => e.JobId),
-            // Differentiable methods learn them in the torch layer; TrainingProgressed does not carry them to the actors yet.
-            choiceProbabilities = (object?)null,
+            choiceProbabilities = ChoiceProbabilities(space, training),
         };
+    }
+
+    /// <summary>
+    /// A method with architecture parameters: each layer's probability of each choice at the latest checkpoint (the
+    /// distribution journaled with it), with the blocks' names, the argmax and the mean normalised entropy; null for the
+    /// other methods and before the first checkpoint.
+    /// </summary>
+    private static object? ChoiceProbabilities(BlockSpace? space, SearchInspection.SupernetState training)
+    {
+        // A method that exports derived architectures only (ENAS, Single-Path NAS) has no probabilities to show.
+        if (training.Distribution is not { Probabilities: { } probabilities, Argmax: { } argmaxText } d) return null;
+        var argmax = Architecture.ParseChoiceString(argmaxText);
+        return new
+        {
+            step = training.DistributionStep, steps = training.Steps, final = training.Ready,
+            argmax = argmaxText, argmaxBlocks = Blocks(space, argmaxText), entropy = Finite(d.Entropy ?? double.NaN),
+            layers = probabilities.Select((p, layer) => new
+            {
+                layer,
+                argmax = layer < argmax.Count ? argmax[layer] : Array.IndexOf(p, p.Max()),
+                probabilities = p.Select(v => Finite(v)).ToArray(),
+                choices = Enumerable.Range(0, p.Length).Select(c => ChoiceName(space, layer, c)).ToArray(),
+            }),
+        };
+    }
+
+    private static string ChoiceName(BlockSpace? space, int layer, int choice)
+    {
+        if (space is null || layer >= space.ChoiceCounts.Count || choice >= space.ChoiceCounts[layer]) return choice.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return space.ChoiceName(layer, choice);
     }
 
     public async Task<SearchReplies.SearchResults> ResultsAsync(string id, CancellationToken cancel)

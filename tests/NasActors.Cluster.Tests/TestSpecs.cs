@@ -64,7 +64,7 @@ public static class TestSpecs
           budget = {{budget}}
           controller { name = {{controller}}, settings { batch = 4 } }
           training { method = {{method}}, steps = {{steps}}, checkpoint-every = 2, evaluate-on = {{evaluateOn}}
-            {{(method == "spnas" ? $"latency-table = \"{LatencyTable}\"" : "")}}
+            {{(method == "spnas" ? $"spnas {{ latency-table = \"{LatencyTable}\" }}" : "")}}
             {{methodBlock}}
           }
           evaluation { kind = torch }

@@ -22,7 +22,7 @@ public sealed class DerivedExportSpec(ITestOutputHelper output) : IDisposable
           controller { name = derived, settings { batch = 8 } }
           training {
             method = {{method}}, steps = 4, batch-size = 8, checkpoint-every = 2
-            {{(method == "spnas" ? $"latency-table = \"{Path.Combine(NodeProcess.RepoRoot, "docs", "latency-fmnist-mbconv-cpu.json")}\"" : "")}}
+            {{(method == "spnas" ? $"spnas {{ latency-table = \"{Path.Combine(NodeProcess.RepoRoot, "docs", "latency-fmnist-mbconv-cpu.json")}\" }}" : "")}}
             {{block}}
           }
           evaluation { kind = torch }

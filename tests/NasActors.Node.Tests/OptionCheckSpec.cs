@@ -77,6 +77,9 @@ public sealed class OptionCheckSpec
         "--max", "params=1.5", "--curve-out=-")]
     [InlineData("rank-study", "--name", "study-1", "--architectures", "4", "--level", "0.9", "--node", "[::1]:4053")]
     [InlineData("bench-actors", "--skip", "throughput,recovery", "--cost", "0", "--evaluators", "2")]
+    [InlineData("train", "--method", "proxylessnas", "--latency-table", "t.json", "--latency-reference", "0.5", "--latency-unit", "0.1")]
+    [InlineData("benchmark-methods", "--space", "fairnas-mbconv", "--dataset", "synthetic", "--steps", "2", "--exclude-first-step", "--method-timeout", "20",
+        "--markdown", "out/m.md")]
     public void Ordinary_values_are_accepted(params string[] args)
     {
         var (code, error) = Run(args);
@@ -106,6 +109,15 @@ public sealed class OptionCheckSpec
     [InlineData("--warmup 5: must be less than --steps (5)", "train", "--steps", "5", "--warmup", "5")]
     [InlineData("--flops-bands 2: applies to --method spos only", "train", "--flops-bands", "2")]
     [InlineData("--validation-fraction '1': must be in (0, 1)", "train", "--validation-fraction", "1")]
+    [InlineData("--latency-reference '0': must be more than 0", "train", "--method", "proxylessnas", "--latency-table", "t.json", "--latency-reference", "0")]
+    [InlineData("--latency-reference 'NaN': must be a finite number", "train", "--method", "proxylessnas", "--latency-table", "t.json", "--latency-reference", "nan")]
+    [InlineData("--latency-reference 'Infinity': must be a finite number", "train", "--method", "proxylessnas", "--latency-table", "t.json", "--latency-reference", "Infinity")]
+    [InlineData("--latency-reference 5: applies to --method proxylessnas only", "train", "--method", "fbnet", "--latency-table", "t.json", "--latency-reference", "5")]
+    [InlineData("--latency-reference 5: needs --latency-table", "train", "--method", "proxylessnas", "--latency-reference", "5")]
+    [InlineData("--latency-unit '-1': must be more than 0", "train", "--method", "fbnet", "--latency-unit", "-1")]
+    [InlineData("--latency-unit 0.1: applies to --method fbnet and proxylessnas only", "train", "--method", "spos", "--latency-unit", "0.1")]
+    [InlineData("--exclude-first-step: needs --steps 2 or more, got 1", "benchmark-methods", "--steps", "1", "--exclude-first-step")]
+    [InlineData("--method-timeout '0': must be in [1, 86400]", "benchmark-methods", "--method-timeout", "0")]
     [InlineData("--momentum '1': must be in [0, 1)", "train", "--momentum", "1")]
     [InlineData("--seed '-3': must be at least 0", "quickstart", "--seed", "-3")]
     [InlineData("--candidates '0': must be at least 1", "quickstart", "--candidates", "0")]

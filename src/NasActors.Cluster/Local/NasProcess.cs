@@ -49,7 +49,7 @@ public class NasProcess : IDisposable
         throw new InvalidOperationException($"no {count} consecutive free loopback ports found");
     }
 
-    /// <param name="nasDll">The nas.dll to run.</param>
+    /// <param name="nasDll">The nas.dll to run (through dotnet), or a self-contained nas executable.</param>
     /// <param name="folder">Working folder (created): a node keeps its data/ there.</param>
     /// <param name="port">The node's remoting port (0 for commands that are not nodes).</param>
     /// <param name="environment">Extra environment variables (seed nodes, roles, PostgreSQL connection and password).</param>
@@ -63,10 +63,10 @@ public class NasProcess : IDisposable
         Port = port;
         Host = host;
         Directory.CreateDirectory(folder);
-        var command = (launcher ?? []).Append("dotnet").ToArray();
+        // nas.dll runs through dotnet; a self-contained publish's executable (deploy/gpu: no .NET SDK there) runs itself.
+        var command = (launcher ?? []).Concat(nasDll.EndsWith(".dll", StringComparison.OrdinalIgnoreCase) ? ["dotnet", nasDll] : [nasDll]).ToArray();
         var psi = new ProcessStartInfo(command[0]) { WorkingDirectory = folder, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var c in command.Skip(1)) psi.ArgumentList.Add(c);
-        psi.ArgumentList.Add(nasDll);
         foreach (var a in arguments) psi.ArgumentList.Add(a);
         foreach (var (k, v) in environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         _process = Process.Start(psi)!;
@@ -101,6 +101,7 @@ public class NasProcess : IDisposable
     public string Host { get; }
     public string Address => $"akka.tcp://nas@{Host}:{Port}";
     public bool HasExited => _process.HasExited;
+    public int ProcessId => _process.Id;
     public string Output { get { lock (_output) return _output.ToString(); } }
     /// <summary>Standard output alone (complete once the process ended: <see cref="WaitForExitAsync"/>).</summary>
     public string StandardOutput { get { lock (_output) return _stdout.ToString(); } }

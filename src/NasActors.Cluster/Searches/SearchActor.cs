@@ -33,6 +33,12 @@ public sealed class SearchActor : ReceivePersistentActor, IWithTimers
     private IActorRef? _trainer;
     private bool _trainerAsked;
     private TrainingProtocol.TrainingProgressed? _lastProgress;
+    // The distribution of the last checkpoint the trainer reported (not journaled here: the trainer's journal holds it).
+    private (ArchitectureExport Export, long Step)? _checkpointDistribution;
+
+    /// <summary>The final distribution once journaled, else the last checkpoint's (the dashboard's per-layer probabilities).</summary>
+    private (ArchitectureExport Export, long Step)? LatestDistribution =>
+        _state.CheckpointFinal && _state.Distribution is { } d && _state.Checkpoint is { } c ? (d, c.Step) : _checkpointDistribution;
     private int? _offspringAsked;
 
     public static Props Props(string searchId, IActorRef queue, SearchActorSettings settings) =>
@@ -63,7 +69,8 @@ public sealed class SearchActor : ReceivePersistentActor, IWithTimers
             new SearchLocation(SearchId, ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString())));
         Command<SearchInspection.GetSupernetState>(_ => Reply(() => new SearchInspection.SupernetState(SearchId,
             ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString(), _state.Status!, _state.TrainingStep, TrainingSteps,
-            _lastProgress?.Loss, _lastProgress?.Accuracy, _state.Checkpoint?.Sha256, _state.CheckpointFinal)));
+            _lastProgress?.Loss, _lastProgress?.Accuracy, _state.Checkpoint?.Sha256, _state.CheckpointFinal,
+            LatestDistribution?.Export, LatestDistribution?.Step)));
         Command<GetTopK>(q => Reply(() => new TopK(SearchId, _state.Top(q.K))));
         Command<GetSearchResults>(_ => Reply(() => new SearchResults(SearchId, _state.Spec!.Name, _state.Spec.Space, _state.Status!,
             _state.Spec.TopK, _state.History())));
@@ -87,6 +94,8 @@ public sealed class SearchActor : ReceivePersistentActor, IWithTimers
 
         Command<TrainingEvents.CheckpointSaved>(c =>
         {
+            if (c.Distribution is { } d && (_checkpointDistribution is not { } seen || seen.Step <= c.Checkpoint.Step))
+                _checkpointDistribution = (d, c.Checkpoint.Step);
             if (_state.Spec?.Training.EvaluateOn == Specs.EvaluateOn.Intermediate && _state.Checkpoint is null && !SearchStatusNames.IsFinal(_state.Status!))
                 PersistEvents([new SupernetReady(SearchId, c.Checkpoint, false)], Go);
         });
@@ -158,7 +167,11 @@ public sealed class SearchActor : ReceivePersistentActor, IWithTimers
             Passivate();
             return;
         }
-        try { Specs.SearchSetup.Build(s.Spec); }
+        try
+        {
+            Specs.SearchSetup.Build(s.Spec);
+            Specs.SearchSetup.CheckTrainingFiles(s.Spec);
+        }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
             Sender.Tell(new SearchRejected(SearchId, e.Message));

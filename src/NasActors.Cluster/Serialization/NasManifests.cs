@@ -50,7 +50,6 @@ public static class NasManifests
         new("search-spec", typeof(SearchSpec), "Specs.SearchSpec"),
         new("training-spec", typeof(TrainingSpec), "Specs.TrainingSpec"),
         new("evaluation-spec", typeof(EvaluationSpec), "Specs.EvaluationSpec"),
-        new("latency-table-spec", typeof(LatencyTableSpec)),
         new("checkpoint-ref", typeof(CheckpointRef), "Evaluation.CheckpointRef"),
         new("evaluation-metrics", typeof(EvaluationMetrics), "Evaluation.EvaluationMetrics"),
         new("proposed-job", typeof(ProposedJob), "Population.ProposedJob"),

@@ -44,8 +44,34 @@ public sealed class SearchSetup
     /// <summary>What the search's controller knows of it: space, seed, budget, constraints, costs.</summary>
     public SearchContext Context => new(Space, Spec.Seed, Spec.Budget, Constraints, Costs);
 
+    /// <summary>The setting of a training method's block that names its latency table file (ProxylessNAS, FBNet).</summary>
+    public const string LatencyTableKey = "latency-table";
+
     /// <summary>Validates a spec (the key is named in every failure); nothing else happens.</summary>
-    public static void Validate(SearchSpec spec, string? source = null) => Build(spec, source).NewController();
+    public static void Validate(SearchSpec spec, string? source = null)
+    {
+        Build(spec, source).NewController();
+        CheckTrainingFiles(spec, source);
+    }
+
+    /// <summary>
+    /// The files a spec's training reads, checked at submit (not on replay: a search journaled long ago replays even if
+    /// its files moved since): the method's latency table exists, parses and fits the space. Its trainer reads it again.
+    /// </summary>
+    public static void CheckTrainingFiles(SearchSpec spec, string? source = null)
+    {
+        if (spec.Training.MethodSettings?.GetValueOrDefault(LatencyTableKey) is not { } path) return;
+        var key = $"search.training.{spec.Training.Method}.{LatencyTableKey}";
+        BlockSpace space;
+        try { space = BlockSpaces.Get(spec.Space); }
+        catch (UnknownSpaceException) { throw new SpecException(key, $"'{path}': a latency table needs a block space, not '{spec.Space}'", source); }
+        try { Torch.Methods.LatencyLoss.ReadTable(path, space); }
+        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
+        {
+            throw new SpecException(key, e is FileNotFoundException ? $"'{path}': the file does not exist"
+                : e is ArgumentException ? e.Message : $"'{path}': {e.Message}", source);
+        }
+    }
 
     public static SearchSetup Build(SearchSpec spec, string? source = null)
     {
@@ -101,13 +127,9 @@ public sealed class SearchSetup
         }
 
         var method = Torch.Methods.TrainingMethods.Get(spec.Training.Method);
-        if (spec.Training.LatencyTable is { } latency)
-        {
-            try { latency.ToCostModel(space); }
-            catch (ArgumentException e) { throw new SpecException("search.training.latency-table", $"'{latency.Source}': {e.Message}", source); }
-        }
-        else if (method.Name == Torch.Methods.SinglePathNas.SinglePathNasMethod.MethodName && spec.NeedsSupernet)
-            throw new SpecException("search.training.latency-table",
+        if (method.Name == Torch.Methods.SinglePathNas.SinglePathNasMethod.MethodName && spec.NeedsSupernet
+            && spec.Training.MethodSettings?.GetValueOrDefault(LatencyTableKey) is not { Length: > 0 })
+            throw new SpecException($"search.training.{method.Name}.{LatencyTableKey}",
                 $"method '{method.Name}' needs a latency table (its loss is CE + lambda * log(runtime)): a file of nas latency-table for space '{space.Name}'", source);
 
         // Architectures a spec lists are checked against the space now, not when (if ever) the search meets them:

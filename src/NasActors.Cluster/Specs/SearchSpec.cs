@@ -19,10 +19,7 @@ public sealed record TrainingSpec(
     double LabelSmoothing = SupernetTrainingOptions.DefaultLabelSmoothing,
     // The method's own settings (the spec's training.METHOD { ... } block), as key/value text read by the method's
     // registration (TrainingMethodInfo.ReadSettings); null or empty: the method's published defaults.
-    IReadOnlyDictionary<string, string>? MethodSettings = null,
-    // The per-layer latency table of the latency-aware methods (spnas needs one; fbnet and proxylessnas use it), its
-    // numbers copied in at submit so that the search replays with the table it started with; null: none.
-    LatencyTableSpec? LatencyTable = null) : INasMessage
+    IReadOnlyDictionary<string, string>? MethodSettings = null) : INasMessage
 {
     /// <summary>The torch layer's options for this training, the method's settings applied and everything validated
     /// (a bad setting throws <see cref="ControllerSettingsException"/> naming its key).</summary>
@@ -31,14 +28,6 @@ public sealed record TrainingSpec(
         Method = Method, Steps = Steps, BatchSize = BatchSize, LearningRate = LearningRate, WarmupSteps = WarmupSteps, Seed = seed,
         MeanGradientOverPaths = MeanGradients, Momentum = Momentum, WeightDecay = WeightDecay, LabelSmoothing = LabelSmoothing,
     }, MethodSettings);
-}
-
-/// <summary>A latency table (<c>training.latency-table</c>): the file it was read from, the fixed part and per layer the
-/// milliseconds of each choice (the format of <c>nas latency-table</c>).</summary>
-public sealed record LatencyTableSpec(string Source, double Fixed, double[][] Layers) : INasMessage
-{
-    /// <summary>The table as a cost model of <paramref name="space"/>; throws <see cref="ArgumentException"/> when its shape is not the space's.</summary>
-    public NasActors.Core.Costs.AdditiveCostModel ToCostModel(NasActors.Core.Spaces.ISearchSpace space) => LatencyLoss.CostModel(space, Fixed, Layers);
 }
 
 /// <summary>How candidates are scored.</summary>

@@ -28,41 +28,31 @@ public static class SpecReader
         ["name", "space", "dataset", "seed", "budget", "top-k", "max-attempts", "constraints", "controller", "training", "evaluation"];
     private static readonly string[] ControllerKeys = ["name", "settings"];
     // Besides these, a block named after a training method holds that method's own settings (training.darts { ... }).
-    private static readonly string[] TrainingKeys = ["method", "steps", "batch-size", "learning-rate", "warmup-steps", "checkpoint-every", "evaluate-on", "mean-gradients", "momentum", "weight-decay", "label-smoothing", "latency-table"];
+    private static readonly string[] TrainingKeys = ["method", "steps", "batch-size", "learning-rate", "warmup-steps", "checkpoint-every", "evaluate-on", "mean-gradients", "momentum", "weight-decay", "label-smoothing"];
     private static readonly string[] EvaluationKeys =
         ["kind", "stub-cost", "table", "signal", "fail-architectures", "fail-times", "recalibration-batches", "recalibration-batch-size", "evaluation-batch-size",
          "standalone-epochs", "standalone-batch-size", "standalone-learning-rate", "standalone-weight-decay", "standalone-train-images"];
-
-    /// <summary>
-    /// The numbers of <c>training.latency-table</c> (a file of <c>nas latency-table</c>), copied into the spec; a
-    /// relative path is relative to the spec file (to the working folder for a spec given as text).
-    /// </summary>
-    private static LatencyTableSpec? ReadLatencyTable(string? path, string source)
-    {
-        if (path is null) return null;
-        const string key = "search.training.latency-table";
-        if (path.Trim().Length == 0) throw new SpecException(key, "is empty", source);
-        var full = Path.IsPathRooted(path) || !File.Exists(source)
-            ? Path.GetFullPath(path)
-            : Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(source))!, path));
-        try
-        {
-            var (fixedPart, layers) = LatencyLoss.ReadValues(full);
-            return new LatencyTableSpec(full, fixedPart, layers);
-        }
-        catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
-        {
-            throw new SpecException(key, e.Message, source);
-        }
-    }
 
     public static SearchSpec ReadFile(string path)
     {
         if (!File.Exists(path)) throw new SpecException("file", $"'{path}' does not exist");
         var spec = Parse(File.ReadAllText(path), path);
         // Relative table paths are relative to the spec file.
+        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
         if (spec.Evaluation.Table is { } t && !Path.IsPathRooted(t))
-            spec = spec with { Evaluation = spec.Evaluation with { Table = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, t)) } };
+            spec = spec with { Evaluation = spec.Evaluation with { Table = Path.GetFullPath(Path.Combine(folder, t)) } };
+        // So is a training method's latency table (training.proxylessnas.latency-table, ...).
+        if (spec.Training.MethodSettings?.GetValueOrDefault(SearchSetup.LatencyTableKey) is { Length: > 0 } latency && !Path.IsPathRooted(latency))
+            spec = spec with
+            {
+                Training = spec.Training with
+                {
+                    MethodSettings = new SortedDictionary<string, string>(spec.Training.MethodSettings.ToDictionary(), StringComparer.Ordinal)
+                    {
+                        [SearchSetup.LatencyTableKey] = Path.GetFullPath(Path.Combine(folder, latency)),
+                    },
+                },
+            };
         SearchSetup.Validate(spec, path);
         return spec;
     }
@@ -136,8 +126,7 @@ public static class SpecReader
             t.Double("learning-rate", 0.1), t.Long("warmup-steps", 0), t.Long("checkpoint-every", 50),
             EvaluateOnSetting(t.String("evaluate-on", EvaluateOn.Final.ToWire()), source), t.Bool("mean-gradients", false),
             t.Double("momentum", SupernetTrainingOptions.DefaultMomentum), t.Double("weight-decay", SupernetTrainingOptions.DefaultWeightDecay),
-            t.Double("label-smoothing", SupernetTrainingOptions.DefaultLabelSmoothing), methodSettings,
-            ReadLatencyTable(t.OptionalString("latency-table"), source));
+            t.Double("label-smoothing", SupernetTrainingOptions.DefaultLabelSmoothing), methodSettings);
         if (training.Steps < 1) throw new SpecException("search.training.steps", $"must be at least 1, got {training.Steps}", source);
         if (training.BatchSize < 1) throw new SpecException("search.training.batch-size", $"must be at least 1, got {training.BatchSize}", source);
         if (!(training.LearningRate > 0)) throw new SpecException("search.training.learning-rate", $"must be positive, got {training.LearningRate}", source);

@@ -22,7 +22,8 @@ public sealed class TorchTrainingBackend(string? dataFolder = null) : ISupernetT
         var space = BlockSpaces.Get(spec.Space);
         var data = SearchData.Load(spec.Dataset, dataFolder, SearchData.DefaultValidationFraction, spec.Seed);
         var options = t.ToOptions(spec.Seed);
-        var latency = t.LatencyTable?.ToCostModel(space);
+        // A latency-aware method's table (checked at submit; read again here, on the trainer's node).
+        var latency = options.Architecture.LatencyTable is { } table ? NasActors.Torch.Methods.LatencyLoss.ReadTable(table, space) : null;
         var lastReport = DateTime.MinValue;
         var outcome = SupernetTraining.Run(space, data, options, runtime.Device, request.CheckpointFolder, t.CheckpointEvery,
             request.ResumeFrom?.Path,

@@ -29,6 +29,18 @@ public sealed class ArchitectureDistribution
     public Architecture Argmax() =>
         new(Probabilities.Select(p => Array.IndexOf(p, p.Max())));
 
+    /// <summary>
+    /// The distribution with <paramref name="choice"/> ruled out of every decision that has another choice: its
+    /// probability moved to the others in proportion (DARTS's discretisation of a cell never keeps the zero op). A
+    /// decision whose other choices all have probability 0 shares it equally among them.
+    /// </summary>
+    public ArchitectureDistribution Excluding(int choice) => new(Probabilities.Select(p =>
+    {
+        if (choice < 0 || choice >= p.Length || p.Length < 2) return p;
+        var rest = p.Sum() - p[choice];
+        return p.Select((v, c) => c == choice ? 0 : rest > 0 ? v / rest : 1.0 / (p.Length - 1)).ToArray();
+    }).ToArray());
+
     /// <summary>Shannon entropy of each decision, in nats.</summary>
     public double[] Entropies() =>
         Probabilities.Select(p => -p.Where(v => v > 0).Sum(v => v * Math.Log(v))).ToArray();

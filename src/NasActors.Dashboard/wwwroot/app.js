@@ -164,14 +164,27 @@ function searchHtml(d) {
        { points: tr.curve.map(p => [p.step, p.accuracy]), kind: "line", color: "#1f8a4c", label: "accuracy (0-1)" }], { yMin: 0 })}
       <p class="muted">loss ${num(tr.loss, 4)} · accuracy ${tr.accuracy === null ? "-" : num(100 * tr.accuracy, 1) + " %"} · ${num(tr.imagesPerSecond, 0)} images/s · node <span class="mono">${esc(tr.node)}</span></p></section>`;
   }
-  if (d.choiceProbabilities) {
-    html += `<section><h2>Choice probabilities per layer</h2><table id="probabilities"><tbody>${d.choiceProbabilities.map((layer, i) =>
-      `<tr><td>layer ${i}</td>${layer.map(p => `<td class="num">${num(p, 3)}</td>`).join("")}</tr>`).join("")}</tbody></table></section>`;
-  }
+  if (d.choiceProbabilities) html += probabilitiesHtml(d.choiceProbabilities);
   html += `</div><section><h2>Top ${d.top.length}</h2><table id="topk"><thead><tr><th class="num">#</th><th>architecture</th><th>blocks</th>
     <th class="num">MFLOPs</th><th class="num">params (k)</th><th class="num">accuracy (%)</th></tr></thead>
     <tbody>${top || '<tr><td colspan="6" class="muted">nothing evaluated yet</td></tr>'}</tbody></table></section>`;
   return html;
+}
+
+// A differentiable method's distribution at its latest checkpoint: one row per layer, one cell per choice, shaded by
+// its probability (a heat map), the layer's argmax outlined.
+function probabilitiesHtml(c) {
+  const width = Math.max(...c.layers.map(l => l.probabilities.length));
+  const same = c.layers.every(l => l.choices.join() === c.layers[0].choices.join());
+  const head = same ? `<tr><th>layer</th>${c.layers[0].choices.map(n => `<th class="num">${esc(n)}</th>`).join("")}</tr>` : "";
+  const rows = c.layers.map(l => `<tr data-layer="${l.layer}"><td>layer ${l.layer}</td>${l.probabilities.map((p, i) =>
+    `<td class="num cell${i === l.argmax ? " argmax" : ""}" data-p="${p ?? ""}" title="${esc(l.choices[i])}: ${num(p, 4)}"
+      style="background: rgba(47, 111, 222, ${p === null ? 0 : (0.08 + 0.92 * p).toFixed(3)}); color: ${p !== null && p > 0.55 ? "#fff" : "inherit"}">${same ? "" : `<span class="muted">${esc(l.choices[i])}</span> `}${num(p, 3)}</td>`).join("")}${"<td></td>".repeat(width - l.probabilities.length)}</tr>`).join("");
+  return `<section><h2>Choice probabilities per layer</h2>
+    <p class="muted" id="probabilities-info">${c.final ? "final" : "checkpoint"} at step <span id="probabilities-step">${c.step ?? "-"}</span> of ${c.steps}
+      · argmax <span class="mono">${esc(c.argmax)}</span>${c.argmaxBlocks ? ` <span class="mono">(${esc(c.argmaxBlocks)})</span>` : ""}
+      · entropy <span id="probabilities-entropy">${num(c.entropy, 3)}</span> (1 uniform, 0 decided)</p>
+    <table id="probabilities" class="heat"><thead>${head}</thead><tbody>${rows}</tbody></table></section>`;
 }
 
 function renderSearch() {

@@ -17,6 +17,8 @@ public sealed record DatasetBundle(string Name, ImageDataset Train, ImageDataset
 /// <see cref="DefaultFashionMnistFolder"/> (Debian package dataset-fashion-mnist), IDX files raw or .gz;</item>
 /// <item><c>cifar10</c>: CIFAR-10 binary files from a folder given by the user (the folder itself or its
 /// cifar-10-batches-bin/ subfolder).</item>
+/// <item><c>synthetic</c>: random images at a space's own input shape, for throughput and memory measurements only
+/// (<see cref="ForSpace"/> turns it into <c>synthetic-CxHxW-K</c>, the name checkpoints record).</item>
 /// </list>
 /// A missing folder or file is a <see cref="DatasetNotFoundException"/> naming it.
 /// </summary>
@@ -27,7 +29,54 @@ public static class DatasetCatalog
     public const string Cifar10 = "cifar10";
     public const string DefaultFashionMnistFolder = "/usr/share/datasets/fashion-mnist";
 
-    public static IReadOnlyList<string> Names { get; } = [FashionMnistEmbedded, FashionMnist, Cifar10];
+    public const string Synthetic = "synthetic";
+
+    /// <summary>Images (training + test) of a synthetic dataset: enough for batches of a few hundred from every split a
+    /// method cuts (FBNet's architecture split is 16% of the images), about 390 MB at 224x224x3.</summary>
+    public const int SyntheticTrainImages = 2560, SyntheticTestImages = 256;
+
+    public static IReadOnlyList<string> Names { get; } = [FashionMnistEmbedded, FashionMnist, Cifar10, Synthetic];
+
+    /// <summary>
+    /// The dataset name to load for a space: <c>synthetic</c> becomes <c>synthetic-CxHxW-K</c> at the space's input
+    /// shape and classes; any other name is returned as it is.
+    /// </summary>
+    public static string ForSpace(string name, NasActors.Core.Spaces.Blocks.BlockSpace space) =>
+        Normalize(name) == Synthetic ? $"{Synthetic}-{space.Input.Channels}x{space.Input.Height}x{space.Input.Width}-{space.Classes}" : name;
+
+    /// <summary>
+    /// Random images and labels, the same for the same shape whatever the seed of the training that reads them (the
+    /// training's seed still orders the batches): uniform bytes per pixel, labels uniform over min(classes, 256)
+    /// (labels are bytes). Their accuracy means nothing; their step time and memory are those of real images.
+    /// </summary>
+    private static DatasetBundle LoadSynthetic(string name)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(name, @"^synthetic-(\d{1,4})x(\d{1,5})x(\d{1,5})-(\d{1,5})$");
+        if (!m.Success)
+            throw new DatasetNotFoundException($"Dataset '{name}': synthetic images take the input shape of the space they train " +
+                                               "(nas train / benchmark-methods --dataset synthetic), or are named synthetic-CxHxW-K.");
+        int Part(int i) => int.Parse(m.Groups[i].Value, System.Globalization.CultureInfo.InvariantCulture);
+        var (c, h, w, k) = (Part(1), Part(2), Part(3), Part(4));
+        if (c < 1 || h < 1 || w < 1 || k < 1 || k > 65536 || (long)c * h * w > 64L << 20)
+            throw new DatasetNotFoundException($"Dataset '{name}': the shape {c}x{h}x{w} with {k} classes is out of range.");
+        ImageDataset Make(string part, int count)
+        {
+            var rng = NasActors.Core.Determinism.DeterministicRandom.For(0, $"{name}/{part}");
+            var pixels = new byte[(long)count * c * h * w];
+            for (long i = 0; i < pixels.LongLength; i += 8)
+            {
+                var bits = rng.NextULong();
+                for (var b = 0; b < 8 && i + b < pixels.LongLength; b++) pixels[i + b] = (byte)(bits >> (8 * b));
+            }
+            var labels = new byte[count];
+            for (var i = 0; i < count; i++) labels[i] = (byte)rng.NextInt(Math.Min(k, 256));
+            return new ImageDataset($"{name}/{part}", pixels, labels, count, c, h, w, k);
+        }
+        var half = Enumerable.Repeat(0.5f, c).ToArray();
+        var std = Enumerable.Repeat(0.2887f, c).ToArray(); // of a uniform [0, 1] pixel
+        return new DatasetBundle(name, Make("train", SyntheticTrainImages), Make("test", SyntheticTestImages), new Normalization(half, std),
+            Enumerable.Range(0, k).Select(i => $"class {i}").ToArray());
+    }
 
     public static IReadOnlyList<string> FashionMnistClasses { get; } =
         ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
@@ -40,8 +89,17 @@ public static class DatasetCatalog
     {
         FashionMnistEmbedded or FashionMnist => (1, 28, 28),
         Cifar10 => (3, 32, 32),
+        var n when n.StartsWith(Synthetic + "-", StringComparison.Ordinal) => (LoadShape(n)),
         _ => throw Unknown(name),
     };
+
+    private static (int, int, int) LoadShape(string name)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(name, @"^synthetic-(\d{1,4})x(\d{1,5})x(\d{1,5})-\d{1,5}$");
+        if (!m.Success) throw Unknown(name);
+        int Part(int i) => int.Parse(m.Groups[i].Value, System.Globalization.CultureInfo.InvariantCulture);
+        return (Part(1), Part(2), Part(3));
+    }
 
     /// <summary>Loads a dataset by name; <paramref name="folder"/> is needed for cifar10 and optional for fmnist.</summary>
     public static DatasetBundle Load(string name, string? folder = null)
@@ -72,6 +130,8 @@ public static class DatasetCatalog
                 var test = Cifar10Reader.Load([RequireFile(dir, Cifar10Reader.TestFile, Cifar10)], "cifar10/test");
                 return new DatasetBundle(Cifar10, train, test, Normalization.Cifar10, Cifar10Classes);
             }
+            case var n when n == Synthetic || n.StartsWith(Synthetic + "-", StringComparison.Ordinal):
+                return LoadSynthetic(n);
             default:
                 throw Unknown(name);
         }

@@ -10,7 +10,8 @@ public sealed class ImageDataset
 {
     public ImageDataset(string name, byte[] pixels, byte[] labels, int count, int channels, int height, int width, int classes)
     {
-        if (count < 0 || channels <= 0 || height <= 0 || width <= 0 || classes <= 0 || classes > 256)
+        // Labels are bytes: a dataset of more than 256 classes (the synthetic one at ImageNet's 1000) labels only the first 256.
+        if (count < 0 || channels <= 0 || height <= 0 || width <= 0 || classes <= 0 || classes > 65536)
             throw new ArgumentException($"{name}: invalid dataset shape {count}x{channels}x{height}x{width}, {classes} classes.");
         if (pixels.LongLength != (long)count * channels * height * width)
             throw new DatasetFormatException(name, $"{pixels.LongLength} pixel bytes for {count} images of {channels}x{height}x{width}.");

@@ -43,6 +43,8 @@ public sealed class LatencyTableMeasurement(BlockSpace space, Device device, int
     {
         if (repeats < 1) throw new ArgumentOutOfRangeException(nameof(repeats), repeats, "At least one timed repeat is needed.");
         if (warmup < 0) throw new ArgumentOutOfRangeException(nameof(warmup), warmup, "Warm-up passes cannot be negative.");
+        if (Space is CellSpace)
+            throw new ArgumentException($"A latency table times one block per layer; space '{Space.Name}' is a cell space (each edge runs in every cell), which it does not cover.");
         using var network = BlockNetwork.Supernet(Space, initSeed: 1);
         network.to(device);
         network.eval();

@@ -1,5 +1,6 @@
 using NasActors.Core.Controllers;
 using NasActors.Core.Spaces;
+using NasActors.Core.Spaces.Blocks;
 using NasActors.Core.Determinism;
 using NasActors.Torch.Checkpoints;
 using NasActors.Torch.Data;
@@ -117,6 +118,38 @@ public abstract class DifferentiableMethod : ITrainingMethod
         return double.IsNaN(v) ? current : v;
     }
 
+    /// <summary>
+    /// The latency loss's settings a latency-aware method reads (those of <paramref name="keys"/>): <c>latency-table</c>
+    /// (a file, <see cref="LatencyLoss.ReadTable"/>; a search validates it at submit and its trainer reads it),
+    /// <c>latency-loss</c> (additive or multiplicative), <c>latency-reference</c> (ms), <c>latency-lambda</c>,
+    /// <c>latency-alpha</c>, <c>latency-beta</c> and <c>latency-unit</c> (ms, <see cref="LatencyLoss.LogUnit"/>).
+    /// </summary>
+    public static SupernetTrainingOptions ReadLatencySettings(SupernetTrainingOptions options, SettingsReader r, IReadOnlyCollection<string> keys)
+    {
+        double? Optional(string key, double? current, double min)
+        {
+            if (!keys.Contains(key)) return current;
+            var v = r.Double(key, double.NaN, min, double.MaxValue);
+            return double.IsNaN(v) ? current : v;
+        }
+        var a = options.Architecture;
+        var table = keys.Contains("latency-table") ? r.String("latency-table", "") : "";
+        return options with
+        {
+            Architecture = a with
+            {
+                LatencyTable = table.Length > 0 ? table : a.LatencyTable,
+                LatencyLoss = keys.Contains("latency-loss") && r.String("latency-loss", "", "additive", "multiplicative") is { Length: > 0 } l
+                    ? l.ToLowerInvariant() : a.LatencyLoss,
+                LatencyReference = Optional("latency-reference", a.LatencyReference, double.Epsilon),
+                LatencyLambda = Optional("latency-lambda", a.LatencyLambda, 0),
+                LatencyAlpha = Optional("latency-alpha", a.LatencyAlpha, double.Epsilon),
+                LatencyBeta = Optional("latency-beta", a.LatencyBeta, 0),
+                LatencyUnit = Optional("latency-unit", a.LatencyUnit, double.Epsilon),
+            },
+        };
+    }
+
     /// <summary>softmax(alpha) of every layer.</summary>
     public ArchitectureDistribution? Distribution
     {
@@ -130,6 +163,11 @@ public abstract class DifferentiableMethod : ITrainingMethod
             }).ToArray());
         }
     }
+
+    /// <summary>On a cell space, DARTS's discretisation of the current distribution (<see cref="CellSpace.Discretise"/>);
+    /// on a block space nothing beyond the distribution's argmax.</summary>
+    public IReadOnlyList<Architecture> Derived() =>
+        Context.Space is CellSpace ? [CellSpace.Discretise(Distribution!)] : [];
 
     public StepMetrics TrainStep(long step, double learningRate)
     {

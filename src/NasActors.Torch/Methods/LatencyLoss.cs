@@ -25,18 +25,6 @@ public static class LatencyLoss
     /// </summary>
     public static AdditiveCostModel ReadTable(string path, NasActors.Core.Spaces.Blocks.BlockSpace space)
     {
-        var (fixedPart, perChoice) = ReadValues(path);
-        try { return CostModel(space, fixedPart, perChoice); }
-        catch (ArgumentException e) { throw new ArgumentException($"Latency table '{path}': {e.Message}", e); }
-    }
-
-    /// <summary>A table's numbers as a cost model of the space; throws <see cref="ArgumentException"/> when its shape is not the space's.</summary>
-    public static AdditiveCostModel CostModel(NasActors.Core.Spaces.ISearchSpace space, double fixedPart, double[][] perChoice) =>
-        new(space, new Dictionary<string, (double, double[][])> { [CostMetrics.Latency] = (fixedPart, perChoice) });
-
-    /// <summary>The numbers of a latency table file (not yet checked against a space); errors name the file and the fault.</summary>
-    public static (double Fixed, double[][] PerChoice) ReadValues(string path)
-    {
         if (!File.Exists(path)) throw new FileNotFoundException($"Latency table '{path}' does not exist.", path);
         try
         {
@@ -44,10 +32,14 @@ public static class LatencyLoss
             var root = document.RootElement;
             if (!root.TryGetProperty("fixed", out var fixedPart) || !root.TryGetProperty("layers", out var layers))
                 throw new FormatException("it needs 'fixed' (ms) and 'layers' (per layer, ms per choice)");
+            // nas latency-table names the space it measured; another space's table of the same shape is refused too.
+            if (root.TryGetProperty("space", out var named) && named.ValueKind == System.Text.Json.JsonValueKind.String
+                && !string.Equals(named.GetString(), space.Name, StringComparison.OrdinalIgnoreCase))
+                throw new FormatException($"it was measured for space '{named.GetString()}', not '{space.Name}'");
             var perChoice = layers.EnumerateArray().Select(l => l.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToArray();
             if (perChoice.SelectMany(r => r).Append(fixedPart.GetDouble()).Any(v => !(v >= 0)))
                 throw new FormatException("latencies must be numbers >= 0");
-            return (fixedPart.GetDouble(), perChoice);
+            return new AdditiveCostModel(space, new Dictionary<string, (double, double[][])> { [CostMetrics.Latency] = (fixedPart.GetDouble(), perChoice) });
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or FormatException or InvalidOperationException or ArgumentException)
         {
@@ -82,6 +74,31 @@ public static class LatencyLoss
     /// <summary>ProxylessNAS's additive form: CE + lambda * (LAT - ref) / ref.</summary>
     public static Tensor Additive(Tensor crossEntropy, Tensor latency, double lambda, double reference) =>
         crossEntropy.add(latency.sub(reference).div(reference).mul(lambda));
+
+    /// <summary>The latency of the table's fastest architecture: the fixed part plus each layer's fastest choice. Every
+    /// expected or sampled latency (a convex mix per layer) is at least this.</summary>
+    public static double Fastest((double Fixed, double[][] PerChoice) table) => table.Fixed + table.PerChoice.Sum(l => l.Min());
+
+    /// <summary>
+    /// The unit (ms) the log forms measure latency in, so that log(LAT / unit) is positive for every architecture: the
+    /// forms CE * alpha * (log LAT)^beta and (log LAT / log ref)^beta are written for a unit in which latencies exceed 1
+    /// (FBNet's tables were tens of milliseconds), and a table of sub-millisecond entries (a GPU, a small space) would
+    /// make log LAT negative and the power undefined. <paramref name="unit"/> given: it is checked; not given: 1 ms
+    /// where <paramref name="smallest"/> (the smallest latency the loss can see) is at least e ms, as published, else
+    /// smallest / e, so that log(smallest / unit) = 1 (the loss then depends on latency relative to the fastest
+    /// architecture only, whatever the table's scale). <paramref name="key"/> names the setting in messages.
+    /// </summary>
+    public static double LogUnit(double smallest, double? unit = null, string key = "latency-unit")
+    {
+        if (!(smallest > 0) || !double.IsFinite(smallest))
+            throw new ArgumentException($"The log-latency loss needs a positive latency for every architecture; the smallest it can see is {smallest} ms (a table of zeros?).");
+        var u = unit ?? Math.Min(1.0, smallest / Math.E);
+        if (!(u > 0) || !double.IsFinite(u)) throw new ArgumentException($"{key} must be a finite number > 0 (ms), got {u}.");
+        if (!(smallest / u > 1))
+            throw new ArgumentException($"{key} {u} ms: the log-latency loss needs every latency above the unit (log LAT > 0), but the smallest it can see is {smallest} ms; " +
+                                        $"give a unit below {smallest} ms, or leave it out ({Math.Min(1.0, smallest / Math.E):G4} ms would be taken).");
+        return u;
+    }
 
     /// <summary>ProxylessNAS's multiplicative form: CE * alpha * (log LAT / log ref)^beta; FBNet's is this with ref = e.</summary>
     public static Tensor Multiplicative(Tensor crossEntropy, Tensor latency, double alpha, double beta, double reference)

@@ -123,8 +123,9 @@ public abstract class PathSamplingMethod : ITrainingMethod
             var logits = Network.Forward(x, paths[i], _dropout[i]);
             var loss = nn.functional.cross_entropy(logits, y, label_smoothing: _context.Options.LabelSmoothing);
             var parameters = Network.PathParameters(paths[i]);
+            // A parameter the loss does not reach (in a cell, a conv whose node feeds only "none" edges) gets no gradient.
             var gradients = torch.autograd.grad([loss], parameters.Cast<Tensor>().ToList(), allow_unused: true)
-                .Select(g => g?.DetachFromDisposeScope()).ToArray();
+                .Select(g => g is null || g.IsInvalid ? null : g.DetachFromDisposeScope()).ToArray();
             return new PathPass(parameters, gradients, statistics.ToArray(), loss.item<float>(),
                 logits.argmax(1).eq(y).sum().item<long>(), (int)y.shape[0]);
         }

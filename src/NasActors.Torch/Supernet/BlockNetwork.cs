@@ -1,6 +1,7 @@
 using NasActors.Core.Spaces;
 using NasActors.Core.Spaces.Blocks;
 using NasActors.Torch.Supernet.Blocks;
+using NasActors.Torch.Supernet.Families;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -8,48 +9,42 @@ using static TorchSharp.torch;
 namespace NasActors.Torch.Supernet;
 
 /// <summary>
-/// A network of a block space: a fixed stem and head around choice layers. As a supernet it holds every choice of
-/// every layer (BatchNorm without affine parameters, as in SPOS and FairNAS) and runs one path per forward pass;
-/// as a stand-alone network it holds only the blocks of one architecture (BatchNorm with affine parameters).
-/// Parameter names are stable (<c>layers.3.2.main.pw1.conv.weight</c>): checkpoints and recalibration rely on them.
+/// A network of a block space: a fixed stem and head around choice units (one per layer of a block space, one per
+/// edge of every cell of a cell space), built and wired by the space's family (<see cref="SpaceFamilies"/>). As a
+/// supernet it holds every choice of every unit (BatchNorm without affine parameters, as in SPOS and FairNAS) and runs
+/// one path per forward pass; as a stand-alone network it holds only the blocks of one architecture (BatchNorm with
+/// affine parameters). Parameter names are stable (<c>layers.3.2.main.pw1.conv.weight</c>, <c>layers.UNIT.CHOICE</c>):
+/// checkpoints and recalibration rely on them.
 /// </summary>
 public sealed class BlockNetwork : nn.Module<Tensor, Tensor>
 {
     private readonly Sequential stem;
     private readonly ModuleList<ModuleList<nn.Module<Tensor, Tensor>>> layers;
+    private readonly ModuleList<nn.Module<Tensor, Tensor>> body;
     private readonly Sequential head;
     private readonly Dropout dropout;
     private readonly Linear classifier;
     private readonly int[][] _heldChoices;
     private readonly double _dropoutRate;
+    private readonly ChoiceUnit[] _units;
+    private readonly BodyWiring _wiring;
 
     private BlockNetwork(BlockSpace space, int[][] heldChoices, bool affine) : base(space.Name)
     {
         Space = space;
         _heldChoices = heldChoices;
         IsSupernet = heldChoices.Any(h => h.Length > 1) || !affine;
-        (stem, var lastWidth, var blocks) = space switch
-        {
-            ShuffleNetSpace s => BuildShuffle(s, heldChoices, affine),
-            MbConvSpace m => BuildMb(m, heldChoices, affine),
-            _ => throw new NotSupportedException($"No modules for space type {space.GetType().Name}."),
-        };
-        layers = nn.ModuleList(blocks.ToArray());
-        var (lastChannels, dropoutRate) = space switch
-        {
-            ShuffleNetSpace s => (s.LastChannels, s.Dropout),
-            MbConvSpace m => (m.LastChannels, m.Dropout),
-            _ => throw new NotSupportedException(),
-        };
-        head = nn.Sequential(
-            ("conv", Layers.Conv(lastWidth, lastChannels, 1)),
-            ("bn", Layers.Norm(lastChannels, affine)),
-            ("relu", nn.ReLU(inplace: true)),
-            ("pool", nn.AdaptiveAvgPool2d(1)),
-            ("flatten", nn.Flatten()));
-        _dropoutRate = dropoutRate;
-        dropout = nn.Dropout(dropoutRate);
-        classifier = nn.Linear(lastChannels, space.Classes, hasBias: space is MbConvSpace);
+        // Built in this order (stem, units, body, head, classifier): the order of the weight initialisation's draws.
+        var parts = SpaceFamilies.Of(space).Build(space, heldChoices, affine);
+        stem = parts.Stem;
+        layers = nn.ModuleList(parts.Units.ToArray());
+        _units = parts.UnitDecisions.Select((d, i) => new ChoiceUnit(i, d)).ToArray();
+        body = nn.ModuleList(parts.Fixed.ToArray());
+        _wiring = parts.Body;
+        head = parts.Head;
+        _dropoutRate = parts.Dropout;
+        dropout = nn.Dropout(parts.Dropout);
+        classifier = nn.Linear(parts.Features, space.Classes, hasBias: parts.ClassifierBias);
         RegisterComponents();
     }
 
@@ -84,27 +79,47 @@ public sealed class BlockNetwork : nn.Module<Tensor, Tensor>
     /// <summary>The single path of a stand-alone network.</summary>
     public Architecture? OwnPath => IsSupernet ? null : new Architecture(_heldChoices.Select(h => h[0]));
 
-    /// <summary>The block that runs a choice of a layer.</summary>
+    /// <summary>
+    /// Where the decisions apply, in the order a forward pass runs them: one unit per layer in a block space, one per
+    /// edge of every cell in a cell space (a decision then has as many units as cells).
+    /// </summary>
+    public IReadOnlyList<ChoiceUnit> Units => _units;
+
+    /// <summary>True when every decision has exactly one unit, unit i being decision i (the block spaces).</summary>
+    public bool OneUnitPerDecision => _units.Length == _heldChoices.Length;
+
+    /// <summary>The block that runs a choice of a layer (block spaces: one unit per decision).</summary>
     public nn.Module<Tensor, Tensor> Block(int layer, int choice)
     {
-        var position = Array.IndexOf(_heldChoices[layer], choice);
-        if (position < 0) throw new ArgumentException($"Layer {layer} of this network does not hold choice {choice}.");
-        return layers[layer][position];
+        if (!OneUnitPerDecision)
+            throw new InvalidOperationException(
+                $"Space '{Space.Name}' has {_units.Length} units for {_heldChoices.Length} decisions (a cell space): a block is asked for by unit.");
+        return Block(_units[layer], choice);
     }
 
-    /// <summary>Modules a path runs through: stem, one block per layer, head and classifier.</summary>
+    /// <summary>The block that runs a choice in a unit.</summary>
+    public nn.Module<Tensor, Tensor> Block(ChoiceUnit unit, int choice)
+    {
+        var position = Array.IndexOf(_heldChoices[unit.Decision], choice);
+        if (position < 0) throw new ArgumentException($"Decision {unit.Decision} of this network does not hold choice {choice}.");
+        return layers[unit.Index][position];
+    }
+
+    /// <summary>Modules a path runs through: stem, one block per unit, the body's fixed modules, head and classifier.</summary>
     public IEnumerable<nn.Module> PathModules(Architecture path)
     {
         yield return stem;
-        for (var i = 0; i < path.Count; i++) yield return Block(i, path[i]);
+        foreach (var unit in _units) yield return Block(unit, path[unit.Decision]);
+        foreach (var m in body) yield return m;
         yield return head;
         yield return classifier;
     }
 
-    /// <summary>Modules every path runs through (stem, head, classifier): in a FairNAS step, all m paths share them.</summary>
+    /// <summary>Modules every path runs through (stem, fixed body modules, head, classifier): in a FairNAS step, all m paths share them.</summary>
     public IEnumerable<nn.Module> SharedModules()
     {
         yield return stem;
+        foreach (var m in body) yield return m;
         yield return head;
         yield return classifier;
     }
@@ -119,22 +134,16 @@ public sealed class BlockNetwork : nn.Module<Tensor, Tensor>
     {
         if (path.Count != _heldChoices.Length)
             throw new ArgumentException($"Path has {path.Count} layers, the network {_heldChoices.Length}.");
-        return Forward(x, (i, h) => Block(i, path[i]).call(h), dropoutGenerator);
+        return Forward(x, (u, h) => Block(u, path[u.Decision]).call(h), dropoutGenerator);
     }
 
     /// <summary>
-    /// Forward with each choice layer computed by <paramref name="layer"/> (layer index, input -> output): one path, a
-    /// weighted sum of the layer's blocks (DARTS, FBNet), gated blocks (ProxylessNAS). The input is disposed after.
+    /// Forward with each choice unit computed by <paramref name="unit"/> (unit, input -> output; it leaves the input
+    /// alone): one path, a weighted sum of the unit's blocks (DARTS, FBNet), gated blocks (ProxylessNAS).
     /// </summary>
-    public Tensor Forward(Tensor x, Func<int, Tensor, Tensor> layer, Generator? dropoutGenerator = null)
+    public Tensor Forward(Tensor x, Func<ChoiceUnit, Tensor, Tensor> unit, Generator? dropoutGenerator = null)
     {
-        var h = stem.call(x);
-        for (var i = 0; i < _heldChoices.Length; i++)
-        {
-            var next = layer(i, h);
-            h.Dispose();
-            h = next;
-        }
+        var h = _wiring(stem.call(x), (i, input) => unit(_units[i], input));
         var features = head.call(h);
         var generator = dropoutGenerator ?? DropoutGenerator;
         return classifier.call(generator is null ? dropout.call(features) : SeededDropout(features, generator));
@@ -155,13 +164,13 @@ public sealed class BlockNetwork : nn.Module<Tensor, Tensor>
     {
         if (layerWeights.Count != _heldChoices.Length)
             throw new ArgumentException($"{layerWeights.Count} weight vectors for {_heldChoices.Length} layers.");
-        return Forward(x, (i, h) =>
+        return Forward(x, (u, h) =>
         {
             Tensor? sum = null;
-            for (var c = 0; c < _heldChoices[i].Length; c++)
+            for (var c = 0; c < _heldChoices[u.Decision].Length; c++)
             {
-                using var output = layers[i][c].call(h);
-                var term = output.mul(layerWeights[i][c]);
+                using var output = layers[u.Index][c].call(h);
+                var term = output.mul(layerWeights[u.Decision][c]);
                 if (sum is null) sum = term;
                 else
                 {
@@ -236,28 +245,4 @@ public sealed class BlockNetwork : nn.Module<Tensor, Tensor>
     /// <summary>Stand-alone networks only: forward through their own path.</summary>
     public override Tensor forward(Tensor x) =>
         Forward(x, OwnPath ?? throw new InvalidOperationException("A supernet needs a path: call Forward(x, path)."));
-
-    private static (Sequential Stem, long Width, List<ModuleList<nn.Module<Tensor, Tensor>>> Blocks) BuildShuffle(
-        ShuffleNetSpace s, int[][] held, bool affine)
-    {
-        var stem = nn.Sequential(
-            ("conv", Layers.ConvBn(s.Input.Channels, s.StemChannels, 3, affine, relu: true, stride: s.StemStride, channelsLastAfterConv: true)));
-        var blocks = s.Layers.Select((layer, i) => nn.ModuleList(
-                held[i].Select(c => (nn.Module<Tensor, Tensor>)new ShuffleNetBlock(layer, (ShuffleChoice)c, affine)).ToArray()))
-            .ToList();
-        return (stem, s.StageOutChannels[^1], blocks);
-    }
-
-    private static (Sequential Stem, long Width, List<ModuleList<nn.Module<Tensor, Tensor>>> Blocks) BuildMb(
-        MbConvSpace s, int[][] held, bool affine)
-    {
-        var stem = nn.Sequential(
-            ("conv", Layers.ConvBn(s.Input.Channels, s.StemChannels, 3, affine, relu: true, stride: s.StemStride, channelsLastAfterConv: true)),
-            ("dw", Layers.ConvBn(s.StemChannels, s.StemChannels, 3, affine, relu: true, stride: s.SeparableStride, groups: s.StemChannels)),
-            ("pw", Layers.ConvBn(s.StemChannels, s.SeparableChannels, 1, affine, relu: false)));
-        var blocks = s.Layers.Select((layer, i) => nn.ModuleList(
-                held[i].Select(c => (nn.Module<Tensor, Tensor>)new MbConvBlock(layer, MbConvSpace.Choices[c], affine)).ToArray()))
-            .ToList();
-        return (stem, s.Layers[^1].OutChannels, blocks);
-    }
 }

@@ -18,6 +18,10 @@ public sealed record TrainingOutcome(CheckpointInfo Checkpoint, long Steps, doub
 
     /// <summary>Architectures the method derived for the <c>derived</c> controller (ENAS samples, Single-Path NAS's thresholds); empty for the others.</summary>
     public IReadOnlyList<NasActors.Core.Spaces.Architecture> Derived { get; init; } = [];
+
+    /// <summary>Images per second over the steps after the first (which pays for lazy initialisation: cuDNN and cuBLAS
+    /// handles, kernel selection on a GPU); NaN with fewer than two steps.</summary>
+    public double ImagesPerSecondAfterFirstStep { get; init; } = double.NaN;
 }
 
 /// <summary>
@@ -52,12 +56,14 @@ public static class SupernetTraining
         CheckpointInfo? last = null;
         StepMetrics? lastStep = null;
         var startStep = trainer.Step;
+        (long Images, TimeSpan At)? afterFirst = null;
         while (!trainer.IsComplete)
         {
             cancel.ThrowIfCancellationRequested();
             var m = trainer.TrainStep();
             lastStep = m;
             images += m.Images;
+            afterFirst ??= (images, clock.Elapsed);
             recent.Enqueue(m);
             if (recent.Count > 20) recent.Dequeue();
             progress?.Invoke(new TrainingProgress(m, trainer.Step, options.Steps, images / clock.Elapsed.TotalSeconds, clock.Elapsed));
@@ -76,6 +82,10 @@ public static class SupernetTraining
         return new TrainingOutcome(last, trainer.Step,
             recent.Count == 0 ? double.NaN : recent.Average(r => r.Loss),
             recent.Count == 0 ? double.NaN : recent.Average(r => r.Accuracy),
-            trained == 0 ? 0 : images / clock.Elapsed.TotalSeconds, clock.Elapsed) { Distribution = trainer.Method.Distribution, Derived = trainer.Method.Derived() };
+            trained == 0 ? 0 : images / clock.Elapsed.TotalSeconds, clock.Elapsed)
+        {
+            Distribution = trainer.Method.Distribution, Derived = trainer.Method.Derived(),
+            ImagesPerSecondAfterFirstStep = trained >= 2 && afterFirst is { } f ? (images - f.Images) / (clock.Elapsed - f.At).TotalSeconds : double.NaN,
+        };
     }
 }

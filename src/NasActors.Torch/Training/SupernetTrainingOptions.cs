@@ -87,17 +87,24 @@ public sealed record ArchitectureOptions
     public double? LatencyLambda { get; init; }
     public double? LatencyAlpha { get; init; }
     public double? LatencyBeta { get; init; }
+    /// <summary>ProxylessNAS's multiplicative form and FBNet: the unit (ms) latency is measured in under the log
+    /// (<see cref="Methods.LatencyLoss.LogUnit"/>); null: 1 ms, or fastest / e for tables faster than e ms.</summary>
+    public double? LatencyUnit { get; init; }
+    /// <summary>ProxylessNAS, FBNet in a search spec: the latency table file (<c>latency-table</c>), validated at submit
+    /// and read by the trainer; <c>nas train</c> takes it as <c>--latency-table</c>.</summary>
+    public string? LatencyTable { get; init; }
 
     public void Validate()
     {
         static void Positive(double? v, string key)
         {
-            if (v is { } x && !(x > 0)) throw new ArgumentException($"training.architecture.{key} must be positive, got {x}.");
+            if (v is { } x && !(x > 0 && double.IsFinite(x))) throw new ArgumentException($"training.architecture.{key} must be a finite number > 0, got {x}.");
         }
         Positive(LearningRate, "learning-rate");
         Positive(Temperature, "temperature");
         Positive(LatencyReference, "latency-reference");
         Positive(LatencyAlpha, "latency-alpha");
+        Positive(LatencyUnit, "latency-unit");
         if (Beta1 is { } b1 && b1 is < 0 or >= 1) throw new ArgumentException($"training.architecture.beta1 must be in [0, 1), got {b1}.");
         if (Beta2 is { } b2 && b2 is < 0 or >= 1) throw new ArgumentException($"training.architecture.beta2 must be in [0, 1), got {b2}.");
         if (WeightDecay is { } wd && !(wd >= 0)) throw new ArgumentException($"training.architecture.weight-decay must be >= 0, got {wd}.");

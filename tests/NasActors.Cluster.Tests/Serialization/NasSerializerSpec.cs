@@ -44,7 +44,7 @@ public sealed class NasSerializerSpec() : TestKit(NasSerializer.Hocon)
             new SearchReplies.TopK("s1", [Ranked]),
             new SearchReplies.SearchResults("s1", "n", "fmnist-mbconv", "completed", 5, [Ranked, FailedRanked]),
             new SearchSubmitted("s1", spec, DateTimeOffset.UnixEpoch), new SupernetReady("s1", Ckpt, true, export), proposed,
-            export, export.MostProbable![0], new NasActors.Cluster.Specs.LatencyTableSpec("/tmp/latency.json", 0.25, [[0.1, 0.2], [0.3, 0.125]]),
+            export, export.MostProbable![0],
             new EvaluationRecorded("s1", 0, "012345", Metrics, "ab12", "evaluator-0"),
             new EvaluationFailed("s1", 1, "543210", 2, "boom", false),
             new GenerationCompleted("s1", 0, 8, "012345", 91.5), new SearchPaused("s1"), new SearchResumed("s1"),

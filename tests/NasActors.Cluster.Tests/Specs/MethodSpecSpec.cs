@@ -128,6 +128,7 @@ public sealed class SurveyMethodSpecSpec
         Assert.Equal((0.25, 8), (oneshot.OneShot.DropPathRate, oneshot.OneShot.GhostBatchSize));
         Assert.Equal(48, SpecReader.ReadText(TestSpecs.DerivedHocon("smash", controller: "random", methodBlock: "smash { hidden-units = 48 }")).Training.ToOptions(1).Smash.HiddenUnits);
         var spnas = SpecReader.ReadText(TestSpecs.DerivedHocon("spnas", methodBlock: "spnas { indicator-dropout = 0.1, latency-lambda = 0.5, arch-warmup-steps = 3, arch-learning-rate = 0.01 }")).Training.ToOptions(1);
+        Assert.Equal(TestSpecs.LatencyTable, spnas.Architecture.LatencyTable);
         Assert.Equal((0.1, 0.5, 3L, 0.01), (spnas.SinglePath.IndicatorDropout, spnas.Architecture.LatencyLambda, spnas.Architecture.WarmupSteps, spnas.Architecture.LearningRate));
         var enas = SpecReader.ReadText(TestSpecs.DerivedHocon("enas", methodBlock:
             "enas { hidden-units = 20, weight-steps = 3, controller-steps = 2, tanh-constant = 2.5, entropy-weight = 0.001, baseline-decay = 0.9, samples = 4, temperature = 3, arch-learning-rate = 0.01, arch-beta1 = 0.5 }")).Training.ToOptions(1);
@@ -140,35 +141,18 @@ public sealed class SurveyMethodSpecSpec
     public void Single_path_nas_without_a_latency_table_is_refused_at_submit()
     {
         var e = Rejected(TestSpecs.DerivedHocon("spnas").Replace($"latency-table = \"{TestSpecs.LatencyTable}\"", ""));
-        Assert.Equal("search.training.latency-table", e.Key);
+        Assert.Equal("search.training.spnas.latency-table", e.Key);
         Assert.Contains("'spnas' needs a latency table", e.Message);
     }
 
     [Fact]
-    public void A_latency_table_that_is_missing_or_not_of_the_space_is_refused_naming_the_key()
+    public void Single_path_nas_reads_its_latency_table_like_the_other_latency_aware_methods()
     {
+        var options = SpecReader.ReadText(TestSpecs.DerivedHocon("spnas", methodBlock: "spnas { latency-lambda = 0.3 }")).Training.ToOptions(1);
+        Assert.Equal((TestSpecs.LatencyTable, 0.3), (options.Architecture.LatencyTable, options.Architecture.LatencyLambda!.Value));
         var missing = Rejected(TestSpecs.DerivedHocon("spnas").Replace(TestSpecs.LatencyTable, "/nonexistent/table.json"));
-        Assert.Equal("search.training.latency-table", missing.Key);
+        Assert.Equal("search.training.spnas.latency-table", missing.Key);
         Assert.Contains("/nonexistent/table.json", missing.Message);
-        var path = Path.Combine(Path.GetTempPath(), $"latency-{Guid.NewGuid():N}.json");
-        File.WriteAllText(path, """{"fixed": 0.2, "layers": [[0.1, 0.2], [0.1, 0.2]]}""");
-        try
-        {
-            var shape = Rejected(TestSpecs.DerivedHocon("spnas").Replace(TestSpecs.LatencyTable, path));
-            Assert.Equal("search.training.latency-table", shape.Key);
-            Assert.Contains("2 layers", shape.Message);
-        }
-        finally { File.Delete(path); }
-    }
-
-    [Fact]
-    public void The_table_s_numbers_are_copied_into_the_spec()
-    {
-        var spec = SpecReader.ReadText(TestSpecs.DerivedHocon("spnas"));
-        var table = NasActors.Torch.Methods.LatencyLoss.ReadValues(TestSpecs.LatencyTable);
-        Assert.Equal(TestSpecs.LatencyTable, spec.Training.LatencyTable!.Source);
-        Assert.Equal(table.Fixed, spec.Training.LatencyTable.Fixed);
-        Assert.Equal(table.PerChoice.SelectMany(l => l), spec.Training.LatencyTable.Layers.SelectMany(l => l));
     }
 
     [Theory]
@@ -195,5 +179,16 @@ public sealed class ShippedMethodSpecsSpec
         Assert.Equal((method, controller, "fmnist-embedded"), (spec.Training.Method, spec.Controller, spec.Dataset));
         Assert.NotEmpty(spec.Training.MethodSettings!);
         Assert.Equal(method, spec.Training.ToOptions(spec.Seed).Method);
+    }
+
+    [Fact]
+    public void The_shipped_DARTS_cell_spec_validates_and_searches_the_cell_space_with_DARTS()
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "hocon", "specs", "darts-cell.conf");
+        var spec = SpecReader.ReadFile(path);
+        SearchSetup.Validate(spec, path);
+        Assert.Equal(("darts", "derived", "fmnist-cell"), (spec.Training.Method, spec.Controller, spec.Space));
+        Assert.IsType<NasActors.Core.Spaces.Blocks.CellSpace>(SearchSetup.Build(spec, path).Space);
+        Assert.Equal(0.003, spec.Training.ToOptions(spec.Seed).Architecture.LearningRate);
     }
 }

@@ -105,6 +105,41 @@ public sealed class DashboardBrowserSpec(DashboardNode dashboard, ITestOutputHel
         Assert.Single(events.OfType<SearchEvents.SearchResumed>());
     }
 
+    [Fact]
+    public async Task Must_show_each_layer_choice_probabilities_of_a_differentiable_method_updated_live()
+    {
+        var id = $"probs-{Guid.NewGuid():N}"[..24];
+        var spec = DashboardNode.DifferentiableSpec("darts", steps: 400, checkpointEvery: 40);
+        await dashboard.SubmitAsync(id, spec);
+        _searches.Add(id);
+        var page = await dashboard.OpenAsync($"#/search/{id}");
+        var navigations = 0;
+        page.FrameNavigated += (_, f) => { if (f == page.MainFrame) navigations++; };
+        // One row per layer of fmnist-mbconv, one shaded cell per choice, the blocks' names in the header.
+        await Assertions.Expect(page.Locator("#probabilities tbody tr")).ToHaveCountAsync(6);
+        await Assertions.Expect(page.Locator("#probabilities tbody tr").First.Locator("td.cell")).ToHaveCountAsync(6);
+        await Assertions.Expect(page.Locator("#probabilities thead")).ToContainTextAsync("mb-e");
+        var first = long.Parse((await page.Locator("#probabilities-step").TextContentAsync())!);
+        // Pushed, not reloaded: a later checkpoint's distribution replaces it on the open page.
+        await page.WaitForFunctionAsync($"() => parseInt(document.getElementById('probabilities-step')?.textContent) > {first}");
+        Assert.Equal(0, navigations);
+        // What the page shows is the distribution the trainer journaled at that step (the stub's, a function of (seed, step)).
+        var shown = await page.EvaluateAsync<double[][]>("() => [...document.querySelectorAll('#probabilities tbody tr')]" +
+            ".map(r => [...r.querySelectorAll('td.cell')].map(c => parseFloat(c.dataset.p)))");
+        var step = long.Parse((await page.Locator("#probabilities-step").TextContentAsync())!);
+        var journaled = NasActors.Cluster.Training.StubTrainingBackend.Distribution(
+            new NasActors.Cluster.Training.TrainingRequest(id, spec, "unused", null), step)!;
+        Assert.Equal(journaled.Probabilities!.Count, shown.Length);
+        for (var l = 0; l < shown.Length; l++)
+        {
+            Assert.Equal(journaled.Probabilities![l], shown[l], (a, b) => Math.Abs(a - b) < 1e-12);
+            Assert.Equal(1.0, shown[l].Sum(), 9);
+        }
+        await Assertions.Expect(page.Locator("#probabilities-info")).ToContainTextAsync(journaled.Argmax!);
+        // The argmax cell of each layer is marked.
+        Assert.Equal(6, await page.Locator("#probabilities td.argmax").CountAsync());
+    }
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     /// <summary>Cancels the test's searches, so the next test's search gets the evaluators.</summary>

@@ -57,6 +57,27 @@ public sealed class DashboardHttpSpec(DashboardNode dashboard, ITestOutputHelper
     }
 
     [Fact]
+    public async Task Must_return_the_choice_probabilities_of_a_differentiable_search_only()
+    {
+        var id = $"probs-http-{Guid.NewGuid():N}"[..24];
+        await dashboard.SubmitAsync(id, DashboardNode.DifferentiableSpec("fbnet", steps: 40, checkpointEvery: 10));
+        await dashboard.Cluster.WaitForStatusAsync(dashboard.Node, id, s => s.Status == SearchStatusNames.Completed);
+        var (status, body) = await SendAsync(dashboard.Request(HttpMethod.Get, $"api/searches/{id}"));
+        Assert.Equal(HttpStatusCode.OK, status);
+        var probabilities = System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("choiceProbabilities");
+        Assert.Equal(40, probabilities.GetProperty("step").GetInt64());
+        Assert.True(probabilities.GetProperty("final").GetBoolean());
+        var layers = probabilities.GetProperty("layers").EnumerateArray().ToArray();
+        Assert.Equal(6, layers.Length);
+        Assert.All(layers, l => Assert.Equal(1.0, l.GetProperty("probabilities").EnumerateArray().Sum(p => p.GetDouble()), 9));
+        // Bad query values on such a search are refused too; a method without a distribution has none.
+        ClientError(await SendAsync(dashboard.Request(HttpMethod.Get, $"api/searches/{id}?k=-1")), HttpStatusCode.BadRequest);
+        var fairnas = await RunningSearchAsync();
+        var other = System.Text.Json.JsonDocument.Parse((await SendAsync(dashboard.Request(HttpMethod.Get, $"api/searches/{fairnas}"))).Body);
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, other.RootElement.GetProperty("choiceProbabilities").ValueKind);
+    }
+
+    [Fact]
     public async Task Must_answer_bad_requests_with_4xx_and_a_message()
     {
         var id = await RunningSearchAsync();

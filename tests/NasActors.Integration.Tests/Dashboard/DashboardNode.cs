@@ -70,6 +70,21 @@ public sealed partial class DashboardNode : IAsyncLifetime
         }
         """);
 
+    /// <summary>A derived search with a differentiable method: the stub trainer exports a distribution with every checkpoint
+    /// (sharpening with the step) over <paramref name="steps"/> steps of 50 ms, then the stub evaluates the derived architectures.</summary>
+    public static SearchSpec DifferentiableSpec(string method, int steps, int checkpointEvery) => SpecReader.ReadText($$"""
+        search {
+          name = dashboard-probabilities
+          space = fmnist-mbconv
+          dataset = fmnist-embedded
+          seed = 4
+          budget = 6
+          controller { name = derived, settings { batch = 3 } }
+          training { method = {{method}}, steps = {{steps}}, checkpoint-every = {{checkpointEvery}} }
+          evaluation { kind = torch, stub-cost = 100ms }
+        }
+        """);
+
     public Task SubmitAsync(string id, SearchSpec spec) => Cluster.SubmitAsync(Node, id, spec);
 
     /// <summary>A page of the dashboard, the token passed once (the page keeps it in a cookie).</summary>

@@ -11,10 +11,10 @@ namespace NasActors.Torch.Tests.Methods;
 
 public sealed class DartsTests
 {
-    internal static SupernetTrainer Trainer(SupernetTrainingOptions options)
+    internal static SupernetTrainer Trainer(SupernetTrainingOptions options, BlockSpace? space = null)
     {
         var (weights, architecture) = TestData.Embedded.TrainingLoaders(options);
-        return new SupernetTrainer(BlockSpaces.FmnistMb(), weights, options, CPU, 1, architecture);
+        return new SupernetTrainer(space ?? BlockSpaces.FmnistMb(), weights, options, CPU, 1, architecture);
     }
 
     private static SupernetTrainingOptions Options(bool secondOrder) =>
@@ -43,6 +43,52 @@ public sealed class DartsTests
             using var moved = method.Alphas[i].detach().ne(alphasBefore[i]);
             Assert.True(moved.all().item<bool>(), $"alpha.{i}: some entries got no gradient ({moved.logical_not().sum().item<long>()} unmoved)");
         }
+    }
+
+    [Fact]
+    public void A_DARTS_step_on_fmnist_cell_reaches_every_alpha()
+    {
+        using var trainer = Trainer(Options(secondOrder: false), BlockSpaces.FmnistCells());
+        var method = (DartsMethod)trainer.Method;
+        Assert.Equal(CellSpace.Edges, method.Alphas.Count);
+        var alphasBefore = method.Alphas.Select(a => a.detach().clone()).ToArray();
+        var weightsBefore = trainer.Network.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.clone());
+
+        method.ArchitectureStep(0, 0.02);
+
+        for (var i = 0; i < alphasBefore.Length; i++)
+        {
+            using var moved = method.Alphas[i].detach().ne(alphasBefore[i]);
+            Assert.True(moved.all().item<bool>(), $"edge {i}: some operations' alpha got no gradient ({moved.logical_not().sum().item<long>()} unmoved)");
+        }
+        foreach (var (name, tensor) in trainer.Network.state_dict())
+            Assert.True(tensor.eq(weightsBefore[name]).all().item<bool>(), $"{name} changed in the architecture step");
+    }
+
+    [Fact]
+    public void DARTS_discretisation_on_a_hand_set_alpha_picks_the_strongest_operation_other_than_none_per_edge()
+    {
+        using var trainer = Trainer(Options(secondOrder: false), BlockSpaces.FmnistCells());
+        var method = (DartsMethod)trainer.Method;
+        // alpha per edge over (none, skip, conv1x1, conv3x3, avg-pool): none is the strongest on edges 0, 2 and 5.
+        float[][] alpha =
+        [
+            [5, 1, 3, 2, 0], // none strongest, then conv 1x1
+            [0, 4, 1, 2, 3], // skip
+            [9, 0, 0, 0, 1], // none, then avg-pool
+            [0, 1, 2, 3, 0], // conv 3x3
+            [1, 2, 0, 0, 0], // skip
+            [7, 0, 6, 6.5f, 0], // none, then conv 3x3
+        ];
+        using (no_grad())
+            for (var i = 0; i < alpha.Length; i++) method.Alphas[i].copy_(tensor(alpha[i]));
+
+        var derived = Assert.Single(method.Derived());
+
+        Assert.Equal(new[] { CellSpace.Conv1x1, CellSpace.Skip, CellSpace.AvgPool, CellSpace.Conv3x3, CellSpace.Skip, CellSpace.Conv3x3 }, derived.ToArray());
+        Assert.Equal(new[] { CellSpace.None, CellSpace.Skip, CellSpace.None, CellSpace.Conv3x3, CellSpace.Skip, CellSpace.None }, method.Distribution!.Argmax().ToArray());
+        Assert.Equal((2, 0), CellSpace.SkipAndNone(derived));
+        Assert.Equal("|nor_conv_1x1~0|+|skip_connect~0|avg_pool_3x3~1|+|nor_conv_3x3~0|skip_connect~1|nor_conv_3x3~2|", trainer.Space.Format(derived));
     }
 
     [Fact]

@@ -16,6 +16,9 @@ public sealed class BlockNetworkTests
         { BlockSpaces.FairNasMbConv, "1020000003000055334" },
         { BlockSpaces.FmnistMbConv, "503142" },
         { BlockSpaces.FmnistShuffleNet, "312030" },
+        { BlockSpaces.FmnistCell, "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|" },
+        { BlockSpaces.FmnistCell, "|nor_conv_1x1~0|+|skip_connect~0|avg_pool_3x3~1|+|none~0|nor_conv_3x3~1|none~2|" },
+        { BlockSpaces.FmnistCell, "000000" },
     };
 
     [Theory]
@@ -32,6 +35,7 @@ public sealed class BlockNetworkTests
     [Theory]
     [InlineData(BlockSpaces.FmnistMbConv)]
     [InlineData(BlockSpaces.FmnistShuffleNet)]
+    [InlineData(BlockSpaces.FmnistCell)]
     public void Supernet_path_parameters_are_the_stand_alone_count_less_the_BatchNorm_affine_parameters(string spaceName)
     {
         var space = BlockSpaces.Get(spaceName);
@@ -50,6 +54,7 @@ public sealed class BlockNetworkTests
     [Theory]
     [InlineData(BlockSpaces.FmnistMbConv)]
     [InlineData(BlockSpaces.FmnistShuffleNet)]
+    [InlineData(BlockSpaces.FmnistCell)]
     public void Every_path_of_a_CPU_space_maps_a_batch_to_class_logits(string spaceName)
     {
         using var scope = NewDisposeScope();
@@ -61,6 +66,24 @@ public sealed class BlockNetworkTests
             var logits = supernet.Forward(x, new Architecture(space.ChoiceCounts.Select(_ => choice)));
             Assert.Equal(new long[] { 4, 10 }, logits.shape);
         }
+    }
+
+    [Fact]
+    public void A_cell_supernet_has_one_unit_per_edge_of_every_cell_and_a_stand_alone_cell_network_runs_its_own_operations()
+    {
+        using var scope = NewDisposeScope();
+        var space = BlockSpaces.FmnistCells();
+        using var supernet = BlockNetwork.Supernet(space, initSeed: 1);
+        Assert.Equal(space.Cells * CellSpace.Edges, supernet.Units.Count);
+        Assert.Equal(Enumerable.Range(0, space.Cells).SelectMany(_ => Enumerable.Range(0, CellSpace.Edges)), supernet.Units.Select(u => u.Decision));
+        Assert.Throws<InvalidOperationException>(() => supernet.Block(0, 0));
+
+        var a = space.Parse("|nor_conv_3x3~0|+|skip_connect~0|none~1|+|avg_pool_3x3~0|nor_conv_1x1~1|skip_connect~2|");
+        using var standAlone = BlockNetwork.StandAlone(space, a, initSeed: 1);
+        var convs = standAlone.modules().OfType<TorchSharp.Modules.Conv2d>().Count();
+        // stem 1; per cell: conv 3x3 and conv 1x1; per reduction: conv_a, conv_b and the shortcut's 1x1.
+        Assert.Equal(1 + 2 * space.Cells + 3 * (space.Stages.Count - 1), convs);
+        Assert.Equal(new long[] { 2, 10 }, standAlone.forward(randn(2, 1, 28, 28)).shape);
     }
 
     [Fact]

@@ -38,6 +38,8 @@ public interface IDistributionController : IController
 /// when it learned a distribution, its argmax and the next most probable architectures in order of probability (ties:
 /// lower choices first), <c>batch</c> at a time until the budget or the input is spent. Architectures that violate the
 /// constraints or were proposed already are skipped. Results teach it nothing: the order is fixed by the input.
+/// On a cell space (<see cref="Spaces.Blocks.CellSpace"/>) the zero op is ruled out of every edge of the
+/// distribution first (DARTS's discretisation).
 /// </summary>
 public sealed class DerivedArchitectures(SearchContext context, DerivedArchitecturesSettings settings)
     : BatchController(ControllerNames.Derived, context), IDistributionController
@@ -87,7 +89,8 @@ public sealed class DerivedArchitectures(SearchContext context, DerivedArchitect
     {
         if (InputProblem(distribution, derived) is { } problem) throw new ArgumentException($"Controller '{Name}': {problem}.", nameof(distribution));
         if (_provided) throw new InvalidOperationException($"Controller '{Name}' was given its input already.");
-        _distribution = distribution;
+        // On a cell space, DARTS's discretisation: no edge is derived as none.
+        _distribution = distribution is not null && Space is Spaces.Blocks.CellSpace ? Spaces.Blocks.CellSpace.Derivation(distribution) : distribution;
         _derived = derived.ToArray();
         _provided = true;
         if (IsWaiting) InputArrived();

@@ -8,6 +8,7 @@ public static class BlockSpaces
     public const string FmnistShuffleNet = "fmnist-shufflenet";
     public const string FmnistMbConv = "fmnist-mbconv";
     public const string FmnistMbConvWide = "fmnist-mbconv-wide";
+    public const string FmnistCell = "fmnist-cell";
 
     /// <summary>The SPOS ImageNet space, exactly as published: 20 layers x 4 choices at 224x224x3.</summary>
     public static ShuffleNetSpace SposImageNet(int classes = 1000) => new(
@@ -58,7 +59,14 @@ public static class BlockSpaces
         layers: [(24, 1), (32, 2), (32, 1), (48, 1), (64, 2), (64, 1)],
         lastChannels: 256, dropout: 0.1);
 
-    public static IReadOnlyList<string> Names { get; } = [FmnistMbConv, FmnistMbConvWide, FmnistShuffleNet, FairNasMbConv, SposShuffleNet];
+    /// <summary>
+    /// The NAS-Bench-201 cell (<see cref="CellSpace"/>, the tabular <c>nb201</c> space's encoding) sized for 28x28x1 on
+    /// a CPU: stem stride 2, stages of CELLS cells at 16/32/64 channels on 14x14, 7x7 and 4x4 feature maps.
+    /// </summary>
+    public static CellSpace FmnistCells(int classes = 10) => new(
+        FmnistCell, new ImageShape(1, 28, 28), classes, stemStride: 2, stageChannels: [16, 32, 64], cellsPerStage: 2);
+
+    public static IReadOnlyList<string> Names { get; } = [FmnistMbConv, FmnistMbConvWide, FmnistShuffleNet, FmnistCell, FairNasMbConv, SposShuffleNet];
 
     /// <summary>The space with this name; a clear error lists the known names.</summary>
     public static BlockSpace Get(string name, int? classes = null) => name.Trim().ToLowerInvariant() switch
@@ -68,6 +76,7 @@ public static class BlockSpaces
         FmnistShuffleNet => FmnistShuffle(classes ?? 10),
         FmnistMbConv => FmnistMb(classes ?? 10),
         FmnistMbConvWide => FmnistMbWide(classes ?? 10),
+        FmnistCell => FmnistCells(classes ?? 10),
         _ => throw new UnknownSpaceException(name, Names),
     };
 }

@@ -7,6 +7,7 @@ using NasActors.Node.Commands.Engine;
 using NasActors.Torch.Data;
 using NasActors.Torch.Sampling;
 using NasActors.Torch.Supernet;
+using NasActors.Torch.Supernet.Families;
 using NasActors.Torch.Training;
 using NasActors.Node.Commands.Input;
 using Spectre.Console;
@@ -227,21 +228,8 @@ public sealed class StepBenchmarkCommand : Command<StepBenchmarkSettings>
             // of the last feature map), so a space whose definition it does not mirror fails loudly.
             ["parameters"] = SupernetParameters(space),
         };
-        switch (space)
-        {
-            case MbConvSpace mb:
-                spec["family"] = "mbconv";
-                spec["stem"] = mb.StemChannels; spec["stemStride"] = mb.StemStride; spec["separable"] = mb.SeparableChannels; spec["separableStride"] = mb.SeparableStride;
-                spec["layers"] = new JsonArray(mb.Layers.Select(l => (JsonNode)new JsonObject { ["in"] = l.InChannels, ["out"] = l.OutChannels, ["stride"] = l.Stride }).ToArray());
-                spec["width"] = mb.Layers[^1].OutChannels; spec["last"] = mb.LastChannels; spec["dropout"] = mb.Dropout; spec["finalSize"] = mb.FinalSize;
-                break;
-            case ShuffleNetSpace sh:
-                spec["family"] = "shufflenet";
-                spec["stem"] = sh.StemChannels; spec["stemStride"] = sh.StemStride;
-                spec["layers"] = new JsonArray(sh.Layers.Select(l => (JsonNode)new JsonObject { ["in"] = l.InChannels, ["out"] = l.OutChannels, ["mid"] = l.MidChannels, ["stride"] = l.Stride }).ToArray());
-                spec["width"] = sh.StageOutChannels[^1]; spec["last"] = sh.LastChannels; spec["dropout"] = sh.Dropout; spec["finalSize"] = sh.FinalSize;
-                break;
-        }
+        // The family writes its own shapes (one place for every consumer of the family dispatch).
+        foreach (var (key, value) in SpaceFamilies.Of(space).ReferenceSpec(space).ToList()) spec[key] = value?.DeepClone();
         return spec;
     }
 }

@@ -2,9 +2,10 @@
 """The PyTorch reference for `nas benchmark-step`: the same supernet, sampler and optimizer step as NasActors'
 TorchSharp trainer, timed on the same machine in the same run.
 
-Reads a JSON description of the block space (written by `nas benchmark-step`), builds the supernet with the same
-shapes (BatchNorm without affine parameters, bias-free convolutions) and layout (on a CPU, channels-last from the
-output of the stem's first convolution on, unless the spec says otherwise), and times SPOS steps (one uniform path,
+Reads a JSON description of the space (written by its family in NasActors.Torch.Supernet.Families through
+`nas benchmark-step`), builds the supernet with that family's builder in FAMILIES and the same shapes (BatchNorm
+without affine parameters, bias-free convolutions) and layout (on a CPU, channels-last from the output of the stem's
+first convolution on, unless the spec says otherwise), and times SPOS steps (one uniform path,
 one batch) and FairNAS steps (m paths on m batches, gradients accumulated, one optimizer step) with SGD + momentum,
 weight decay on weights with more than one dimension, label smoothing. Prints one JSON line of images/s per method.
 
@@ -68,26 +69,108 @@ class ShuffleBlock(nn.Module):
         return torch.cat([kept, self.main(processed)], 1)
 
 
+class Sequence(nn.Module):
+    """The block families' body: one unit (a ModuleList of choice blocks) per decision, run one after the other."""
+
+    def __init__(self, layers):
+        super().__init__()
+        self.layers = nn.ModuleList(layers)
+
+    def forward(self, x, path):
+        for layer, choice in zip(self.layers, path):
+            x = layer[choice](x)
+        return x
+
+
+def relu_conv_bn(cin, cout, k, stride=1):
+    return nn.Sequential(nn.ReLU(), nn.Conv2d(cin, cout, k, stride, k // 2, bias=False), nn.BatchNorm2d(cout, affine=False))
+
+
+class Zero(nn.Module):
+    def forward(self, x):
+        return torch.zeros_like(x)
+
+
+def cell_op(choice, c):
+    # NAS-Bench-201's order: none, skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3.
+    return [lambda: Zero(), lambda: nn.Identity(), lambda: relu_conv_bn(c, c, 1), lambda: relu_conv_bn(c, c, 3),
+            lambda: nn.AvgPool2d(3, 1, 1, count_include_pad=False)][choice]()
+
+
+class Reduction(nn.Module):
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.conv_a, self.conv_b = relu_conv_bn(cin, cout, 3, 2), relu_conv_bn(cout, cout, 3)
+        self.shortcut = nn.Sequential(nn.AvgPool2d(2, 2, ceil_mode=True), nn.Conv2d(cin, cout, 1, bias=False))
+
+    def forward(self, x):
+        return self.shortcut(x) + self.conv_b(self.conv_a(x))
+
+
+class Cells(nn.Module):
+    """The cell family's body: stages of cells (6 edges, each a ModuleList of the 5 ops), reductions between stages."""
+
+    def __init__(self, spec):
+        super().__init__()
+        self.edges = [tuple(e) for e in spec["edges"]]
+        self.stages = nn.ModuleList()
+        previous = spec["stem"]
+        for s, c in enumerate(spec["stages"]):
+            cells = nn.ModuleList(nn.ModuleList(nn.ModuleList(cell_op(o, c) for o in range(spec["choices"])) for _ in self.edges)
+                                  for _ in range(spec["cellsPerStage"]))
+            self.stages.append(nn.ModuleDict({"reduction": Reduction(previous, c) if s > 0 else nn.Identity(), "cells": cells}))
+            previous = c
+
+    def forward(self, x, path):
+        for stage in self.stages:
+            x = stage["reduction"](x)
+            for cell in stage["cells"]:
+                nodes = [x]
+                for to in (1, 2, 3):
+                    nodes.append(sum(cell[d][path[d]](nodes[f]) for d, (f, t) in enumerate(self.edges) if t == to))
+                x = nodes[3]
+        return x
+
+
+def conv_head(spec):
+    return nn.Sequential(nn.Conv2d(spec["width"], spec["last"], 1, bias=False), nn.BatchNorm2d(spec["last"], affine=False),
+                         nn.ReLU(inplace=True), nn.AdaptiveAvgPool2d(1), nn.Flatten()), spec["last"]
+
+
+def mbconv(spec, cin):
+    stem = nn.Sequential(conv_bn(cin, spec["stem"], 3, spec["stemStride"]),
+                         conv_bn(spec["stem"], spec["stem"], 3, spec["separableStride"], spec["stem"]),
+                         conv_bn(spec["stem"], spec["separable"], 1, relu=False))
+    choices = [(3, 3), (3, 5), (3, 7), (6, 3), (6, 5), (6, 7)]
+    body = Sequence(nn.ModuleList(MbBlock(l["in"], l["out"], l["stride"], e, k) for e, k in choices) for l in spec["layers"])
+    return (stem, body) + conv_head(spec)
+
+
+def shufflenet(spec, cin):
+    stem = nn.Sequential(conv_bn(cin, spec["stem"], 3, spec["stemStride"]))
+    body = Sequence(nn.ModuleList(ShuffleBlock(l["in"], l["out"], l["mid"], l["stride"], c) for c in range(4)) for l in spec["layers"])
+    return (stem, body) + conv_head(spec)
+
+
+def cell(spec, cin):
+    stem = nn.Sequential(conv_bn(cin, spec["stem"], 3, spec["stemStride"], relu=False))
+    head = nn.Sequential(nn.BatchNorm2d(spec["width"], affine=False), nn.ReLU(inplace=True), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+    return stem, Cells(spec), head, spec["width"]
+
+
+# The one dispatch on the family, keyed by the family names of NasActors.Torch.Supernet.Families.
+FAMILIES = {"mbconv": mbconv, "shufflenet": shufflenet, "cell": cell}
+
+
 class Supernet(nn.Module):
     def __init__(self, spec):
         super().__init__()
-        cin = spec["input"][0]
-        if spec["family"] == "mbconv":
-            self.stem = nn.Sequential(conv_bn(cin, spec["stem"], 3, spec["stemStride"]),
-                                      conv_bn(spec["stem"], spec["stem"], 3, spec["separableStride"], spec["stem"]),
-                                      conv_bn(spec["stem"], spec["separable"], 1, relu=False))
-            choices = [(3, 3), (3, 5), (3, 7), (6, 3), (6, 5), (6, 7)]
-            self.layers = nn.ModuleList(nn.ModuleList(MbBlock(l["in"], l["out"], l["stride"], e, k) for e, k in choices)
-                                        for l in spec["layers"])
-        else:
-            self.stem = nn.Sequential(conv_bn(cin, spec["stem"], 3, spec["stemStride"]))
-            self.layers = nn.ModuleList(nn.ModuleList(ShuffleBlock(l["in"], l["out"], l["mid"], l["stride"], c) for c in range(4))
-                                        for l in spec["layers"])
-        self.head = nn.Sequential(nn.Conv2d(spec["width"], spec["last"], 1, bias=False), nn.BatchNorm2d(spec["last"], affine=False),
-                                  nn.ReLU(inplace=True), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+        if spec["family"] not in FAMILIES:
+            sys.exit(f"the reference has no builder for family '{spec['family']}' (known: {', '.join(FAMILIES)})")
+        self.stem, self.body, self.head, features = FAMILIES[spec["family"]](spec, spec["input"][0])
         self.dropout = nn.Dropout(spec["dropout"])
         self.channels_last = spec["channelsLast"]
-        self.classifier = nn.Linear(spec["last"], spec["classes"], bias=spec["family"] == "mbconv")
+        self.classifier = nn.Linear(features, spec["classes"], bias=spec["classifierBias"])
 
     def forward(self, x, path):
         # As the trainer does on a CPU: channels-last from the output of the stem's first convolution on, before its
@@ -98,8 +181,7 @@ class Supernet(nn.Module):
             x = x.contiguous(memory_format=torch.channels_last)
         for module in list(first[1:]) + list(self.stem[1:]):
             x = module(x)
-        for layer, choice in zip(self.layers, path):
-            x = layer[choice](x)
+        x = self.body(x, path)
         return self.classifier(self.dropout(self.head(x)))
 
 
@@ -116,9 +198,7 @@ def check(net, spec, device):
         sys.exit(f"reference network has {parameters} parameters, the trainer's supernet has {spec['parameters']}")
     net.eval()
     with torch.no_grad():
-        x = net.stem(torch.zeros(1, *spec["input"], device=device))
-        for layer in net.layers:
-            x = layer[0](x)
+        x = net.body(net.stem(torch.zeros(1, *spec["input"], device=device)), [0] * spec["decisions"])
     net.train()
     if x.shape[-1] != spec["finalSize"]:
         sys.exit(f"reference network's last feature map is {x.shape[-1]}x{x.shape[-2]}, the space says {spec['finalSize']}")
@@ -139,8 +219,8 @@ def main():
     bs = spec["batchSize"]
     pixels = torch.from_numpy(load_images(spec["images"], 4096).copy()).reshape(-1, *spec["input"])
     labels = torch.from_numpy(np.random.RandomState(1).randint(0, 10, len(pixels))).long()
-    m = 6 if spec["family"] == "mbconv" else 4
-    nlayers = len(spec["layers"])
+    m = spec["choices"]
+    nlayers = spec["decisions"]
     batches = len(pixels) // bs
     position = [0]
     order = [None, -1]

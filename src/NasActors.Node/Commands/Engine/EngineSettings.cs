@@ -65,7 +65,7 @@ public class SpaceDataSettings : EngineSettings
 
     [KnownDataset]
     [CommandOption("--dataset <NAME>")]
-    [Description("fmnist-embedded (shipped subset; default), fmnist (full; /usr/share/datasets/fashion-mnist or --data-dir), cifar10 (--data-dir); quickstart and rank-study: their preset's by default.")]
+    [Description("fmnist-embedded (shipped subset; default), fmnist (full; /usr/share/datasets/fashion-mnist or --data-dir), cifar10 (--data-dir), synthetic (nas train: random images at the space's input shape, for speed and memory only); quickstart and rank-study: their preset's by default.")]
     public string? Dataset { get; init; }
 
     [PathText]

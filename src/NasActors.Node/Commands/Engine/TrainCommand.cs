@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Text.Json;
+using NasActors.Core.Spaces;
 using NasActors.Core.Spaces.Blocks;
 using NasActors.Torch.Data;
 using NasActors.Torch.Methods;
@@ -71,10 +72,25 @@ public class TrainSettings : SupernetTrainingSettings
     [Description("darts: the unrolled second-order architecture gradient (first order without).")]
     public bool SecondOrder { get; init; }
 
+    [Positive]
+    [CommandOption("--arch-learning-rate <RATE>")]
+    [Description("darts, fbnet, proxylessnas: Adam's learning rate for the architecture parameters (default: the method's published one, DARTS 3e-4).")]
+    public double? ArchLearningRate { get; init; }
+
     [PathText]
     [CommandOption("--latency-table <FILE>")]
     [Description("Per-layer latency table: a JSON file with \"fixed\" (ms) and \"layers\" (per layer, the ms of each choice). spnas needs it; fbnet and proxylessnas use it.")]
     public string? LatencyTable { get; init; }
+
+    [Positive]
+    [CommandOption("--latency-reference <MS>")]
+    [Description("proxylessnas with --latency-table: the reference (target) latency in ms of its latency loss, CE + lambda * (LAT - ref) / ref or CE * alpha * (log LAT / log ref)^beta.")]
+    public double? LatencyReference { get; init; }
+
+    [Positive]
+    [CommandOption("--latency-unit <MS>")]
+    [Description("fbnet, proxylessnas with --latency-table: the unit latency is measured in under the log of the log-latency losses; every architecture must be slower than it (default: 1 ms, or the fastest architecture's latency / e for tables faster than e ms).")]
+    public double? LatencyUnit { get; init; }
 
     [RangeCheck(0, 1, MaxExcluded = true)]
     [CommandOption("--drop-path-rate <R>")]
@@ -101,8 +117,14 @@ public class TrainSettings : SupernetTrainingSettings
 
     public override ValidationResult Validate() =>
         Warmup >= StepsOrDefault ? ValidationResult.Error($"--warmup {Warmup}: must be less than --steps ({StepsOrDefault})")
+        : LatencyReference is { } r && MethodName != "proxylessnas" ? ValidationResult.Error($"--latency-reference {r}: applies to --method proxylessnas only")
+        : LatencyUnit is { } u && MethodName is not ("proxylessnas" or "fbnet") ? ValidationResult.Error($"--latency-unit {u}: applies to --method fbnet and proxylessnas only")
+        : (LatencyReference ?? LatencyUnit) is { } v && LatencyTable is null
+            ? ValidationResult.Error($"--{(LatencyReference is null ? "latency-unit" : "latency-reference")} {v}: needs --latency-table (the latency loss is off without a table)")
         : FlopsBands > 0 && Method.Trim().ToLowerInvariant() != "spos" ? ValidationResult.Error($"--flops-bands {FlopsBands}: applies to --method spos only")
         : base.Validate();
+
+    private string MethodName => Method.Trim().ToLowerInvariant();
 
     /// <summary>Checks of options against the checkpoint to resume from, before any work (nothing is written on a refusal).</summary>
     public void CheckResume()
@@ -144,7 +166,7 @@ public class TrainSettings : SupernetTrainingSettings
         FlopsBands = FlopsBands,
         MeanGradientOverPaths = MeanGradients,
         Seed = SeedOrDefault,
-        Architecture = new ArchitectureOptions { SecondOrder = SecondOrder },
+        Architecture = new ArchitectureOptions { SecondOrder = SecondOrder, LearningRate = ArchLearningRate, LatencyReference = LatencyReference, LatencyUnit = LatencyUnit },
         OneShot = new NasActors.Torch.Methods.OneShot.OneShotOptions { DropPathRate = DropPathRate },
     };
 }
@@ -159,7 +181,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         var options = settings.ToOptions();
         options.Validate();
         var space = BlockSpaces.Get(settings.SpaceOrDefault);
-        var data = SearchData.Load(settings.DatasetOrDefault, settings.DataDir, settings.ValidationFraction, settings.SeedOrDefault);
+        var data = SearchData.Load(DatasetCatalog.ForSpace(settings.DatasetOrDefault, space), settings.DataDir, settings.ValidationFraction, settings.SeedOrDefault);
         if (!settings.Json)
             AnsiConsole.MarkupLine($"Training a [bold]{options.Method}[/] supernet of [bold]{space.Name}[/] on {data.Bundle.Name} " +
                                    $"({data.Split.Train.Length} train / {data.Split.Validation.Length} validation images) on {runtime.Device}");
@@ -173,17 +195,21 @@ public sealed class TrainCommand : Command<TrainSettings>
             {
                 checkpoint = outcome.Checkpoint.Path, sha256 = outcome.Checkpoint.Sha256, steps = outcome.Steps,
                 loss = outcome.RecentLoss, accuracy = outcome.RecentAccuracy, imagesPerSecond = outcome.ImagesPerSecond,
+                imagesPerSecondAfterFirstStep = double.IsFinite(outcome.ImagesPerSecondAfterFirstStep) ? outcome.ImagesPerSecondAfterFirstStep : (double?)null,
                 seconds = outcome.Elapsed.TotalSeconds, peakResidentBytes = NasActors.Torch.Runtime.ProcessMemory.PeakResidentBytes(), residentBytesBeforeTraining = residentBefore, space = space.Name, method = options.Method, device = runtime.Device.ToString(),
                 architecture = outcome.Distribution is { } d ? space.Format(d.Argmax()) : null,
                 architectureEntropy = outcome.Distribution?.NormalizedEntropy(),
                 probabilities = outcome.Distribution?.Probabilities,
                 derived = outcome.Derived.Count > 0 ? outcome.Derived.Select(space.Format).ToArray() : null,
+                cell = CellReport.Of(space, outcome.Distribution),
             }, JsonOutput.Options));
         else
             AnsiConsole.MarkupLine($"Checkpoint [green]{outcome.Checkpoint.Path}[/] (step {outcome.Steps}, loss {outcome.RecentLoss:F3}, " +
                                    $"train accuracy {outcome.RecentAccuracy:P1}, {outcome.ImagesPerSecond:F0} img/s, {outcome.Elapsed:mm\\:ss})" +
                                    (outcome.Distribution is { } d ? $"; argmax [bold]{space.Format(d.Argmax())}[/], entropy {d.NormalizedEntropy():F2}" : "") +
                                    (outcome.Derived.Count > 0 ? $"; derived [bold]{string.Join(" ", outcome.Derived.Take(5).Select(space.Format))}[/]" : ""));
+        if (!settings.Json && CellReport.Of(space, outcome.Distribution) is { } cell)
+            AnsiConsole.MarkupLine(Markup.Escape(cell.ToString()));
         return 0;
     }
 
@@ -196,4 +222,25 @@ public sealed class TrainCommand : Command<TrainSettings>
                 p => report(p.StepsDone, $"loss {p.Step.Loss:F3} acc {p.Step.Accuracy:P1} {p.ImagesPerSecond:F0} img/s" +
                     (p.Step.ArchitectureEntropy is { } h ? $" H {h:F2}" : "") + (p.Step.Argmax is { } argmax ? $" argmax {argmax}" : "")),
                 cancel: cancellation, pathWorkers: pathWorkers, latency: latency));
+}
+
+/// <summary>
+/// A cell space's derived cell (DARTS's discretisation: per edge the strongest op other than none) and how many of
+/// its edges are skip connections or none, beside the plain argmax's counts: DARTS is known to collapse to skip
+/// connections, and this is where a run shows whether it did.
+/// </summary>
+public sealed record CellReport(string Derived, int Skip, int None, string Argmax, int ArgmaxSkip, int ArgmaxNone, int Edges)
+{
+    public static CellReport? Of(BlockSpace space, ArchitectureDistribution? distribution)
+    {
+        if (space is not CellSpace || distribution is null) return null;
+        var derived = CellSpace.Discretise(distribution);
+        var argmax = distribution.Argmax();
+        var (skip, none) = CellSpace.SkipAndNone(derived);
+        var (argmaxSkip, argmaxNone) = CellSpace.SkipAndNone(argmax);
+        return new CellReport(space.Format(derived), skip, none, space.Format(argmax), argmaxSkip, argmaxNone, derived.Count);
+    }
+
+    public override string ToString() =>
+        $"derived cell {Derived}: {Skip} of {Edges} edges skip, {None} none (argmax with none: {Argmax}, {ArgmaxSkip} skip, {ArgmaxNone} none)";
 }

@@ -8,8 +8,9 @@ namespace NasActors.Torch.Methods.FbNet;
 /// FBNet (Wu et al., 2019) on a block space: every layer outputs the sum of its blocks weighted by a Gumbel-softmax
 /// sample over theta, at temperature tau_0 * exp(-0.045 * epoch) (tau_0 = 5; an epoch is one pass over the weight
 /// stream). The architecture loss is CE * alpha * (log LAT)^beta (alpha 0.2, beta 0.6) with LAT the latency of the
-/// sampled mixture under a per-layer table (in milliseconds; LAT must exceed 1 so that log LAT > 0); without a table
-/// the loss is the cross-entropy alone. Steps alternate per batch (the paper alternates per epoch). Theta: Adam 0.01,
+/// sampled mixture under a per-layer table, measured in a unit in which every architecture's latency exceeds 1 so that
+/// log LAT > 0 (<see cref="LatencyLoss.LogUnit"/>: 1 ms, or fastest / e for tables faster than e ms, or the
+/// <c>latency-unit</c> setting); without a table the loss is the cross-entropy alone. Steps alternate per batch (the paper alternates per epoch). Theta: Adam 0.01,
 /// weight decay 5e-4, initialised to 0 (uniform); it trains on 20% of the training split.
 /// </summary>
 public sealed class FbNetMethod : DifferentiableMethod
@@ -22,21 +23,22 @@ public sealed class FbNetMethod : DifferentiableMethod
     public static TrainingMethodInfo Info { get; } = new(MethodName,
         "Gumbel-softmax mixture, latency-aware loss CE * 0.2 * (log LAT)^0.6", ArchitectureFraction: 0.2, c => new FbNetMethod(c)) { Recipe = Recipe, ReadSettings = ReadSettings };
 
-    /// <summary>The common settings (<see cref="DifferentiableMethod.ReadCommonSettings"/>), <c>temperature</c> (tau_0)
-    /// and <c>temperature-decay</c> (per epoch).</summary>
+    /// <summary>The common settings (<see cref="DifferentiableMethod.ReadCommonSettings"/>), <c>temperature</c> (tau_0),
+    /// <c>temperature-decay</c> (per epoch) and the latency loss's <c>latency-table</c>, <c>latency-alpha</c>,
+    /// <c>latency-beta</c> and <c>latency-unit</c>.</summary>
     public static SupernetTrainingOptions ReadSettings(SupernetTrainingOptions options, Core.Controllers.SettingsReader r)
     {
         var o = ReadCommonSettings(options, r, Recipe);
         var t = r.Double("temperature", double.NaN, double.Epsilon, double.MaxValue);
         var d = r.Double("temperature-decay", double.NaN, 0, double.MaxValue);
-        return o with
+        return ReadLatencySettings(o with
         {
             Architecture = o.Architecture with
             {
                 Temperature = double.IsNaN(t) ? o.Architecture.Temperature : t,
                 TemperatureDecay = double.IsNaN(d) ? o.Architecture.TemperatureDecay : d,
             },
-        };
+        }, r, ["latency-table", "latency-alpha", "latency-beta", "latency-unit"]);
     }
 
     /// <summary>FBNet's published weight recipe: SGD 0.1 cosine, momentum 0.9, weight decay 1e-4.</summary>
@@ -54,11 +56,13 @@ public sealed class FbNetMethod : DifferentiableMethod
         if (context.Latency is { } table)
         {
             _latency = LatencyLoss.Table(table, context.Space.ChoiceCounts);
-            var fastest = _latency.Value.Fixed + _latency.Value.PerChoice.Sum(l => l.Min());
-            if (!(fastest > 1))
-                throw new ArgumentException($"FBNet's loss CE * alpha * (log LAT)^beta needs LAT > 1: the table's fastest architecture takes {fastest} ms.");
+            LatencyUnit = LatencyLoss.LogUnit(LatencyLoss.Fastest(_latency.Value), context.Options.Architecture.LatencyUnit);
         }
     }
+
+    /// <summary>The unit (ms) LAT is measured in for log LAT (<see cref="LatencyLoss.LogUnit"/>): 1 ms for tables whose
+    /// fastest architecture takes e ms or more, as published; below, fastest / e.</summary>
+    public double LatencyUnit { get; } = 1;
 
     public override string Name => MethodName;
     public double InitialTemperature { get; }
@@ -88,7 +92,7 @@ public sealed class FbNetMethod : DifferentiableMethod
         var mask = Samples(step, "fbnet-architecture-gumbel", detach: false);
         var loss = ArchitectureLoss(batch, x => Network.ForwardMixed(x, mask, DropoutGenerator("fbnet-architecture-dropout", step)));
         if (_latency is { } table)
-            loss = LatencyLoss.Multiplicative(loss, LatencyLoss.Expected(mask, table),
+            loss = LatencyLoss.Multiplicative(loss, LatencyLoss.Expected(mask, table).div(LatencyUnit),
                 Context.Options.Architecture.LatencyAlpha ?? LatencyAlpha, Context.Options.Architecture.LatencyBeta ?? LatencyBeta, Math.E);
         StepArchitecture(torch.autograd.grad([loss], Alphas.Cast<Tensor>().ToList()).ToArray());
     }

@@ -2,6 +2,7 @@ using NasActors.Core.Spaces;
 using NasActors.Core.Determinism;
 using NasActors.Torch.Checkpoints;
 using NasActors.Torch.Supernet;
+using NasActors.Torch.Supernet.Families;
 using NasActors.Torch.Supernet.Blocks;
 using NasActors.Torch.Training;
 using TorchSharp;
@@ -107,10 +108,10 @@ public sealed class OneShotMethod : ITrainingMethod
 
     /// <summary>The one-shot forward under keep masks ([layer][example][choice]).</summary>
     public Tensor Forward(Tensor images, bool[][][] masks, Generator? dropout = null) =>
-        Network.Forward(images, (l, h) => MixLayer(l, h, masks[l]), dropout);
+        Network.Forward(images, (u, h) => MixLayer(u, h, masks[u.Decision]), dropout);
 
     /// <summary>Per example, the mean of the kept ops' outputs; ops no example keeps do not run.</summary>
-    private Tensor MixLayer(int layer, Tensor h, bool[][] keep)
+    private Tensor MixLayer(ChoiceUnit unit, Tensor h, bool[][] keep)
     {
         var k = keep[0].Length;
         Tensor? sum = null;
@@ -118,7 +119,7 @@ public sealed class OneShotMethod : ITrainingMethod
         {
             var weights = keep.Select(e => e[c] ? 1f / e.Count(v => v) : 0f).ToArray();
             if (weights.All(w => w == 0)) continue;
-            var output = Network.Block(layer, c).call(h);
+            var output = Network.Block(unit, c).call(h);
             using var w = torch.tensor(weights, device: h.device).to(output.dtype).view(-1, 1, 1, 1);
             var term = output.mul(w);
             sum = sum is null ? term : sum.add(term);

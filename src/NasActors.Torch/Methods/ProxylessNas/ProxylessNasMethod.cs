@@ -1,5 +1,6 @@
 using NasActors.Core.Determinism;
 using NasActors.Core.Spaces;
+using NasActors.Torch.Supernet.Families;
 using NasActors.Torch.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -14,7 +15,8 @@ namespace NasActors.Torch.Methods.ProxylessNas;
 /// gates' gradients become the two alphas' (dL/dalpha_i = sum_j dL/dg_j p_j (delta_ij - p_i) over the pair). After the
 /// Adam step only the two alphas move, and they are shifted so that their summed exp is unchanged: every other
 /// choice's probability stays what it was. Latency (optional table): expected LAT = sum of softmax(alpha) x table per
-/// layer, in the additive (CE + lambda (LAT - ref)/ref) or multiplicative (CE alpha (log LAT / log ref)^beta) form.
+/// layer, in the additive (CE + lambda (LAT - ref)/ref) or multiplicative (CE alpha (log LAT / log ref)^beta) form, the
+/// latter with LAT and ref in a unit where both exceed 1 (<see cref="LatencyLoss.LogUnit"/>).
 /// Alpha: Adam 1e-3, betas (0, 0.999), no weight decay, initialised as 1e-3 * N(0, 1).
 /// </summary>
 public sealed class ProxylessNasMethod : DifferentiableMethod
@@ -26,7 +28,21 @@ public sealed class ProxylessNasMethod : DifferentiableMethod
     public static TrainingMethodInfo Info { get; } = new(MethodName,
         "binarized gates: one path per weight step, two-path architecture steps, latency-aware loss",
         ArchitectureFraction: 0.5, c => new ProxylessNasMethod(c))
-        { Recipe = Recipe, ReadSettings = (o, r) => ReadCommonSettings(o, r, Recipe) };
+        {
+            Recipe = Recipe,
+            ReadSettings = ReadSettings,
+        };
+
+    /// <summary>The common settings (<see cref="DifferentiableMethod.ReadCommonSettings"/>) and the latency loss's
+    /// (<see cref="DifferentiableMethod.ReadLatencySettings"/>); a latency table needs <c>latency-reference</c>.</summary>
+    public static SupernetTrainingOptions ReadSettings(SupernetTrainingOptions options, Core.Controllers.SettingsReader r)
+    {
+        var o = ReadLatencySettings(ReadCommonSettings(options, r, Recipe), r,
+            ["latency-table", "latency-loss", "latency-reference", "latency-lambda", "latency-alpha", "latency-beta", "latency-unit"]);
+        r.Require(o.Architecture.LatencyTable is null || o.Architecture.LatencyReference is not null, "latency-reference",
+            "a latency table needs the reference (target) latency in ms of the latency loss");
+        return o;
+    }
 
     /// <summary>ProxylessNAS's published weight recipe: SGD 0.025 cosine, momentum 0.9, weight decay 4e-5, label smoothing 0.1.</summary>
     public static SupernetTrainingOptions Recipe(SupernetTrainingOptions options) => options with
@@ -41,10 +57,18 @@ public sealed class ProxylessNasMethod : DifferentiableMethod
         if (context.Latency is { } table)
         {
             _latency = LatencyLoss.Table(table, context.Space.ChoiceCounts);
-            if (context.Options.Architecture.LatencyReference is null)
-                throw new ArgumentException("ProxylessNAS with a latency table needs training.architecture.latency-reference (the target latency in ms).");
+            var a = context.Options.Architecture;
+            if (a.LatencyReference is not { } reference)
+                throw new ArgumentException("ProxylessNAS with a latency table needs a latency reference, the target latency in ms " +
+                                            "(nas train --latency-reference, or latency-reference in a spec's training.proxylessnas block).");
+            // The log form measures latency in a unit where both the fastest architecture and the reference exceed 1.
+            if (a.LatencyLoss != "additive")
+                LatencyUnit = LatencyLoss.LogUnit(Math.Min(LatencyLoss.Fastest(_latency.Value), reference), a.LatencyUnit);
         }
     }
+
+    /// <summary>The unit (ms) of LAT and ref in the multiplicative form's logs (<see cref="LatencyLoss.LogUnit"/>).</summary>
+    public double LatencyUnit { get; } = 1;
 
     public override string Name => MethodName;
 
@@ -83,10 +107,11 @@ public sealed class ProxylessNasMethod : DifferentiableMethod
         LastPairs = pairs;
 
         using var batch = ArchitectureData.GetBatch(step, Context.Device);
-        var loss = ArchitectureLoss(batch, x => Network.Forward(x, (l, h) =>
+        var loss = ArchitectureLoss(batch, x => Network.Forward(x, (u, h) =>
         {
-            using var active = Network.Block(l, pairs[l].Active).call(h);
-            using var inactive = Network.Block(l, pairs[l].Inactive).call(h);
+            var (l, pair) = (u.Decision, pairs[u.Decision]);
+            using var active = Network.Block(u, pair.Active).call(h);
+            using var inactive = Network.Block(u, pair.Inactive).call(h);
             return active.mul(gates[l][0]).add(inactive.mul(gates[l][1]));
         }, DropoutGenerator("proxyless-architecture-dropout", step)));
         if (_latency is { } table)
@@ -95,7 +120,7 @@ public sealed class ProxylessNasMethod : DifferentiableMethod
             var latency = LatencyLoss.Expected(Softmaxes(detach: false), table);
             loss = a.LatencyLoss == "additive"
                 ? LatencyLoss.Additive(loss, latency, a.LatencyLambda ?? 0.1, a.LatencyReference!.Value)
-                : LatencyLoss.Multiplicative(loss, latency, a.LatencyAlpha ?? 0.2, a.LatencyBeta ?? 0.3, a.LatencyReference!.Value);
+                : LatencyLoss.Multiplicative(loss, latency.div(LatencyUnit), a.LatencyAlpha ?? 0.2, a.LatencyBeta ?? 0.3, a.LatencyReference!.Value / LatencyUnit);
         }
         var gradients = Gradients(loss, gates.Concat(Alphas).ToList());
         var before = Alphas.Select(alpha => alpha.detach().clone()).ToArray();

@@ -3,6 +3,7 @@ using NasActors.Core.Spaces;
 using NasActors.Core.Spaces.Blocks;
 using NasActors.Torch.Checkpoints;
 using NasActors.Torch.Supernet;
+using NasActors.Torch.Supernet.Families;
 using NasActors.Torch.Supernet.Blocks;
 using NasActors.Torch.Training;
 using TorchSharp;
@@ -37,15 +38,16 @@ public sealed class SinglePathNasMethod : ITrainingMethod
         ReadSettings = ReadSettings,
     };
 
-    /// <summary><c>indicator-dropout</c>, <c>latency-lambda</c> and the thresholds' Adam and first phase
+    /// <summary><c>indicator-dropout</c>, <c>latency-table</c> and <c>latency-lambda</c>
+    /// (<see cref="DifferentiableMethod.ReadLatencySettings"/>), and the thresholds' Adam and first phase
     /// (<see cref="DifferentiableMethod.ReadArchitectureSettings"/>, without a split: they train on the weights' batch).</summary>
     public static SupernetTrainingOptions ReadSettings(SupernetTrainingOptions options, Core.Controllers.SettingsReader r)
     {
         var o = DifferentiableMethod.ReadArchitectureSettings(options, r, split: false, warmup: true);
+        o = DifferentiableMethod.ReadLatencySettings(o, r, ["latency-table", "latency-lambda"]);
         return o with
         {
             SinglePath = new SinglePathNasOptions { IndicatorDropout = r.Double("indicator-dropout", o.SinglePath.IndicatorDropout, min: 0, max: 1 - 1e-12) },
-            Architecture = o.Architecture with { LatencyLambda = DifferentiableMethod.Optional(r, "latency-lambda", o.Architecture.LatencyLambda, 0, double.MaxValue) },
         };
     }
 
@@ -99,7 +101,7 @@ public sealed class SinglePathNasMethod : ITrainingMethod
 
     /// <summary>The forward under given indicators.</summary>
     public Tensor Forward(Tensor images, IReadOnlyList<Indicators> indicators, Generator? dropout = null) =>
-        Network.Forward(images, (l, h) => Superkernel.Forward(SuperkernelOf(l), _space.Layers[l], h, indicators[l]), dropout);
+        Network.Forward(images, (u, h) => Superkernel.Forward(SuperkernelOf(u.Decision), _space.Layers[u.Decision], h, indicators[u.Decision]), dropout);
 
     /// <summary>R = fixed + per layer (1 - ge) K(3) + ge K(6), K(e) = (1 - g5) T(e,3) + g5 ((1 - g7) T(e,5) + g7 T(e,7)).</summary>
     public Tensor Runtime(IReadOnlyList<Indicators> indicators)

@@ -4,6 +4,7 @@ using NasActors.Core.Spaces.Blocks;
 using NasActors.Torch.Checkpoints;
 using NasActors.Torch.Sampling;
 using NasActors.Torch.Supernet;
+using NasActors.Torch.Supernet.Families;
 using NasActors.Torch.Supernet.Blocks;
 using NasActors.Torch.Training;
 using TorchSharp;
@@ -63,10 +64,10 @@ public sealed class SmashMethod : ITrainingMethod
 
     /// <summary>The forward of one architecture with generated pointwise weights (differentiable in the hypernetwork).</summary>
     public Tensor Forward(Tensor images, Architecture path, Generator? dropout = null) =>
-        Network.Forward(images, (l, h) =>
+        Network.Forward(images, (u, h) =>
         {
-            var (expand, project) = Hypernetwork.Generate(l, path[l]);
-            return ((MbConvBlock)Network.Block(l, path[l])).Forward(h, expand, project);
+            var (expand, project) = Hypernetwork.Generate(u.Decision, path[u.Decision]);
+            return ((MbConvBlock)Network.Block(u, path[u.Decision])).Forward(h, expand, project);
         }, dropout);
 
     public StepMetrics TrainStep(long step, double learningRate)
