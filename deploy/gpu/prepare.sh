@@ -12,5 +12,5 @@ rm -rf "$out" "$stage" && mkdir -p "$out" "$stage"
 dotnet publish src/NasActors.Node -c Release -r linux-x64 --self-contained true -p:TorchBackend=external -o "$stage/nas"
 tar -C "$stage" -cJf "$out/nas.tar.xz" nas
 rm -rf "$stage"
-cp deploy/gpu/torch-env.sh deploy/gpu/run.sh deploy/gpu/rank-study.sh deploy/gpu/methods.sh "$out/"
+cp deploy/gpu/torch-env.sh deploy/gpu/run.sh deploy/gpu/methods.sh deploy/gpu/method-study.sh "$out/"
 du -sh "$out"

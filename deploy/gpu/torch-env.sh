@@ -1,4 +1,4 @@
-# Sourced by run.sh and rank-study.sh: unpacks the bundle (nas.tar.xz) on first use and points it at the CUDA
+# Sourced by run.sh and method-study.sh: unpacks the bundle (nas.tar.xz) on first use and points it at the CUDA
 # LibTorch of this machine's PyTorch
 # (NASACTORS_LIBTORCH) and puts it and PyTorch's NVIDIA libraries on LD_LIBRARY_PATH. Sets py and out.
 py=${PYTHON:-python3}

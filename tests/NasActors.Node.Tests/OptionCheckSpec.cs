@@ -35,7 +35,7 @@ public sealed class OptionCheckSpec
     {
         ["quickstart"] = [], ["node"] = [], ["submit"] = ["spec.conf"], ["status"] = [], ["pause"] = ["s1"], ["resume"] = ["s1"],
         ["cancel"] = ["s1"], ["export"] = ["s1"], ["train"] = [], ["score"] = ["--checkpoint", "c.nasckpt", "--arch", "0123"],
-        ["retrain"] = ["--arch", "0123"], ["rank-study"] = [], ["spaces"] = [], ["bench"] = ["--table", "t.csv", "--signal", "valid12"],
+        ["retrain"] = ["--arch", "0123"], ["rank-study"] = [], ["method-study"] = [], ["spaces"] = [], ["bench"] = ["--table", "t.csv", "--signal", "valid12"],
         ["benchmark-step"] = [], ["bench-actors"] = [], ["doctor"] = [], ["bench-recovery"] = [], ["latency-table"] = [], ["benchmark-methods"] = [],
         ["bench-partitions"] = [],
     };
@@ -135,6 +135,9 @@ public sealed class OptionCheckSpec
     [InlineData("--evaluators '0': must be in [1, ", "bench-actors", "--evaluators", "0")]
     [InlineData("--level '1': must be in (0, 1)", "rank-study", "--level", "1")]
     [InlineData("--architectures '1': must be in [2, 10000]", "rank-study", "-k", "1")]
+    [InlineData("--seeds '1': must be in [2, 20]", "method-study", "--seeds", "1")]
+    [InlineData("--methods 'spos,nope': 'nope' is not one of spos, fairnas", "method-study", "--methods", "spos,nope")]
+    [InlineData("--method-learning-rate 'darts=-1': method-study --method-learning-rate: 'darts=-1' is not METHOD=LR", "method-study", "--method-learning-rate", "darts=-1")]
     [InlineData("--rounds '0': must be at least 1", "benchmark-step", "--rounds", "0")]
     [InlineData("--timeout '0': must be more than 0", "status", "--timeout", "0")]
     // Words from a fixed set, with the nearest.
@@ -172,7 +175,7 @@ public sealed class OptionCheckSpec
     [InlineData("<SEARCH-ID> 'a b': holds ' '", "export", "a b")]
     [InlineData("<SEARCH-ID> '.hidden': must start with a letter or digit", "status", ".hidden")]
     [InlineData("--name '../study': must start with a letter or digit", "rank-study", "--name", "../study")]
-    [InlineData("--name 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa': is longer than 53 characters", "rank-study", "--name", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")]
+    [InlineData("--name 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa': is longer than 40 characters", "rank-study", "--name", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")]
     [InlineData("--out 'runs\\u0000x': holds a NUL or control character", "train", "--out", "runs\0x")]
     [InlineData("--checkpoint '': is empty", "score", "--checkpoint", "", "-a", "0")]
     [InlineData("--arch '': is empty", "score", "-c", "c", "--arch", "")]

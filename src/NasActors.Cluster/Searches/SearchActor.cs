@@ -73,7 +73,7 @@ public sealed class SearchActor : ReceivePersistentActor, IWithTimers
             LatestDistribution?.Export, LatestDistribution?.Step)));
         Command<GetTopK>(q => Reply(() => new TopK(SearchId, _state.Top(q.K))));
         Command<GetSearchResults>(_ => Reply(() => new SearchResults(SearchId, _state.Spec!.Name, _state.Spec.Space, _state.Status!,
-            _state.Spec.TopK, _state.History())));
+            _state.Spec.TopK, _state.History(), _state.Distribution, _state.FailureReason)));
 
         Command<JobSucceeded>(r => PersistEvents(_state.OnResult(r), Kick));
         Command<JobFailed>(f => PersistEvents(_state.OnFailure(f), () =>

@@ -61,8 +61,12 @@ public static class SearchReplies
 
     public sealed record TopK(string SearchId, IReadOnlyList<RankedArchitecture> Entries) : IWithSearchId, INasMessage;
 
+    /// <param name="Export">What the search's training method learned about the architecture (its distribution, argmax
+    /// first), null for methods that learn none.</param>
+    /// <param name="FailureReason">Why the search failed (status failed), e.g. its supernet training crashed or diverged.</param>
     public sealed record SearchResults(string SearchId, string Name, string Space, string Status, int TopKSize,
-        IReadOnlyList<RankedArchitecture> Evaluations) : IWithSearchId, INasMessage;
+        IReadOnlyList<RankedArchitecture> Evaluations, Training.ArchitectureExport? Export = null, string? FailureReason = null)
+        : IWithSearchId, INasMessage;
 }
 
 /// <summary>One evaluated architecture: its text in the space's canonical form and its metrics.</summary>

@@ -32,7 +32,7 @@ public sealed record JobRecord(int JobId, string Architecture, int Generation, i
 /// <summary>The snapshot of a search: the facts from which <see cref="SearchState"/> rebuilds the controller.</summary>
 public sealed record SearchSnapshot(string SearchId, SearchSpec Spec, string Status, CheckpointRef? Checkpoint, bool CheckpointFinal,
     IReadOnlyList<CandidatesProposed> Generations, IReadOnlyList<JobRecord> Jobs, int CompletedGenerations, int ResolvedCount,
-    IReadOnlyList<OffspringProduced>? Offspring = null, ArchitectureExport? Distribution = null)
+    IReadOnlyList<OffspringProduced>? Offspring = null, ArchitectureExport? Distribution = null, string? FailureReason = null)
     : INasMessage;
 
 /// <summary>
@@ -61,6 +61,8 @@ public sealed class SearchState
     public IController? Controller { get; private set; }
     public string? Status { get; private set; }
     public CheckpointRef? Checkpoint { get; private set; }
+    /// <summary>Why the search failed; null unless its status is failed.</summary>
+    public string? FailureReason { get; private set; }
     public bool CheckpointFinal { get; private set; }
     /// <summary>The distribution the final supernet's method learned (null before, and for methods without one).</summary>
     public ArchitectureExport? Distribution { get; private set; }
@@ -146,8 +148,9 @@ public sealed class SearchState
             case SearchCancelled:
                 Status = SearchStatusNames.Cancelled;
                 break;
-            case SearchFailed:
+            case SearchFailed f:
                 Status = SearchStatusNames.Failed;
+                FailureReason = f.Reason;
                 break;
             case SearchCompleted:
                 Status = SearchStatusNames.Completed;
@@ -313,7 +316,7 @@ public sealed class SearchState
     // ---- snapshots ----------------------------------------------------------------------------------------------
 
     public SearchSnapshot ToSnapshot() => new(SearchId, Spec!, Status!, Checkpoint, CheckpointFinal, _generations.ToArray(),
-        _jobs.Values.OrderBy(j => j.JobId).ToArray(), CompletedGenerations, ResolvedCount, _offspring.ToArray(), Distribution);
+        _jobs.Values.OrderBy(j => j.JobId).ToArray(), CompletedGenerations, ResolvedCount, _offspring.ToArray(), Distribution, FailureReason);
 
     /// <summary>Rebuilds the state, controller included, from a snapshot: each generation proposed, then its results told.</summary>
     public static SearchState FromSnapshot(SearchSnapshot s, bool delegateOffspring = false)
@@ -340,6 +343,7 @@ public sealed class SearchState
         foreach (var o in offspring.Values.OrderBy(o => o.Generation)) state.Apply(o);
         state.Checkpoint = s.Checkpoint;
         state.CheckpointFinal = s.CheckpointFinal;
+        state.FailureReason = s.FailureReason;
         state.CompletedGenerations = s.CompletedGenerations;
         state.ResolvedCount = s.ResolvedCount;
         return state;

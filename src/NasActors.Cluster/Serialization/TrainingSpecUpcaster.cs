@@ -16,7 +16,7 @@ namespace NasActors.Cluster.Serialization;
 public sealed class TrainingSpecUpcaster(JsonSerializerOptions plain) : JsonConverter<TrainingSpec>
 {
     /// <summary>Keys added after the first journals, with the value every search had before them.</summary>
-    public static IReadOnlyList<(string Key, JsonNode Value)> Before { get; } =
+    public static IReadOnlyList<(string Key, JsonNode? Value)> Before { get; } =
     [
         // Before d9a35a1 (training.mean-gradients) FairNAS summed the path gradients.
         (nameof(TrainingSpec.MeanGradients), JsonValue.Create(false)),
@@ -26,6 +26,7 @@ public sealed class TrainingSpecUpcaster(JsonSerializerOptions plain) : JsonConv
         (nameof(TrainingSpec.LabelSmoothing), JsonValue.Create(0.1)),
         // Before the per-method settings block (training.METHOD { ... }): every method at its published defaults.
         (nameof(TrainingSpec.MethodSettings), new JsonObject()),
+        (nameof(TrainingSpec.LatencyTable), null),
     ];
 
     private static readonly string[] Keys = typeof(TrainingSpec).GetConstructors().Single().GetParameters().Select(p => p.Name!).ToArray();
@@ -34,7 +35,7 @@ public sealed class TrainingSpecUpcaster(JsonSerializerOptions plain) : JsonConv
     {
         if (JsonNode.Parse(ref reader) is not JsonObject json) throw new JsonException("A TrainingSpec must be a JSON object.");
         foreach (var (key, value) in Before)
-            if (!json.ContainsKey(key)) json[key] = value.DeepClone();
+            if (!json.ContainsKey(key)) json[key] = value?.DeepClone();
         var missing = Keys.Where(k => !json.ContainsKey(k)).ToArray();
         if (missing.Length > 0)
             throw new JsonException($"The stored TrainingSpec lacks {string.Join(", ", missing.Select(k => $"'{k}'"))} " +

@@ -16,7 +16,7 @@ public static class FlopsStratifiedSample
     /// <param name="feasible">Only architectures this accepts (constraints); K shrinks to the feasible ones when fewer.</param>
     public static IReadOnlyList<Architecture> Draw(ISearchSpace space, ICostModel costs, int k, long seed, Func<Architecture, bool>? feasible = null)
     {
-        // K = 1 is a search with a budget of one (a ranking study asks for at least 2: RankStudyOptions.Validate).
+        // K = 1 is a search with a budget of one (a ranking study asks for at least 2: MethodStudyOptions.Validate).
         if (k < 1) throw new ArgumentException($"A FLOPs-stratified sample needs at least 1 architecture, got K = {k}.");
         var size = space.Size();
         if (size < k) throw new ArgumentException($"Space '{space.Name}' holds only {size} architectures; K = {k} is too many.");

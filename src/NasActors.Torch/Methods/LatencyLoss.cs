@@ -26,9 +26,15 @@ public static class LatencyLoss
     public static AdditiveCostModel ReadTable(string path, NasActors.Core.Spaces.Blocks.BlockSpace space)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"Latency table '{path}' does not exist.", path);
+        return ParseTable(File.ReadAllText(path), space, $"Latency table '{path}'");
+    }
+
+    /// <summary>The same from the file's text (a spec carries it, so every trainer node has it).</summary>
+    public static AdditiveCostModel ParseTable(string json, NasActors.Core.Spaces.Blocks.BlockSpace space, string source = "Latency table")
+    {
         try
         {
-            using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+            using var document = System.Text.Json.JsonDocument.Parse(json);
             var root = document.RootElement;
             if (!root.TryGetProperty("fixed", out var fixedPart) || !root.TryGetProperty("layers", out var layers))
                 throw new FormatException("it needs 'fixed' (ms) and 'layers' (per layer, ms per choice)");
@@ -43,7 +49,7 @@ public static class LatencyLoss
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or FormatException or InvalidOperationException or ArgumentException)
         {
-            throw new ArgumentException($"Latency table '{path}': {e.Message}", e);
+            throw new ArgumentException($"{source}: {e.Message}", e);
         }
     }
 

@@ -61,6 +61,9 @@ public static class SupernetTraining
         {
             cancel.ThrowIfCancellationRequested();
             var m = trainer.TrainStep();
+            // A diverged training would only go on to write checkpoints of NaN weights: stop and say so.
+            if (!double.IsFinite(m.Loss))
+                throw new TrainingDivergedException($"{options.Method} diverged: loss {m.Loss} at step {trainer.Step} of {options.Steps}");
             lastStep = m;
             images += m.Images;
             afterFirst ??= (images, clock.Elapsed);
@@ -89,3 +92,6 @@ public static class SupernetTraining
         };
     }
 }
+
+/// <summary>A supernet training whose loss became NaN or infinite.</summary>
+public sealed class TrainingDivergedException(string message) : Exception(message);

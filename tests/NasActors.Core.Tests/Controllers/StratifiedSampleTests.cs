@@ -54,4 +54,22 @@ public class StratifiedSampleTests
         Assert.Contains("count", Assert.Throws<ControllerSettingsException>(() =>
             ControllerFactory.Prepare(ControllerNames.Stratified, new Dictionary<string, string> { ["count"] = "1" })).Message);
     }
+
+    [Fact]
+    public void A_sample_seed_keeps_the_sample_whatever_the_search_seed_and_a_given_list_is_proposed_as_is()
+    {
+        var space = TestSpaces.Small;
+        var costs = TestSpaces.Flops(space);
+        IReadOnlyList<NasActors.Core.Spaces.Architecture> Draw(long searchSeed, Dictionary<string, string> settings) =>
+            ControllerFactory.Create(ControllerNames.Stratified, new SearchContext(space, searchSeed, 100, costs: costs), settings)
+                .Propose(int.MaxValue).Select(p => p.Architecture).ToArray();
+        var settings = new Dictionary<string, string> { ["count"] = "6", ["sample-seed"] = "4" };
+        Assert.Equal(FlopsStratifiedSample.Draw(space, costs, 6, 4), Draw(1, settings));
+        Assert.Equal(Draw(1, settings), Draw(2, settings));
+        var given = FlopsStratifiedSample.Draw(space, costs, 2, 7).Select(a => a.ToString()).ToArray();
+        var listed = Draw(1, new Dictionary<string, string> { ["count"] = "1", ["architectures"] = string.Join(",", given) });
+        Assert.Equal(given, listed.Select(a => a.ToString()));
+        Assert.Contains("sample-seed", Assert.Throws<ControllerSettingsException>(() =>
+            ControllerFactory.Prepare(ControllerNames.Stratified, new Dictionary<string, string> { ["sample-seed"] = "x" })).Message);
+    }
 }

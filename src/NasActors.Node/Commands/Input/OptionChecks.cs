@@ -146,6 +146,25 @@ public sealed class KnownControllersAttribute() : ListOfAttribute
     protected override IReadOnlyList<string> Allowed => NasActors.Core.Controllers.ControllerNames.All;
 }
 
+/// <summary>Training methods registered in the torch layer (<c>nas method-study --methods</c>).</summary>
+public sealed class KnownTrainingMethodsAttribute() : ListOfAttribute
+{
+    protected override IReadOnlyList<string> Allowed => NasActors.Torch.Methods.TrainingMethods.Names;
+}
+
+/// <summary>Comma-separated METHOD=LR pairs: registered methods, positive finite learning rates.</summary>
+public sealed class MethodLearningRatesAttribute : OptionCheckAttribute
+{
+    protected override string? Problem(object value)
+    {
+        try
+        {
+            return NasActors.Torch.Ranking.MethodStudyOptions.ParseLearningRates(Text(value)).Count == 0 ? "is empty" : null;
+        }
+        catch (ArgumentException e) { return e.Message; }
+    }
+}
+
 /// <summary>Text that must hold something (a column name, a key): not empty, no control characters.</summary>
 public sealed class NotEmptyAttribute : OptionCheckAttribute
 {
