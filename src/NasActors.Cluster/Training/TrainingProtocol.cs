@@ -68,6 +68,11 @@ public sealed record ArchitectureExport(IReadOnlyList<double[]>? Probabilities, 
         return derivedText is null ? null : new ArchitectureExport(null, null, null, null, derivedText);
     }
 
+    /// <summary>The architecture the method picks: its distribution's argmax, else its first derived architecture.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string Picked => Argmax ?? Derived?.FirstOrDefault()
+        ?? throw new InvalidOperationException("An architecture export has neither an argmax nor derived architectures.");
+
     /// <summary>The distribution itself (null when the method exported none); throws <see cref="ArgumentException"/> when a stored vector is not one.</summary>
     public ArchitectureDistribution? ToDistribution() => Probabilities is null ? null : new(Probabilities);
 
