@@ -148,13 +148,14 @@ public sealed class DashboardQueries(ActorSystem system, DashboardFeed feed)
     /// </summary>
     private static object? ChoiceProbabilities(BlockSpace? space, SearchInspection.SupernetState training)
     {
-        if (training.Distribution is not { } d) return null;
-        var argmax = Architecture.ParseChoiceString(d.Argmax);
+        // A method that exports derived architectures only (ENAS, Single-Path NAS) has no probabilities to show.
+        if (training.Distribution is not { Probabilities: { } probabilities, Argmax: { } argmaxText } d) return null;
+        var argmax = Architecture.ParseChoiceString(argmaxText);
         return new
         {
             step = training.DistributionStep, steps = training.Steps, final = training.Ready,
-            argmax = d.Argmax, argmaxBlocks = Blocks(space, d.Argmax), entropy = Finite(d.Entropy),
-            layers = d.Probabilities.Select((p, layer) => new
+            argmax = argmaxText, argmaxBlocks = Blocks(space, argmaxText), entropy = Finite(d.Entropy ?? double.NaN),
+            layers = probabilities.Select((p, layer) => new
             {
                 layer,
                 argmax = layer < argmax.Count ? argmax[layer] : Array.IndexOf(p, p.Max()),

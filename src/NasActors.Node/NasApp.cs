@@ -14,6 +14,9 @@ namespace NasActors.Node;
 /// </summary>
 public static class NasApp
 {
+    // Controllers of the torch layer (enas-lstm) are known to every command that reads a controller name.
+    static NasApp() => NasActors.Torch.Controllers.TorchControllers.Register();
+
     public sealed record Entry(string Name, Type Command, string Description, string[]? Example = null)
     {
         /// <summary>The settings class of the command (the T of Command&lt;T&gt; / AsyncCommand&lt;T&gt;).</summary>

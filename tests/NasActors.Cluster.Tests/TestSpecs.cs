@@ -64,11 +64,15 @@ public static class TestSpecs
           budget = {{budget}}
           controller { name = {{controller}}, settings { batch = 4 } }
           training { method = {{method}}, steps = {{steps}}, checkpoint-every = 2, evaluate-on = {{evaluateOn}}
+            {{(method == "spnas" ? $"spnas {{ latency-table = \"{LatencyTable}\" }}" : "")}}
             {{methodBlock}}
           }
           evaluation { kind = torch }
         }
         """;
+
+    /// <summary>The latency table measured on the 2-core CPU (docs/latency-fmnist-mbconv-cpu.json, copied next to the tests).</summary>
+    public static string LatencyTable => Path.Combine(AppContext.BaseDirectory, "docs", "latency-fmnist-mbconv-cpu.json");
 
     public static SearchSpec Derived(string method = "darts", int budget = 6, int steps = 6) => SpecReader.ReadText(DerivedHocon(method, budget, steps));
 }

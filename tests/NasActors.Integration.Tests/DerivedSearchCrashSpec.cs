@@ -58,12 +58,12 @@ public sealed class DerivedSearchCrashSpec(ITestOutputHelper output) : IDisposab
         Assert.Equal(Bits(a.Distribution), Bits(rb.Distribution!));
         Assert.Equal(Proposed(reference), Proposed(crashed));
         Assert.Equal(a.Distribution.Argmax, Proposed(crashed)[0]);
-        output.WriteLine($"derived: {string.Join(", ", Proposed(crashed))}; argmax p = {a.Distribution.MostProbable[0].Probability:G4}, entropy {a.Distribution.Entropy:F4}");
+        output.WriteLine($"derived: {string.Join(", ", Proposed(crashed))}; argmax p = {a.Distribution.MostProbable![0].Probability:G4}, entropy {a.Distribution.Entropy:F4}");
     }
 
     private static TrainingEvents.TrainingCompleted Final(Run r) => Assert.IsType<TrainingEvents.TrainingCompleted>(r.Trainer[^1]);
 
-    private static long[] Bits(ArchitectureExport e) => e.Probabilities.SelectMany(p => p).Select(BitConverter.DoubleToInt64Bits).ToArray();
+    private static long[] Bits(ArchitectureExport e) => e.Probabilities!.SelectMany(p => p).Select(BitConverter.DoubleToInt64Bits).ToArray();
 
     private static string[] Proposed(Run r) =>
         r.Search.OfType<CandidatesProposed>().SelectMany(p => p.Jobs).OrderBy(j => j.JobId).Select(j => j.Architecture).ToArray();
@@ -96,7 +96,7 @@ public sealed class DerivedSearchCrashSpec(ITestOutputHelper output) : IDisposab
     }
 
     /// <summary>The trainer's events, from the SQLite journal of the trainer node's folder.</summary>
-    private static async Task<List<ITrainingEvent>> TrainerJournalAsync(string folder, string searchId)
+    internal static async Task<List<ITrainingEvent>> TrainerJournalAsync(string folder, string searchId)
     {
         var persistence = SqlitePersistence.Config(Path.Combine(folder, "data", "journal.db"), Path.Combine(folder, "data", "snapshots.db"));
         using var system = ActorSystem.Create("trainer-journal-reader", ConfigurationFactory.ParseString(NasSerializer.Hocon + "\nakka.loglevel = ERROR").WithFallback(persistence));

@@ -157,9 +157,9 @@ public sealed record MethodStudyPlan(string Name, MethodStudyOptions Options)
             IReadOnlyList<double>? accuracies;
             if (r.Export is { } export)
             {
-                var arch = Core.Spaces.Architecture.ParseChoiceString(export.Argmax);
+                var arch = Core.Spaces.Architecture.ParseChoiceString(export.Picked);
                 found = space.Format(arch);
-                foundBy = "derived (argmax)";
+                foundBy = export.Argmax is not null ? "derived (argmax)" : "derived (the method's first)";
                 var model = space.CostModel();
                 flops = model.Cost(Core.Costs.CostMetrics.Flops, arch);
                 @params = model.Cost(Core.Costs.CostMetrics.Params, arch);

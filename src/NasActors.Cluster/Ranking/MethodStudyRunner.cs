@@ -87,8 +87,8 @@ public sealed class MethodStudyRunner(MethodStudyPlan plan, Func<object, Task<ob
             // The architectures the methods derived that the reference has not trained: stand-alone with the same seeds.
             var sample = first[plan.StandaloneParts[0]].Evaluations.Select(e => e.Architecture).ToHashSet();
             var derived = plan.MethodParts
-                .Where(m => first[m].Status == SearchStatusNames.Completed && first[m].Export is { } x && !sample.Contains(x.Argmax))
-                .ToDictionary(m => m, m => first[m].Export!.Argmax);
+                .Where(m => first[m].Status == SearchStatusNames.Completed && first[m].Export is { } x && !sample.Contains(x.Picked))
+                .ToDictionary(m => m, m => first[m].Export!.Picked);
             var derivedParts = derived.Keys.SelectMany(m => Enumerable.Range(0, plan.Options.Seeds).Select(s => MethodStudyPlan.DerivedPart(m, s))).ToArray();
             await RunPartsAsync(derivedParts, m => derived.GetValueOrDefault(m), oneAtATime, poll, cancel);
         }

@@ -106,7 +106,7 @@ public sealed class SearchActor : ReceivePersistentActor, IWithTimers
                 case SupernetReady ready:
                     PersistEvents([ready], () =>
                     {
-                        if (ready.Distribution is { } d) Publish(SearchProgressKinds.Derived, $"argmax {_state.Format(d.Argmax)}, entropy {d.Entropy:F2}");
+                        if (ready.Distribution is { } d) Publish(SearchProgressKinds.Derived, d.Describe(_state.Format));
                         Go();
                     });
                     break;

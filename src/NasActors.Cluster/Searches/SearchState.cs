@@ -163,7 +163,7 @@ public sealed class SearchState
     private void ProvideDistribution(ArchitectureExport d)
     {
         Distribution = d;
-        if (Controller is IDistributionController { WaitsForDistribution: true } c) c.ProvideDistribution(d.ToDistribution());
+        if (Controller is IDistributionController { WaitsForDistribution: true } c) c.Provide(d.ToDistribution(), d.DerivedArchitectures());
     }
 
     private void ApplyProposal(CandidatesProposed p)
@@ -217,10 +217,10 @@ public sealed class SearchState
             try
             {
                 problem = c.Distribution is null
-                    ? $"training method '{Spec!.Training.Method}' reported no architecture distribution"
-                    : derived.DistributionProblem(c.Distribution.ToDistribution());
+                    ? $"training method '{Spec!.Training.Method}' reported no architecture distribution and no derived architectures"
+                    : derived.InputProblem(c.Distribution.ToDistribution(), c.Distribution.DerivedArchitectures());
             }
-            catch (ArgumentException e) { problem = e.Message; }
+            catch (Exception e) when (e is ArgumentException or FormatException) { problem = e.Message; }
             if (problem is not null) return new SearchFailed(SearchId, $"controller '{Spec!.Controller}' cannot propose: {problem}");
         }
         return new SupernetReady(SearchId, c.Checkpoint, true, c.Distribution);

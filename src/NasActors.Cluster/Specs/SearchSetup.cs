@@ -21,6 +21,9 @@ public sealed class SearchSetup
 
     private static readonly ConcurrentDictionary<string, BenchmarkTable> Tables = new();
 
+    // A spec may name a controller of the torch layer (enas-lstm).
+    static SearchSetup() => Torch.Controllers.TorchControllers.Register();
+
     private SearchSetup(SearchSpec spec, ISearchSpace space, ICostModel? costs, Constraints constraints, BenchmarkTable? table,
         Func<SearchContext, IController> factory)
     {
@@ -123,6 +126,12 @@ public sealed class SearchSetup
                 throw new SpecException("search.space", $"{spec.Evaluation.Kind.ToWire()} evaluation needs a block space (a network to build)", source);
         }
 
+        var method = Torch.Methods.TrainingMethods.Get(spec.Training.Method);
+        if (method.Name == Torch.Methods.SinglePathNas.SinglePathNasMethod.MethodName && spec.NeedsSupernet
+            && spec.Training.MethodSettings?.GetValueOrDefault(LatencyTableKey) is not { Length: > 0 })
+            throw new SpecException($"search.training.{method.Name}.{LatencyTableKey}",
+                $"method '{method.Name}' needs a latency table (its loss is CE + lambda * log(runtime)): a file of nas latency-table for space '{space.Name}'", source);
+
         // Architectures a spec lists are checked against the space now, not when (if ever) the search meets them:
         // a stub evaluator compares them with the canonical form, so another spelling would never match.
         for (var i = 0; i < spec.Evaluation.FailArchitectures.Count; i++)
@@ -156,10 +165,10 @@ public sealed class SearchSetup
             factory = ControllerFactory.Prepare(spec.Controller, spec.ControllerSettings);
             var setup = new SearchSetup(spec, space, costs, constraints, table, factory);
             // Settings that depend on the context fail here.
-            if (setup.NewController() is IDistributionController && !Torch.Methods.TrainingMethods.Get(spec.Training.Method).HasArchitectureParameters)
+            if (setup.NewController() is IDistributionController && !method.LearnsArchitecture)
                 throw new SpecException("search.controller.name",
-                    $"'{spec.Controller}' proposes from the distribution a training method learns; method '{spec.Training.Method}' learns none " +
-                    $"(methods that do: {string.Join(", ", Torch.Methods.TrainingMethods.Names.Where(n => Torch.Methods.TrainingMethods.Get(n).HasArchitectureParameters))})", source);
+                    $"'{spec.Controller}' proposes from the distribution or the architectures a training method derives; method '{spec.Training.Method}' learns neither " +
+                    $"(methods that do: {string.Join(", ", Torch.Methods.TrainingMethods.Names.Where(n => Torch.Methods.TrainingMethods.Get(n).LearnsArchitecture))})", source);
             return setup;
         }
         catch (ControllerSettingsException e) { throw new SpecException($"search.controller.settings.{e.Key}", e.Message, source); }

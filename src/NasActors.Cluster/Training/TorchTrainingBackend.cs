@@ -8,7 +8,8 @@ namespace NasActors.Cluster.Training;
 
 /// <summary>
 /// Trains with the torch layer's <see cref="SupernetTraining.Run"/>, with any registered method and its settings
-/// (<see cref="Specs.TrainingSpec.ToOptions"/>); each checkpoint is reported with the method's distribution.
+/// (<see cref="Specs.TrainingSpec.ToOptions"/>) and latency table; each checkpoint is reported with the method's export
+/// (its distribution and/or derived architectures).
 /// </summary>
 public sealed class TorchTrainingBackend(string? dataFolder = null) : ISupernetTrainingBackend
 {
@@ -35,10 +36,10 @@ public sealed class TorchTrainingBackend(string? dataFolder = null) : ISupernetT
                 lastReport = DateTime.UtcNow;
                 progress(new TrainingProtocol.TrainingProgressed(request.SearchId, p.StepsDone, p.TotalSteps, p.Step.Loss, p.Step.Accuracy, p.ImagesPerSecond));
             },
-            (info, m, distribution) => checkpointed(new TrainedCheckpoint(new CheckpointRef(info.Sha256, info.Path, info.Step), m.Loss, m.Accuracy,
-                distribution is null ? null : ArchitectureExport.From(distribution))),
+            (info, m, method) => checkpointed(new TrainedCheckpoint(new CheckpointRef(info.Sha256, info.Path, info.Step), m.Loss, m.Accuracy,
+                ArchitectureExport.From(method.Distribution, method.Derived()))),
             cancel, runtime.PathWorkers, latency);
         return new TrainedCheckpoint(new CheckpointRef(outcome.Checkpoint.Sha256, outcome.Checkpoint.Path, outcome.Checkpoint.Step),
-            outcome.RecentLoss, outcome.RecentAccuracy, outcome.Distribution is null ? null : ArchitectureExport.From(outcome.Distribution));
+            outcome.RecentLoss, outcome.RecentAccuracy, ArchitectureExport.From(outcome.Distribution, outcome.Derived));
     }
 }

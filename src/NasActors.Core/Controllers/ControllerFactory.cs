@@ -24,7 +24,11 @@ public static class ControllerNames
     /// (DARTS, ProxylessNAS, FBNet, ...).</summary>
     public const string Derived = "derived";
 
-    public static IReadOnlyList<string> All { get; } = [Random, Evolution, RegularizedEvolution, Nsga2, Reinforce, PredictorEvolution, Stratified, Derived];
+    /// <summary>The controllers of this layer.</summary>
+    public static IReadOnlyList<string> BuiltIn { get; } = [Random, Evolution, RegularizedEvolution, Nsga2, Reinforce, PredictorEvolution, Stratified, Derived];
+
+    /// <summary>Every known controller: <see cref="BuiltIn"/>, then those a higher layer registered (<see cref="ControllerFactory.Register"/>).</summary>
+    public static IReadOnlyList<string> All => [.. BuiltIn, .. ControllerFactory.Registered];
 }
 
 /// <summary>Builds a controller from its name and settings (key/value text, e.g. from a HOCON spec).</summary>
@@ -56,10 +60,30 @@ public static class ControllerFactory
             ControllerNames.PredictorEvolution => Bind(PredictorEvolutionSettings.Read(r), (c, s) => new PredictorEvolutionSearch(c, s)),
             ControllerNames.Stratified => Bind(StratifiedSampleSettings.Read(r), (c, s) => new StratifiedSample(c, s)),
             ControllerNames.Derived => Bind(DerivedArchitecturesSettings.Read(r), (c, s) => new DerivedArchitectures(c, s)),
+            _ when Extra.TryGetValue(key, out var prepare) => prepare(r),
             _ => throw new ArgumentException($"Unknown controller '{name}' (known: {string.Join(", ", ControllerNames.All)})."),
         };
         r.RejectUnknown();
         return make;
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Func<SettingsReader, Func<SearchContext, IController>>> Extra =
+        new(StringComparer.Ordinal);
+
+    /// <summary>The names registered by higher layers, in name order.</summary>
+    public static IReadOnlyList<string> Registered => Extra.Keys.Order(StringComparer.Ordinal).ToArray();
+
+    /// <summary>
+    /// Registers a controller a higher layer implements (this layer has no Torch: the torch layer's <c>enas-lstm</c>
+    /// comes in here). <paramref name="prepare"/> reads the settings from the reader (which refuses the keys it did not
+    /// read) and returns the factory. Registering the same name again is a no-op; a built-in name is refused.
+    /// </summary>
+    public static void Register(string name, Func<SettingsReader, Func<SearchContext, IController>> prepare)
+    {
+        ArgumentNullException.ThrowIfNull(prepare);
+        var key = name.Trim().ToLowerInvariant();
+        if (ControllerNames.BuiltIn.Contains(key)) throw new ArgumentException($"Controller '{key}' is built in; it cannot be registered again.", nameof(name));
+        Extra.TryAdd(key, prepare);
     }
 
     private static Func<SearchContext, IController> Bind<TSettings>(TSettings settings, Func<SearchContext, TSettings, IController> make) =>

@@ -82,25 +82,40 @@ public abstract class DifferentiableMethod : ITrainingMethod
         Func<SupernetTrainingOptions, SupernetTrainingOptions> recipe)
     {
         if (r.Bool("published-recipe", false)) options = recipe(options);
-        double? Optional(string key, double? current, double min, double max)
-        {
-            var v = r.Double(key, double.NaN, min, max);
-            return double.IsNaN(v) ? current : v;
-        }
+        options = ReadArchitectureSettings(options, r, split: true, warmup: true);
+        return options with { GradientClip = r.Double("gradient-clip", options.GradientClip, min: 0) };
+    }
+
+    /// <summary>
+    /// The architecture side's keys, shared by every method that trains architecture parameters by Adam (the
+    /// differentiable ones, ENAS's controller, Single-Path NAS's thresholds): <c>arch-learning-rate</c>,
+    /// <c>arch-beta1</c>, <c>arch-beta2</c>, <c>arch-weight-decay</c>; with <paramref name="split"/> <c>arch-split</c>
+    /// (for methods that train them on their own part of the training split), with <paramref name="warmup"/>
+    /// <c>arch-warmup-steps</c> (for methods whose architecture side waits for the weights). A method offers only the
+    /// keys it reads, so a key that would change nothing is refused.
+    /// </summary>
+    public static SupernetTrainingOptions ReadArchitectureSettings(SupernetTrainingOptions options, SettingsReader r, bool split, bool warmup)
+    {
         var a = options.Architecture;
         return options with
         {
-            GradientClip = r.Double("gradient-clip", options.GradientClip, min: 0),
             Architecture = a with
             {
-                LearningRate = Optional("arch-learning-rate", a.LearningRate, double.Epsilon, double.MaxValue),
-                Beta1 = Optional("arch-beta1", a.Beta1, 0, 1 - 1e-12),
-                Beta2 = Optional("arch-beta2", a.Beta2, 0, 1 - 1e-12),
-                WeightDecay = Optional("arch-weight-decay", a.WeightDecay, 0, double.MaxValue),
-                Split = Optional("arch-split", a.Split, 1e-9, 1 - 1e-9),
-                WarmupSteps = r.Int("arch-warmup-steps", (int)Math.Min(a.WarmupSteps, int.MaxValue), min: 0),
+                LearningRate = Optional(r, "arch-learning-rate", a.LearningRate, double.Epsilon, double.MaxValue),
+                Beta1 = Optional(r, "arch-beta1", a.Beta1, 0, 1 - 1e-12),
+                Beta2 = Optional(r, "arch-beta2", a.Beta2, 0, 1 - 1e-12),
+                WeightDecay = Optional(r, "arch-weight-decay", a.WeightDecay, 0, double.MaxValue),
+                Split = split ? Optional(r, "arch-split", a.Split, 1e-9, 1 - 1e-9) : a.Split,
+                WarmupSteps = warmup ? r.Int("arch-warmup-steps", (int)Math.Min(a.WarmupSteps, int.MaxValue), min: 0) : a.WarmupSteps,
             },
         };
+    }
+
+    /// <summary>A key whose absence keeps <paramref name="current"/> (null: the method's published default).</summary>
+    public static double? Optional(SettingsReader r, string key, double? current, double min, double max)
+    {
+        var v = r.Double(key, double.NaN, min, max);
+        return double.IsNaN(v) ? current : v;
     }
 
     /// <summary>

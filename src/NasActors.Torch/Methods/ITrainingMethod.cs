@@ -72,7 +72,13 @@ public sealed record TrainingMethodInfo(string Name, string Description, double 
     /// </summary>
     public Func<LoadedCheckpoint, BlockSpace, Device, BlockNetwork> ScoringNetwork { get; init; } = SupernetCheckpoint.LoadSupernet;
 
+    /// <summary>True when the method hands architectures to the <c>derived</c> controller (<see cref="ITrainingMethod.Derived"/>).</summary>
+    public bool Derives { get; init; }
+
     public bool HasArchitectureParameters => ArchitectureFraction > 0;
+
+    /// <summary>True when the <c>derived</c> controller has something to propose from: a distribution or derived architectures.</summary>
+    public bool LearnsArchitecture => HasArchitectureParameters || Derives;
 }
 
 /// <summary>The known training methods: adding one is a folder with its class and one line here.</summary>

@@ -30,11 +30,11 @@ public sealed record TrainingOutcome(CheckpointInfo Checkpoint, long Steps, doub
 /// </summary>
 public static class SupernetTraining
 {
-    /// <param name="checkpointed">Each checkpoint written, with its step's metrics and the method's distribution then
-    /// (null for methods without architecture parameters).</param>
+    /// <param name="checkpointed">Each checkpoint written, with its step's metrics and the method then (what it exports:
+    /// <see cref="NasActors.Torch.Methods.ITrainingMethod.Distribution"/>, <see cref="NasActors.Torch.Methods.ITrainingMethod.Derived"/>).</param>
     public static TrainingOutcome Run(BlockSpace space, SearchData data, SupernetTrainingOptions options, Device device,
         string checkpointFolder, long checkpointEvery = 0, string? resumeFrom = null,
-        Action<TrainingProgress>? progress = null, Action<CheckpointInfo, StepMetrics, NasActors.Core.Spaces.ArchitectureDistribution?>? checkpointed = null,
+        Action<TrainingProgress>? progress = null, Action<CheckpointInfo, StepMetrics, NasActors.Torch.Methods.ITrainingMethod>? checkpointed = null,
         CancellationToken cancel = default, int pathWorkers = 1, NasActors.Core.Costs.AdditiveCostModel? latency = null)
     {
         data.EnsureFits(space);
@@ -73,13 +73,13 @@ public static class SupernetTraining
             if (checkpointEvery > 0 && trainer.Step % checkpointEvery == 0 && !trainer.IsComplete)
             {
                 last = trainer.SaveCheckpoint(checkpointFolder, metadata);
-                checkpointed?.Invoke(last, m, trainer.Method.Distribution);
+                checkpointed?.Invoke(last, m, trainer.Method);
             }
         }
         if (last is null || last.Step != trainer.Step)
         {
             last = trainer.SaveCheckpoint(checkpointFolder, metadata);
-            if (lastStep is not null) checkpointed?.Invoke(last, lastStep, trainer.Method.Distribution);
+            if (lastStep is not null) checkpointed?.Invoke(last, lastStep, trainer.Method);
         }
         var trained = trainer.Step - startStep;
         return new TrainingOutcome(last, trainer.Step,

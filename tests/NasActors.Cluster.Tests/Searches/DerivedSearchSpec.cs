@@ -34,7 +34,7 @@ public sealed class DerivedSearchSpec(ITestOutputHelper output) : SqliteActorSpe
         var ready = Assert.Single(events.OfType<SearchEvents.SupernetReady>());
         Assert.Equal(Json(completed.Distribution!), Json(ready.Distribution!));
         var proposed = events.OfType<SearchEvents.CandidatesProposed>().SelectMany(p => p.Jobs).OrderBy(j => j.JobId).Select(j => j.Architecture);
-        Assert.Equal(ready.Distribution!.ToDistribution().MostProbable(6).Select(p => p.Architecture.ToString()), proposed);
+        Assert.Equal(ready.Distribution!.ToDistribution()!.MostProbable(6).Select(p => p.Architecture.ToString()), proposed);
         Assert.Equal(ready.Distribution.Argmax, proposed.First());
         Assert.Equal(StubTrainingBackend.Distribution(new TrainingRequest("d", spec, Folder, null), 6)!.Argmax, ready.Distribution.Argmax);
     }

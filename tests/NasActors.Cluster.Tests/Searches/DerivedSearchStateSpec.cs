@@ -61,7 +61,7 @@ public sealed class DerivedSearchStateSpec
         var events = RunToEnd(s);
         var proposed = events.OfType<CandidatesProposed>().SelectMany(p => p.Jobs).OrderBy(j => j.JobId).Select(j => j.Architecture).ToArray();
         Assert.Equal(export.Argmax, proposed[0]);
-        Assert.Equal(export.ToDistribution().MostProbable(6).Select(p => p.Architecture.ToString()), proposed);
+        Assert.Equal(export.ToDistribution()!.MostProbable(6).Select(p => p.Architecture.ToString()), proposed);
         Assert.Equal(2, events.OfType<CandidatesProposed>().Count()); // batch = 4: the argmax and three, then two
         Assert.IsType<SearchCompleted>(events[^1]);
     }
@@ -105,7 +105,7 @@ public sealed class DerivedSearchStateSpec
         var fromEvents = SearchState.Empty("d");
         foreach (var e in events) fromEvents.Apply(e);
         var rest = Describe(RunToEnd(live)).ToArray();
-        Assert.Equal(["recorded 2", "recorded 3", "GenerationCompleted", "proposed 1: 4:" + string.Join(",5:", Export(live).ToDistribution()
+        Assert.Equal(["recorded 2", "recorded 3", "GenerationCompleted", "proposed 1: 4:" + string.Join(",5:", Export(live).ToDistribution()!
             .MostProbable(6).Skip(4).Select(p => p.Architecture.ToString()))], rest.Take(4));
         Assert.Equal(rest, Describe(RunToEnd(fromSnapshot)));
         Assert.Equal(rest, Describe(RunToEnd(fromEvents)));

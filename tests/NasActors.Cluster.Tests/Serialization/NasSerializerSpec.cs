@@ -44,7 +44,7 @@ public sealed class NasSerializerSpec() : TestKit(NasSerializer.Hocon)
             new SearchReplies.TopK("s1", [Ranked]),
             new SearchReplies.SearchResults("s1", "n", "fmnist-mbconv", "completed", 5, [Ranked, FailedRanked]),
             new SearchSubmitted("s1", spec, DateTimeOffset.UnixEpoch), new SupernetReady("s1", Ckpt, true, export), proposed,
-            export, export.MostProbable[0],
+            export, export.MostProbable![0],
             new EvaluationRecorded("s1", 0, "012345", Metrics, "ab12", "evaluator-0"),
             new EvaluationFailed("s1", 1, "543210", 2, "boom", false),
             new GenerationCompleted("s1", 0, 8, "012345", 91.5), new SearchPaused("s1"), new SearchResumed("s1"),
@@ -221,9 +221,9 @@ public sealed class NasSerializerSpec() : TestKit(NasSerializer.Hocon)
         var export = ArchitectureExport.From(new NasActors.Core.Spaces.ArchitectureDistribution(probabilities));
         var s = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(export);
         var back = (ArchitectureExport)s.FromBinary(s.ToBinary(export), s.Manifest(export));
-        Assert.Equal(probabilities.SelectMany(p => p).Select(BitConverter.DoubleToInt64Bits), back.Probabilities.SelectMany(p => p).Select(BitConverter.DoubleToInt64Bits));
+        Assert.Equal(probabilities.SelectMany(p => p).Select(BitConverter.DoubleToInt64Bits), back.Probabilities!.SelectMany(p => p).Select(BitConverter.DoubleToInt64Bits));
         Assert.Equal("200", back.Argmax);
-        Assert.Equal(back.Argmax, back.MostProbable[0].Architecture);
+        Assert.Equal(back.Argmax, back.MostProbable![0].Architecture);
     }
 
     [Fact]

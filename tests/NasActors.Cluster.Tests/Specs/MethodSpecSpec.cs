@@ -69,7 +69,7 @@ public sealed class MethodSpecSpec
     {
         var e = Rejected(TestSpecs.DerivedHocon("fairnas"));
         Assert.Equal("search.controller.name", e.Key);
-        Assert.Contains("'fairnas' learns none", e.Message);
+        Assert.Contains("'fairnas' learns neither", e.Message);
         Assert.Contains("darts", e.Message);
         Assert.Equal("derived", SpecReader.ReadText(TestSpecs.DerivedHocon("proxylessnas")).Controller);
     }
@@ -84,17 +84,99 @@ public sealed class MethodSpecSpec
     }
 }
 
-/// <summary>The shipped specs of the differentiable methods read and validate as they are.</summary>
+/// <summary>Issue 15, item 5: the survey's other methods take their settings in the same block, validated at submit.</summary>
+public sealed class SurveyMethodSpecSpec
+{
+    private static SpecException Rejected(string hocon) => Assert.Throws<SpecException>(() => SpecReader.ReadText(hocon));
+
+    [Theory]
+    [InlineData("oneshot", "drop-path-rat")]
+    [InlineData("smash", "hidden-unit")]
+    [InlineData("spnas", "lambda")]
+    [InlineData("enas", "controller-step")]
+    public void An_unknown_setting_of_a_survey_method_is_refused_at_submit_naming_the_key(string method, string key)
+    {
+        var e = Rejected(TestSpecs.DerivedHocon(method, controller: "random", methodBlock: $"{method} {{ {key} = 1 }}"));
+        Assert.Equal($"search.training.{method}.{key}", e.Key);
+        Assert.Contains("unknown setting", e.Message);
+    }
+
+    [Theory]
+    [InlineData("oneshot", "drop-path-rate = 1.5", "drop-path-rate")]
+    [InlineData("oneshot", "ghost-batch-size = -1", "ghost-batch-size")]
+    [InlineData("smash", "hidden-units = 0", "hidden-units")]
+    [InlineData("spnas", "indicator-dropout = 1", "indicator-dropout")]
+    [InlineData("spnas", "arch-warmup-steps = many", "arch-warmup-steps")]
+    [InlineData("enas", "baseline-decay = 1", "baseline-decay")]
+    [InlineData("enas", "temperature = 0", "temperature")]
+    public void A_bad_value_of_a_survey_method_setting_is_refused_naming_the_key(string method, string setting, string key) =>
+        Assert.Equal($"search.training.{method}.{key}", Rejected(TestSpecs.DerivedHocon(method, controller: "random", methodBlock: $"{method} {{ {setting} }}")).Key);
+
+    [Fact]
+    public void A_setting_the_method_does_not_read_is_refused_rather_than_ignored()
+    {
+        // ENAS's controller phases follow the weight phases from the start: a warm-up would change nothing.
+        Assert.Equal("search.training.enas.arch-warmup-steps", Rejected(TestSpecs.DerivedHocon("enas", methodBlock: "enas { arch-warmup-steps = 10 }")).Key);
+        // Single-Path NAS trains its thresholds on the weights' batch: it has no split.
+        Assert.Equal("search.training.spnas.arch-split", Rejected(TestSpecs.DerivedHocon("spnas", methodBlock: "spnas { arch-split = 0.5 }")).Key);
+    }
+
+    [Fact]
+    public void The_survey_methods_settings_are_read_into_the_training_options()
+    {
+        var oneshot = SpecReader.ReadText(TestSpecs.DerivedHocon("oneshot", controller: "random", methodBlock: "oneshot { drop-path-rate = 0.25, ghost-batch-size = 8 }")).Training.ToOptions(1);
+        Assert.Equal((0.25, 8), (oneshot.OneShot.DropPathRate, oneshot.OneShot.GhostBatchSize));
+        Assert.Equal(48, SpecReader.ReadText(TestSpecs.DerivedHocon("smash", controller: "random", methodBlock: "smash { hidden-units = 48 }")).Training.ToOptions(1).Smash.HiddenUnits);
+        var spnas = SpecReader.ReadText(TestSpecs.DerivedHocon("spnas", methodBlock: "spnas { indicator-dropout = 0.1, latency-lambda = 0.5, arch-warmup-steps = 3, arch-learning-rate = 0.01 }")).Training.ToOptions(1);
+        Assert.Equal(TestSpecs.LatencyTable, spnas.Architecture.LatencyTable);
+        Assert.Equal((0.1, 0.5, 3L, 0.01), (spnas.SinglePath.IndicatorDropout, spnas.Architecture.LatencyLambda, spnas.Architecture.WarmupSteps, spnas.Architecture.LearningRate));
+        var enas = SpecReader.ReadText(TestSpecs.DerivedHocon("enas", methodBlock:
+            "enas { hidden-units = 20, weight-steps = 3, controller-steps = 2, tanh-constant = 2.5, entropy-weight = 0.001, baseline-decay = 0.9, samples = 4, temperature = 3, arch-learning-rate = 0.01, arch-beta1 = 0.5 }")).Training.ToOptions(1);
+        Assert.Equal((20, 3, 2, 2.5, 0.001, 0.9, 4), (enas.Enas.HiddenUnits, enas.Enas.WeightSteps, enas.Enas.ControllerSteps, enas.Enas.TanhConstant,
+            enas.Enas.EntropyWeight, enas.Enas.BaselineDecay, enas.Enas.Samples));
+        Assert.Equal((3.0, 0.01, 0.5), (enas.Architecture.Temperature!.Value, enas.Architecture.LearningRate!.Value, enas.Architecture.Beta1!.Value));
+    }
+
+    [Fact]
+    public void Single_path_nas_without_a_latency_table_is_refused_at_submit()
+    {
+        var e = Rejected(TestSpecs.DerivedHocon("spnas").Replace($"latency-table = \"{TestSpecs.LatencyTable}\"", ""));
+        Assert.Equal("search.training.spnas.latency-table", e.Key);
+        Assert.Contains("'spnas' needs a latency table", e.Message);
+    }
+
+    [Fact]
+    public void Single_path_nas_reads_its_latency_table_like_the_other_latency_aware_methods()
+    {
+        var options = SpecReader.ReadText(TestSpecs.DerivedHocon("spnas", methodBlock: "spnas { latency-lambda = 0.3 }")).Training.ToOptions(1);
+        Assert.Equal((TestSpecs.LatencyTable, 0.3), (options.Architecture.LatencyTable, options.Architecture.LatencyLambda!.Value));
+        var missing = Rejected(TestSpecs.DerivedHocon("spnas").Replace(TestSpecs.LatencyTable, "/nonexistent/table.json"));
+        Assert.Equal("search.training.spnas.latency-table", missing.Key);
+        Assert.Contains("/nonexistent/table.json", missing.Message);
+    }
+
+    [Theory]
+    [InlineData("enas")]
+    [InlineData("spnas")]
+    public void The_derived_controller_takes_a_method_that_derives_architectures(string method) =>
+        Assert.Equal("derived", SpecReader.ReadText(TestSpecs.DerivedHocon(method)).Controller);
+}
+
+/// <summary>The shipped specs of the one-shot methods read and validate as they are.</summary>
 public sealed class ShippedMethodSpecsSpec
 {
     [Theory]
-    [InlineData("darts")]
-    [InlineData("fbnet")]
-    [InlineData("proxylessnas")]
-    public void The_shipped_spec_of_a_method_runs_a_derived_search_with_it(string method)
+    [InlineData("darts", "derived")]
+    [InlineData("fbnet", "derived")]
+    [InlineData("proxylessnas", "derived")]
+    [InlineData("oneshot", "random")]
+    [InlineData("smash", "random")]
+    [InlineData("spnas", "derived")]
+    [InlineData("enas", "derived")]
+    public void The_shipped_spec_of_a_method_runs_a_search_with_it(string method, string controller)
     {
         var spec = SpecReader.ReadFile(Path.Combine(AppContext.BaseDirectory, "hocon", "specs", method + ".conf"));
-        Assert.Equal((method, "derived", "fmnist-embedded"), (spec.Training.Method, spec.Controller, spec.Dataset));
+        Assert.Equal((method, controller, "fmnist-embedded"), (spec.Training.Method, spec.Controller, spec.Dataset));
         Assert.NotEmpty(spec.Training.MethodSettings!);
         Assert.Equal(method, spec.Training.ToOptions(spec.Seed).Method);
     }

@@ -95,6 +95,38 @@ public class DerivedArchitecturesTests
     }
 
     [Fact]
+    public void A_method_s_derived_architectures_are_proposed_first_in_its_order_then_the_distribution_s()
+    {
+        var derived = new[] { new Architecture([0, 1, 2]), new Architecture([2, 0, 1]), new Architecture([1, 1, 1]) };
+        var c = Make(budget: 5, batch: 2);
+        c.Provide(Trained(), derived);
+        var proposed = TestSpaces.Drive(c, TestSpaces.Signal).Select(p => p.Architecture).ToList();
+        // The argmax (2,0,1) was among the derived: the distribution's list goes on without it.
+        Assert.Equal([.. derived, .. Trained().MostProbable(27).Select(p => p.Architecture).Except(derived).Take(2)], proposed);
+    }
+
+    [Fact]
+    public void With_derived_architectures_alone_it_proposes_them_and_is_done()
+    {
+        var derived = new[] { new Architecture([0, 1, 2]), new Architecture([1, 1, 1]) };
+        var c = Make(budget: 10, batch: 8);
+        Assert.True(c.WaitsForDistribution);
+        c.Provide(null, derived);
+        Assert.Equal(derived, TestSpaces.Drive(c, TestSpaces.Signal).Select(p => p.Architecture));
+        Assert.True(c.IsDone);
+    }
+
+    [Fact]
+    public void Derived_architectures_outside_the_space_or_no_input_at_all_are_refused()
+    {
+        var c = Make(budget: 4);
+        var e = Assert.Throws<ArgumentException>(() => c.Provide(null, [new Architecture([0, 3, 0])]));
+        Assert.Contains("030", e.Message);
+        Assert.Contains("neither", Assert.Throws<ArgumentException>(() => c.Provide(null, [])).Message);
+        Assert.True(c.WaitsForDistribution);
+    }
+
+    [Fact]
     public void The_tabular_benchmark_refuses_it_having_no_distribution()
     {
         var table = BenchmarkTable.Read(new StringReader("arch,acc\n000,1\n111,2\n"), "t.csv", "layers:3x3");

@@ -129,13 +129,13 @@ public sealed class DashboardBrowserSpec(DashboardNode dashboard, ITestOutputHel
         var step = long.Parse((await page.Locator("#probabilities-step").TextContentAsync())!);
         var journaled = NasActors.Cluster.Training.StubTrainingBackend.Distribution(
             new NasActors.Cluster.Training.TrainingRequest(id, spec, "unused", null), step)!;
-        Assert.Equal(journaled.Probabilities.Count, shown.Length);
+        Assert.Equal(journaled.Probabilities!.Count, shown.Length);
         for (var l = 0; l < shown.Length; l++)
         {
-            Assert.Equal(journaled.Probabilities[l], shown[l], (a, b) => Math.Abs(a - b) < 1e-12);
+            Assert.Equal(journaled.Probabilities![l], shown[l], (a, b) => Math.Abs(a - b) < 1e-12);
             Assert.Equal(1.0, shown[l].Sum(), 9);
         }
-        await Assertions.Expect(page.Locator("#probabilities-info")).ToContainTextAsync(journaled.Argmax);
+        await Assertions.Expect(page.Locator("#probabilities-info")).ToContainTextAsync(journaled.Argmax!);
         // The argmax cell of each layer is marked.
         Assert.Equal(6, await page.Locator("#probabilities td.argmax").CountAsync());
     }

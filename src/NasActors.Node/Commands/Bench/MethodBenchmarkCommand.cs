@@ -15,9 +15,11 @@ public sealed class MethodBenchmarkSettings : SupernetTrainingSettings
 {
     [KnownTrainingMethods]
     [CommandOption("--methods <LIST>")]
-    [Description("Comma-separated training methods, each run in a process of its own; the first is the reference of the ratios unless spos is listed.")]
-    [DefaultValue("spos,fairnas,darts,proxylessnas,fbnet")]
-    public string Methods { get; init; } = "spos,fairnas,darts,proxylessnas,fbnet";
+    [Description("Comma-separated training methods, each run in a process of its own; the first is the reference of the ratios unless spos is listed. all: every registered method (spnas only with --latency-table, which it needs).")]
+    [DefaultValue(AllMethods)]
+    public string Methods { get; init; } = AllMethods;
+
+    public const string AllMethods = "all";
 
     [RangeCheck(1, 86400)]
     [CommandOption("--method-timeout <SECONDS>")]
@@ -42,17 +44,23 @@ public sealed class MethodBenchmarkSettings : SupernetTrainingSettings
     protected override (long Steps, int BatchSize) Defaults => (20, 64);
 
     public override ValidationResult Validate() =>
-        LatencyTable is null && MethodList.Contains("spnas") ? ValidationResult.Error("--methods spnas: needs --latency-table")
+        LatencyTable is null && MethodList.Contains("spnas") ? ValidationResult.Error("--methods spnas: needs --latency-table (--methods all leaves spnas out without one)")
         : ExcludeFirstStep && StepsOrDefault < 2 ? ValidationResult.Error($"--exclude-first-step: needs --steps 2 or more, got {StepsOrDefault}")
         : base.Validate();
 
-    public IReadOnlyList<string> MethodList => Methods.Split(',').Select(m => m.Trim().ToLowerInvariant()).ToList();
+    /// <summary>The methods to run: the list, with <c>all</c> standing for every registered method (spnas only when
+    /// there is a latency table), each once in order of first mention.</summary>
+    public IReadOnlyList<string> MethodList => Methods.Split(',').Select(m => m.Trim().ToLowerInvariant())
+        .SelectMany(m => m == AllMethods
+            ? NasActors.Torch.Methods.TrainingMethods.Names.Where(n => LatencyTable is not null || n != NasActors.Torch.Methods.SinglePathNas.SinglePathNasMethod.MethodName)
+            : [m])
+        .Distinct().ToList();
 }
 
 /// <summary>Training methods of <c>nas benchmark-methods</c>.</summary>
 public sealed class KnownTrainingMethodsAttribute() : ListOfAttribute
 {
-    protected override IReadOnlyList<string> Allowed => NasActors.Torch.Methods.TrainingMethods.Names;
+    protected override IReadOnlyList<string> Allowed => [.. NasActors.Torch.Methods.TrainingMethods.Names, MethodBenchmarkSettings.AllMethods];
 }
 
 /// <summary>
@@ -85,6 +93,9 @@ public sealed class MethodBenchmarkCommand : AsyncCommand<MethodBenchmarkSetting
         if (table is not null && !File.Exists(table)) throw new UsageException($"--latency-table '{settings.LatencyTable}': the file does not exist");
         var root = Path.Combine(Path.GetTempPath(), "nas-benchmark-methods-" + Guid.NewGuid().ToString("N"));
         var results = new List<Result>();
+        if (table is null && settings.MethodList.Count < NasActors.Torch.Methods.TrainingMethods.Names.Count
+            && settings.Methods.Split(',').Any(m => m.Trim().Equals(MethodBenchmarkSettings.AllMethods, StringComparison.OrdinalIgnoreCase)))
+            Console.Error.WriteLine("nas: note: spnas left out of --methods all: it needs --latency-table");
         try
         {
             foreach (var method in settings.MethodList)

@@ -27,13 +27,34 @@ public sealed class EnasMethod : ITrainingMethod
 
     public static TrainingMethodInfo Info { get; } = new(MethodName,
         "LSTM controller samples paths; phases of shared-weight steps and REINFORCE controller steps",
-        ArchitectureFraction: 0.2, c => new EnasMethod(c));
+        ArchitectureFraction: 0.2, c => new EnasMethod(c)) { Derives = true, ReadSettings = ReadSettings };
+
+    /// <summary>The controller's and the phases' keys (<see cref="EnasOptions"/>), <c>temperature</c>, and the
+    /// controller's Adam and split (<see cref="DifferentiableMethod.ReadArchitectureSettings"/>; no warm-up: the first
+    /// controller phase follows the first weight phase).</summary>
+    public static SupernetTrainingOptions ReadSettings(SupernetTrainingOptions options, Core.Controllers.SettingsReader r)
+    {
+        var o = DifferentiableMethod.ReadArchitectureSettings(options, r, split: true, warmup: false);
+        var e = o.Enas;
+        return o with
+        {
+            Enas = new EnasOptions
+            {
+                HiddenUnits = r.Int("hidden-units", e.HiddenUnits, min: 1),
+                WeightSteps = r.Int("weight-steps", e.WeightSteps, min: 1),
+                ControllerSteps = r.Int("controller-steps", e.ControllerSteps, min: 1),
+                TanhConstant = r.Double("tanh-constant", e.TanhConstant, min: 0),
+                EntropyWeight = r.Double("entropy-weight", e.EntropyWeight, min: 0),
+                BaselineDecay = r.Double("baseline-decay", e.BaselineDecay, min: 0, max: 1 - 1e-12),
+                Samples = r.Int("samples", e.Samples, min: 1),
+            },
+            Architecture = o.Architecture with { Temperature = DifferentiableMethod.Optional(r, "temperature", o.Architecture.Temperature, double.Epsilon, double.MaxValue) },
+        };
+    }
 
     private readonly MethodContext _context;
     private readonly SgdMomentum _optimizer;
-    private readonly AdamOptimizer _controllerOptimizer;
     private readonly Generator _dropout = BlockNetwork.NewDropoutGenerator();
-    private readonly Tensor _baseline;
 
     public EnasMethod(MethodContext context)
     {
@@ -42,27 +63,34 @@ public sealed class EnasMethod : ITrainingMethod
         Settings = context.Options.Enas;
         ArchitectureData = context.ArchitectureData ?? throw new ArgumentException("ENAS needs the architecture split's batches: its reward is accuracy on them.");
         foreach (var norm in Network.modules().OfType<PathBatchNorm>()) norm.DeferStatistics = true;
-        var a = context.Options.Architecture;
-        Controller = BlockNetwork.BuildAside(() => new EnasController(context.Space.ChoiceCounts, Settings.HiddenUnits,
-            a.Temperature ?? DefaultTemperature, Settings.TanhConstant, (long)(DeterministicRandom.Mix(context.Options.Seed, "enas-controller-init") >> 1)));
-        ControllerLearningRate = a.LearningRate ?? DefaultLearningRate;
+        Policy = new EnasPolicy(context.Space.ChoiceCounts, PolicySettings(context.Options),
+            (long)(DeterministicRandom.Mix(context.Options.Seed, "enas-controller-init") >> 1));
         _optimizer = new SgdMomentum(Network.named_parameters(), context.Options.Momentum, context.Options.WeightDecay);
-        _controllerOptimizer = new AdamOptimizer(Controller.named_parameters().Select(p => (p.name, p.parameter)),
-            a.Beta1 ?? 0, a.Beta2 ?? 0.999, a.WeightDecay ?? 0);
-        _baseline = torch.zeros(1);
+    }
+
+    /// <summary>The policy's settings from the training options: <see cref="EnasOptions"/> and the architecture side's
+    /// Adam and temperature (ENAS's defaults: 3.5e-3, betas (0, 0.999), temperature 5).</summary>
+    public static EnasPolicySettings PolicySettings(SupernetTrainingOptions options)
+    {
+        var a = options.Architecture;
+        var e = options.Enas;
+        return new EnasPolicySettings(e.HiddenUnits, a.Temperature ?? DefaultTemperature, e.TanhConstant, a.LearningRate ?? DefaultLearningRate,
+            a.Beta1 ?? 0, a.Beta2 ?? 0.999, a.WeightDecay ?? 0, e.EntropyWeight, e.BaselineDecay);
     }
 
     public string Name => MethodName;
     public BlockNetwork Network { get; }
     public EnasOptions Settings { get; }
-    public EnasController Controller { get; }
+    /// <summary>The LSTM controller and its REINFORCE step.</summary>
+    public EnasPolicy Policy { get; }
+    public EnasController Controller => Policy.Controller;
     public Data.BatchLoader ArchitectureData { get; }
-    public double ControllerLearningRate { get; }
+    public double ControllerLearningRate => Policy.Settings.LearningRate;
     public int BatchesPerStep => 1;
     public ArchitectureDistribution? Distribution => null;
 
     /// <summary>The moving-average baseline of the rewards.</summary>
-    public double Baseline => _baseline.item<float>();
+    public double Baseline => Policy.Baseline;
 
     /// <summary>The path weight step <paramref name="step"/> trains: a draw from the current policy.</summary>
     public Architecture WeightPath(long step)
@@ -153,20 +181,9 @@ public sealed class EnasMethod : ITrainingMethod
     public (Architecture Architecture, double Reward) ControllerStep(long k, Func<Architecture, double> reward)
     {
         using var scope = torch.NewDisposeScope();
-        Controller.zero_grad();
         var sample = Controller.Run(DeterministicRandom.For(_context.Options.Seed, "enas-controller-path", k));
         var r = reward(sample.Architecture);
-        var bonus = r + Settings.EntropyWeight * sample.Entropy.item<float>();
-        using (torch.no_grad())
-        {
-            using var keep = (1 - Settings.BaselineDecay).ToScalar();
-            using var target = torch.tensor((float)bonus);
-            _baseline.sub_(_baseline.sub(target).mul(keep));
-        }
-        var advantage = bonus - _baseline.item<float>();
-        var loss = sample.LogProbability.mul(-advantage);
-        loss.backward();
-        _controllerOptimizer.Step(ControllerLearningRate);
+        Policy.Reinforce(sample, r);
         return (sample.Architecture, r);
     }
 
@@ -190,32 +207,19 @@ public sealed class EnasMethod : ITrainingMethod
     }
 
     public IEnumerable<(string Name, Tensor Tensor)> State() =>
-        _optimizer.MomentumBuffers.Select(kv => ("momentum/" + kv.Key, kv.Value))
-            .Concat(Controller.named_parameters().Select(p => ("enas/" + p.name, (Tensor)p.parameter)))
-            .Append(("enas-baseline", _baseline))
-            .Concat(_controllerOptimizer.State().Select(s => ("enas-adam/" + s.Name, s.Tensor)));
+        _optimizer.MomentumBuffers.Select(kv => ("momentum/" + kv.Key, kv.Value)).Concat(Policy.State());
 
     public void LoadState(LoadedCheckpoint checkpoint)
     {
-        if (!checkpoint.Tensors.TryGetValue("enas-baseline", out var baseline))
-            throw new CheckpointException(checkpoint.Path, "it lacks ENAS's baseline 'enas-baseline'");
-        NetworkState.Load(Controller, checkpoint.WithPrefix("enas/"), checkpoint.Path);
-        try
-        {
-            _optimizer.LoadMomentum(checkpoint.WithPrefix("momentum/"));
-            _controllerOptimizer.Load(checkpoint.WithPrefix("enas-adam/"));
-        }
+        Policy.LoadState(checkpoint);
+        try { _optimizer.LoadMomentum(checkpoint.WithPrefix("momentum/")); }
         catch (ArgumentException e) { throw new CheckpointException(checkpoint.Path, e.Message); }
-        using var noGrad = torch.no_grad();
-        _baseline.copy_(baseline);
     }
 
     public void Dispose()
     {
         _optimizer.Dispose();
-        _controllerOptimizer.Dispose();
-        Controller.Dispose();
-        _baseline.Dispose();
+        Policy.Dispose();
         _dropout.Dispose();
     }
 }

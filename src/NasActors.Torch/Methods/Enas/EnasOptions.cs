@@ -1,7 +1,7 @@
 namespace NasActors.Torch.Methods.Enas;
 
-/// <summary>ENAS's settings (spec keys <c>training.enas.*</c>); the controller's Adam and its temperature are under
-/// <c>training.architecture</c> (<c>learning-rate</c> 3.5e-3, <c>beta1</c> 0, <c>temperature</c> 5).</summary>
+/// <summary>ENAS's settings (spec keys <c>training.enas.*</c>); beside them in that block the controller's Adam and
+/// temperature (<c>arch-learning-rate</c> 3.5e-3, <c>arch-beta1</c> 0, <c>temperature</c> 5; <see cref="EnasMethod.ReadSettings"/>).</summary>
 public sealed record EnasOptions
 {
     public const int DefaultHiddenUnits = 100, DefaultWeightSteps = 50, DefaultControllerSteps = 20, DefaultSamples = 10;

@@ -27,7 +27,17 @@ public sealed class OneShotMethod : ITrainingMethod
 
     public static TrainingMethodInfo Info { get; } = new(MethodName,
         "every choice runs, outputs averaged under per-example path dropout growing to r; ghost BatchNorm",
-        ArchitectureFraction: 0, c => new OneShotMethod(c));
+        ArchitectureFraction: 0, c => new OneShotMethod(c))
+    {
+        ReadSettings = (o, r) => o with
+        {
+            OneShot = new OneShotOptions
+            {
+                DropPathRate = r.Double("drop-path-rate", o.OneShot.DropPathRate, min: 0, max: 1 - 1e-12),
+                GhostBatchSize = r.Int("ghost-batch-size", o.OneShot.GhostBatchSize, min: 0),
+            },
+        },
+    };
 
     private readonly MethodContext _context;
     private readonly SgdMomentum _optimizer;

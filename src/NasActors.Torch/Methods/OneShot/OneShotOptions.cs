@@ -1,6 +1,6 @@
 namespace NasActors.Torch.Methods.OneShot;
 
-/// <summary>One-Shot's settings (spec keys <c>training.one-shot.*</c>).</summary>
+/// <summary>One-Shot's settings (spec keys <c>training.oneshot.*</c>).</summary>
 public sealed record OneShotOptions
 {
     public const double DefaultDropPathRate = 0.1;
@@ -15,7 +15,7 @@ public sealed record OneShotOptions
 
     public void Validate()
     {
-        if (!(DropPathRate >= 0 && DropPathRate < 1)) throw new ArgumentException($"training.one-shot.drop-path-rate must be in [0, 1), got {DropPathRate}.");
-        if (GhostBatchSize < 0) throw new ArgumentException($"training.one-shot.ghost-batch-size must be >= 0, got {GhostBatchSize}.");
+        if (!(DropPathRate >= 0 && DropPathRate < 1)) throw new ArgumentException($"training.oneshot.drop-path-rate must be in [0, 1), got {DropPathRate}.");
+        if (GhostBatchSize < 0) throw new ArgumentException($"training.oneshot.ghost-batch-size must be >= 0, got {GhostBatchSize}.");
     }
 }

@@ -34,7 +34,22 @@ public sealed class SinglePathNasMethod : ITrainingMethod
     {
         Network = (space, seed) => BlockNetwork.SingleBlockSupernet(space, SuperkernelPath(space), seed),
         ScoringNetwork = ScoringNetwork,
+        Derives = true,
+        ReadSettings = ReadSettings,
     };
+
+    /// <summary><c>indicator-dropout</c>, <c>latency-table</c> and <c>latency-lambda</c>
+    /// (<see cref="DifferentiableMethod.ReadLatencySettings"/>), and the thresholds' Adam and first phase
+    /// (<see cref="DifferentiableMethod.ReadArchitectureSettings"/>, without a split: they train on the weights' batch).</summary>
+    public static SupernetTrainingOptions ReadSettings(SupernetTrainingOptions options, Core.Controllers.SettingsReader r)
+    {
+        var o = DifferentiableMethod.ReadArchitectureSettings(options, r, split: false, warmup: true);
+        o = DifferentiableMethod.ReadLatencySettings(o, r, ["latency-table", "latency-lambda"]);
+        return o with
+        {
+            SinglePath = new SinglePathNasOptions { IndicatorDropout = r.Double("indicator-dropout", o.SinglePath.IndicatorDropout, min: 0, max: 1 - 1e-12) },
+        };
+    }
 
     private readonly MethodContext _context;
     private readonly MbConvSpace _space;

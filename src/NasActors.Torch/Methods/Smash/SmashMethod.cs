@@ -28,7 +28,11 @@ public sealed class SmashMethod : ITrainingMethod
 
     public static TrainingMethodInfo Info { get; } = new(MethodName,
         "a hypernetwork generates every block's pointwise weights; one random architecture per step",
-        ArchitectureFraction: 0, c => new SmashMethod(c)) { ScoringNetwork = ScoringNetwork };
+        ArchitectureFraction: 0, c => new SmashMethod(c))
+    {
+        ScoringNetwork = ScoringNetwork,
+        ReadSettings = (o, r) => o with { Smash = new SmashOptions { HiddenUnits = r.Int("hidden-units", o.Smash.HiddenUnits, min: 1) } },
+    };
 
     private readonly MethodContext _context;
     private readonly UniformPathSampler _sampler;
