@@ -192,14 +192,13 @@ public abstract class DifferentiableMethod : SgdTrainedMethod
         finally { PathBatchNorm.StopCollecting(); }
         try
         {
-            var loss = nn.functional.cross_entropy(logits, batch.Labels, label_smoothing: Context.Options.LabelSmoothing);
-            loss.backward();
-            foreach (var s in statistics) s.Fold();
-            if (Context.Options.GradientClip > 0)
-                nn.utils.clip_grad_norm_(Weights.Select(w => w.Parameter), Context.Options.GradientClip);
-            WeightOptimizer.Step(learningRate);
-            return new StepMetrics(step, loss.item<float>(), (double)logits.argmax(1).eq(batch.Labels).sum().item<long>() / batch.Size,
-                batch.Size, learningRate);
+            var loss = CrossEntropy(logits, batch.Labels);
+            return SgdStep(step, learningRate, batch, logits, loss, () =>
+            {
+                foreach (var s in statistics) s.Fold();
+                if (Context.Options.GradientClip > 0)
+                    nn.utils.clip_grad_norm_(Weights.Select(w => w.Parameter), Context.Options.GradientClip);
+            });
         }
         finally
         {
@@ -230,8 +229,7 @@ public abstract class DifferentiableMethod : SgdTrainedMethod
 
     /// <summary>The cross-entropy of a forward on a batch, BatchNorm statistics discarded.</summary>
     protected Tensor ArchitectureLoss(TensorBatch batch, Func<Tensor, Tensor> forward) =>
-        nn.functional.cross_entropy(WithoutStatistics(() => forward(batch.Images)), batch.Labels,
-            label_smoothing: Context.Options.LabelSmoothing);
+        CrossEntropy(WithoutStatistics(() => forward(batch.Images)), batch.Labels);
 
     /// <summary>A CPU generator for the method's own draws (Gumbel noise, initialisation), seeded by (seed, purpose, counters).</summary>
     protected Generator DrawGenerator(string purpose, params long[] counters)

@@ -104,7 +104,7 @@ public abstract class PathSamplingMethod : SgdTrainedMethod
             var (x, y) = (batch.Images, batch.Labels);
             _dropout[i].manual_seed((long)(DeterministicRandom.Mix(Context.Options.Seed, "dropout", step, i) >> 1));
             var logits = Network.Forward(x, paths[i], _dropout[i]);
-            var loss = nn.functional.cross_entropy(logits, y, label_smoothing: Context.Options.LabelSmoothing);
+            var loss = CrossEntropy(logits, y);
             var parameters = Network.PathParameters(paths[i]);
             // A parameter the loss does not reach (in a cell, a conv whose node feeds only "none" edges) gets no gradient.
             var gradients = torch.autograd.grad([loss], parameters.Cast<Tensor>().ToList(), allow_unused: true)

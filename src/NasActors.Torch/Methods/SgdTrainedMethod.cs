@@ -1,6 +1,7 @@
 using NasActors.Core.Determinism;
 using NasActors.Core.Spaces;
 using NasActors.Torch.Checkpoints;
+using NasActors.Torch.Data;
 using NasActors.Torch.Supernet;
 using NasActors.Torch.Training;
 using TorchSharp;
@@ -54,6 +55,24 @@ public abstract class SgdTrainedMethod : ITrainingMethod
     {
         try { Optimizer.LoadMomentum(checkpoint.WithPrefix("momentum/")); }
         catch (ArgumentException e) { throw new CheckpointException(checkpoint.Path, e.Message); }
+    }
+
+    /// <summary>The cross-entropy of <paramref name="logits"/> against <paramref name="labels"/>, with the options' label smoothing.</summary>
+    protected Tensor CrossEntropy(Tensor logits, Tensor labels) =>
+        nn.functional.cross_entropy(logits, labels, label_smoothing: Context.Options.LabelSmoothing);
+
+    /// <summary>The share of the batch's examples whose argmax of <paramref name="logits"/> is their label.</summary>
+    protected static double Accuracy(Tensor logits, TensorBatch batch) =>
+        (double)logits.argmax(1).eq(batch.Labels).sum().item<long>() / batch.Size;
+
+    /// <summary>Backward of <paramref name="loss"/>, then <paramref name="beforeStep"/> (folding BatchNorm statistics,
+    /// clipping), then one SGD step; returns the step's loss and accuracy on the batch.</summary>
+    protected StepMetrics SgdStep(long step, double learningRate, TensorBatch batch, Tensor logits, Tensor loss, Action? beforeStep = null)
+    {
+        loss.backward();
+        beforeStep?.Invoke();
+        Optimizer.Step(learningRate);
+        return new StepMetrics(step, loss.item<float>(), Accuracy(logits, batch), batch.Size, learningRate);
     }
 
     /// <summary>The dropout generator, seeded by (seed, purpose, counters).</summary>

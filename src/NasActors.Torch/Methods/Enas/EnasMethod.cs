@@ -128,12 +128,8 @@ public sealed class EnasMethod : SgdTrainedMethod
             Tensor logits;
             try { logits = Network.Forward(batch.Images, path, dropout); }
             finally { PathBatchNorm.StopCollecting(); }
-            var loss = nn.functional.cross_entropy(logits, batch.Labels, label_smoothing: Context.Options.LabelSmoothing);
-            loss.backward();
-            foreach (var s in statistics) s.Fold();
-            Optimizer.Step(learningRate);
-            return new StepMetrics(step, loss.item<float>(), (double)logits.argmax(1).eq(batch.Labels).sum().item<long>() / batch.Size,
-                batch.Size, learningRate);
+            var loss = CrossEntropy(logits, batch.Labels);
+            return SgdStep(step, learningRate, batch, logits, loss, () => { foreach (var s in statistics) s.Fold(); });
         }
         finally
         {
@@ -154,7 +150,7 @@ public sealed class EnasMethod : SgdTrainedMethod
         try
         {
             var logits = Network.Forward(batch.Images, architecture, dropout);
-            return (double)logits.argmax(1).eq(batch.Labels).sum().item<long>() / batch.Size;
+            return Accuracy(logits, batch);
         }
         finally
         {

@@ -88,11 +88,8 @@ public sealed class OneShotMethod : SgdTrainedMethod
         var masks = KeepMasks(step, batch.Size);
         LastActive = masks.Select(layer => Enumerable.Range(0, layer[0].Length).Select(c => layer.Any(e => e[c])).ToArray()).ToArray();
         var logits = Forward(batch.Images, masks, DropoutGenerator("dropout", step));
-        var loss = nn.functional.cross_entropy(logits, batch.Labels, label_smoothing: Context.Options.LabelSmoothing);
-        loss.backward();
-        Optimizer.Step(learningRate);
-        return new StepMetrics(step, loss.item<float>(), (double)logits.argmax(1).eq(batch.Labels).sum().item<long>() / batch.Size,
-            batch.Size, learningRate);
+        var loss = CrossEntropy(logits, batch.Labels);
+        return SgdStep(step, learningRate, batch, logits, loss);
     }
 
     /// <summary>The one-shot forward under keep masks ([layer][example][choice]).</summary>

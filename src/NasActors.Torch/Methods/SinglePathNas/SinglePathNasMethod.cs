@@ -120,15 +120,13 @@ public sealed class SinglePathNasMethod : SgdTrainedMethod
         var indicators = Decide();
         if (firstPhase) indicators = DropIndicators(indicators, step);
         var logits = Forward(batch.Images, indicators, DropoutGenerator("dropout", step));
-        var loss = nn.functional.cross_entropy(logits, batch.Labels, label_smoothing: Context.Options.LabelSmoothing);
+        var loss = CrossEntropy(logits, batch.Labels);
         var runtime = Runtime(indicators);
         LastRuntime = runtime.item<double>();
         if (!firstPhase && Lambda > 0) loss = loss.add(runtime.log().to(loss.dtype).mul(Lambda));
-        loss.backward();
-        Optimizer.Step(learningRate);
+        var metrics = SgdStep(step, learningRate, batch, logits, loss);
         if (!firstPhase) _thresholdOptimizer.Step(ThresholdLearningRate);
-        return new StepMetrics(step, loss.item<float>(), (double)logits.argmax(1).eq(batch.Labels).sum().item<long>() / batch.Size,
-            batch.Size, learningRate) { Argmax = Context.Space.Format(DerivedArchitecture()) };
+        return metrics with { Argmax = Context.Space.Format(DerivedArchitecture()) };
     }
 
     /// <summary>First phase: each indicator kept with probability 1 - p, drawn per (seed, step, layer, indicator).</summary>

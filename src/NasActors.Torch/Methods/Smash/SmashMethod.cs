@@ -77,11 +77,8 @@ public sealed class SmashMethod : SgdTrainedMethod
         Hypernetwork.zero_grad();
         using var batch = Context.Data.GetBatch(step, Context.Device);
         var logits = Forward(batch.Images, PathAt(step), DropoutGenerator("dropout", step));
-        var loss = nn.functional.cross_entropy(logits, batch.Labels, label_smoothing: Context.Options.LabelSmoothing);
-        loss.backward();
-        Optimizer.Step(learningRate);
-        return new StepMetrics(step, loss.item<float>(), (double)logits.argmax(1).eq(batch.Labels).sum().item<long>() / batch.Size,
-            batch.Size, learningRate);
+        var loss = CrossEntropy(logits, batch.Labels);
+        return SgdStep(step, learningRate, batch, logits, loss);
     }
 
     public override IEnumerable<(string Name, Tensor Tensor)> State() =>
