@@ -28,14 +28,8 @@ public static class SearchPlots
         accuracy.Add.ScatterPoints(xs, ok.Select(e => e.Accuracy).ToArray()).LegendText = "evaluation";
         var best = new List<double>();
         foreach (var e in ok) best.Add(Math.Max(best.Count == 0 ? double.MinValue : best[^1], e.Accuracy));
-        var line = accuracy.Add.ScatterLine(xs, best.ToArray());
-        line.LegendText = "best so far";
-        line.LineWidth = 2;
-        accuracy.Title($"{r.Name} ({r.SearchId}): accuracy against evaluations");
-        accuracy.XLabel("evaluations");
-        accuracy.YLabel("validation accuracy (%)");
-        accuracy.ShowLegend(ScottPlot.Alignment.LowerRight);
-        return accuracy;
+        return Finish(accuracy, accuracy.Add.ScatterLine(xs, best.ToArray()), "best so far",
+            $"{r.Name} ({r.SearchId}): accuracy against evaluations", "evaluations");
     }
 
     public static ScottPlot.Plot Pareto(SearchReplies.SearchResults r)
@@ -44,14 +38,20 @@ public static class SearchPlots
         var pareto = new ScottPlot.Plot();
         pareto.Add.ScatterPoints(ok.Select(e => e.Flops / 1e6).ToArray(), ok.Select(e => e.Accuracy).ToArray()).LegendText = "evaluated";
         var front = SearchExport.ParetoFront(ok);
-        var f = pareto.Add.ScatterLine(front.Select(e => e.Flops / 1e6).ToArray(), front.Select(e => e.Accuracy).ToArray());
-        f.LegendText = "Pareto front";
-        f.LineWidth = 2;
-        pareto.Title($"{r.Name}: accuracy against MFLOPs");
-        pareto.XLabel("MFLOPs");
-        pareto.YLabel("validation accuracy (%)");
-        pareto.ShowLegend(ScottPlot.Alignment.LowerRight);
-        return pareto;
+        return Finish(pareto, pareto.Add.ScatterLine(front.Select(e => e.Flops / 1e6).ToArray(), front.Select(e => e.Accuracy).ToArray()),
+            "Pareto front", $"{r.Name}: accuracy against MFLOPs", "MFLOPs");
+    }
+
+    /// <summary>Both plots' finish: the highlighted line, the title, the axes (y: validation accuracy) and the legend.</summary>
+    private static ScottPlot.Plot Finish(ScottPlot.Plot plot, ScottPlot.Plottables.Scatter line, string legend, string title, string xLabel)
+    {
+        line.LegendText = legend;
+        line.LineWidth = 2;
+        plot.Title(title);
+        plot.XLabel(xLabel);
+        plot.YLabel("validation accuracy (%)");
+        plot.ShowLegend(ScottPlot.Alignment.LowerRight);
+        return plot;
     }
 
     public static string Svg(string name, SearchReplies.SearchResults r) => Create(name, r).GetSvgXml(Width, Height);

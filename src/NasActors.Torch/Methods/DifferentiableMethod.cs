@@ -28,20 +28,16 @@ public sealed record ArchitectureDefaults(double LearningRate, double Beta1, dou
 /// step changes neither weights nor buffers.
 /// </para>
 /// </summary>
-public abstract class DifferentiableMethod : ITrainingMethod
+public abstract class DifferentiableMethod : SgdTrainedMethod
 {
-    private readonly Generator _dropout = BlockNetwork.NewDropoutGenerator();
     private readonly Generator _draws = new(0, torch.CPU);
 
-    protected DifferentiableMethod(MethodContext context, ArchitectureDefaults defaults)
+    protected DifferentiableMethod(MethodContext context, ArchitectureDefaults defaults) : base(context)
     {
-        Context = context;
-        Network = context.Network;
         ArchitectureData = context.ArchitectureData
             ?? throw new ArgumentException($"Method '{GetType().Name}' needs the architecture split's batches.");
         foreach (var norm in Network.modules().OfType<PathBatchNorm>()) norm.DeferStatistics = true;
         Weights = Network.named_parameters().ToArray();
-        WeightOptimizer = new SgdMomentum(Weights, context.Options.Momentum, context.Options.WeightDecay);
         var a = context.Options.Architecture;
         ArchitectureLearningRate = a.LearningRate ?? defaults.LearningRate;
         var init = DrawGenerator("alpha-init");
@@ -54,15 +50,11 @@ public abstract class DifferentiableMethod : ITrainingMethod
             a.Beta1 ?? defaults.Beta1, a.Beta2 ?? defaults.Beta2, a.WeightDecay ?? defaults.WeightDecay);
     }
 
-    public abstract string Name { get; }
-    public BlockNetwork Network { get; }
-    protected MethodContext Context { get; }
     protected BatchLoader ArchitectureData { get; }
-    public int BatchesPerStep => 1;
 
     /// <summary>The network's parameters, by name: what the weight step trains.</summary>
     public IReadOnlyList<(string Name, Parameter Parameter)> Weights { get; }
-    public SgdMomentum WeightOptimizer { get; }
+    public SgdMomentum WeightOptimizer => Optimizer;
 
     /// <summary>One vector per choice layer, named <c>alpha.LAYER</c>.</summary>
     public IReadOnlyList<Parameter> Alphas { get; }
@@ -151,7 +143,7 @@ public abstract class DifferentiableMethod : ITrainingMethod
     }
 
     /// <summary>softmax(alpha) of every layer.</summary>
-    public ArchitectureDistribution? Distribution
+    public override ArchitectureDistribution? Distribution
     {
         get
         {
@@ -166,10 +158,10 @@ public abstract class DifferentiableMethod : ITrainingMethod
 
     /// <summary>On a cell space, DARTS's discretisation of the current distribution (<see cref="CellSpace.Discretise"/>);
     /// on a block space nothing beyond the distribution's argmax.</summary>
-    public IReadOnlyList<Architecture> Derived() =>
+    public override IReadOnlyList<Architecture> Derived() =>
         Context.Space is CellSpace ? [CellSpace.Discretise(Distribution!)] : [];
 
-    public StepMetrics TrainStep(long step, double learningRate)
+    public override StepMetrics TrainStep(long step, double learningRate)
     {
         if (step >= Context.Options.Architecture.WarmupSteps) ArchitectureStep(step, learningRate);
         var metrics = WeightStep(step, learningRate);
@@ -200,14 +192,13 @@ public abstract class DifferentiableMethod : ITrainingMethod
         finally { PathBatchNorm.StopCollecting(); }
         try
         {
-            var loss = nn.functional.cross_entropy(logits, batch.Labels, label_smoothing: Context.Options.LabelSmoothing);
-            loss.backward();
-            foreach (var s in statistics) s.Fold();
-            if (Context.Options.GradientClip > 0)
-                nn.utils.clip_grad_norm_(Weights.Select(w => w.Parameter), Context.Options.GradientClip);
-            WeightOptimizer.Step(learningRate);
-            return new StepMetrics(step, loss.item<float>(), (double)logits.argmax(1).eq(batch.Labels).sum().item<long>() / batch.Size,
-                batch.Size, learningRate);
+            var loss = CrossEntropy(logits, batch.Labels);
+            return SgdStep(step, learningRate, batch, logits, loss, () =>
+            {
+                foreach (var s in statistics) s.Fold();
+                if (Context.Options.GradientClip > 0)
+                    nn.utils.clip_grad_norm_(Weights.Select(w => w.Parameter), Context.Options.GradientClip);
+            });
         }
         finally
         {
@@ -238,15 +229,7 @@ public abstract class DifferentiableMethod : ITrainingMethod
 
     /// <summary>The cross-entropy of a forward on a batch, BatchNorm statistics discarded.</summary>
     protected Tensor ArchitectureLoss(TensorBatch batch, Func<Tensor, Tensor> forward) =>
-        nn.functional.cross_entropy(WithoutStatistics(() => forward(batch.Images)), batch.Labels,
-            label_smoothing: Context.Options.LabelSmoothing);
-
-    /// <summary>The dropout generator, seeded by (seed, purpose, counters).</summary>
-    protected Generator DropoutGenerator(string purpose, params long[] counters)
-    {
-        _dropout.manual_seed((long)(DeterministicRandom.Mix(Context.Options.Seed, purpose, counters) >> 1));
-        return _dropout;
-    }
+        CrossEntropy(WithoutStatistics(() => forward(batch.Images)), batch.Labels);
 
     /// <summary>A CPU generator for the method's own draws (Gumbel noise, initialisation), seeded by (seed, purpose, counters).</summary>
     protected Generator DrawGenerator(string purpose, params long[] counters)
@@ -266,12 +249,12 @@ public abstract class DifferentiableMethod : ITrainingMethod
     protected Tensor[] Softmaxes(bool detach) =>
         Alphas.Select(a => detach ? a.detach().softmax(0) : a.softmax(0)).ToArray();
 
-    public IEnumerable<(string Name, Tensor Tensor)> State() =>
-        WeightOptimizer.MomentumBuffers.Select(kv => ("momentum/" + kv.Key, kv.Value))
+    public override IEnumerable<(string Name, Tensor Tensor)> State() =>
+        MomentumState()
             .Concat(Alphas.Select((a, i) => ("arch/" + AlphaName(i), (Tensor)a)))
             .Concat(ArchitectureOptimizer.State().Select(s => ("arch-adam/" + s.Name, s.Tensor)));
 
-    public void LoadState(LoadedCheckpoint checkpoint)
+    public override void LoadState(LoadedCheckpoint checkpoint)
     {
         var alphas = checkpoint.WithPrefix("arch/");
         for (var i = 0; i < Alphas.Count; i++)
@@ -283,22 +266,18 @@ public abstract class DifferentiableMethod : ITrainingMethod
         }
         if (alphas.Count != Alphas.Count)
             throw new CheckpointException(checkpoint.Path, $"it holds {alphas.Count} architecture vectors, the space has {Alphas.Count} layers");
-        try
-        {
-            WeightOptimizer.LoadMomentum(checkpoint.WithPrefix("momentum/"));
-            ArchitectureOptimizer.Load(checkpoint.WithPrefix("arch-adam/"));
-        }
+        LoadMomentum(checkpoint);
+        try { ArchitectureOptimizer.Load(checkpoint.WithPrefix("arch-adam/")); }
         catch (ArgumentException e) { throw new CheckpointException(checkpoint.Path, e.Message); }
         using var noGrad = torch.no_grad();
         for (var i = 0; i < Alphas.Count; i++) Alphas[i].copy_(alphas[AlphaName(i)]);
     }
 
-    public virtual void Dispose()
+    public override void Dispose()
     {
-        WeightOptimizer.Dispose();
         ArchitectureOptimizer.Dispose();
         foreach (var a in Alphas) a.Dispose();
-        _dropout.Dispose();
         _draws.Dispose();
+        base.Dispose();
     }
 }

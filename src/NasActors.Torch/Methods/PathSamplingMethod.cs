@@ -24,32 +24,24 @@ namespace NasActors.Torch.Methods;
 /// the method folds both in path order.
 /// </para>
 /// </summary>
-public abstract class PathSamplingMethod : ITrainingMethod
+public abstract class PathSamplingMethod : SgdTrainedMethod
 {
-    private readonly MethodContext _context;
-    private readonly SgdMomentum _optimizer;
     private readonly Generator[] _dropout;
 
-    protected PathSamplingMethod(MethodContext context, IPathSampler sampler)
+    protected PathSamplingMethod(MethodContext context, IPathSampler sampler) : base(context)
     {
-        _context = context;
         Sampler = sampler;
-        Network = context.Network;
         foreach (var norm in Network.SharedModules().SelectMany(m => m.modules()).OfType<PathBatchNorm>()) norm.DeferStatistics = true;
         _dropout = Enumerable.Range(0, Sampler.PathsPerStep).Select(_ => BlockNetwork.NewDropoutGenerator()).ToArray();
-        _optimizer = new SgdMomentum(Network.named_parameters(), context.Options.Momentum, context.Options.WeightDecay);
     }
 
-    public abstract string Name { get; }
-    public BlockNetwork Network { get; }
     public IPathSampler Sampler { get; }
-    public int BatchesPerStep => Sampler.PathsPerStep;
-    public ArchitectureDistribution? Distribution => null;
+    public override int BatchesPerStep => Sampler.PathsPerStep;
 
     /// <summary>Called with each path of a step, in path order, before the step's passes run (e.g. to count trained choice blocks).</summary>
     public event Action<long, Architecture>? PathTrained;
 
-    public StepMetrics TrainStep(long step, double learningRate)
+    public override StepMetrics TrainStep(long step, double learningRate)
     {
         using var scope = torch.NewDisposeScope();
         Network.train();
@@ -61,11 +53,11 @@ public abstract class PathSamplingMethod : ITrainingMethod
         var passes = new PathPass?[paths.Count];
         try
         {
-            if (_context.PathWorkers > 1 && paths.Count > 1 && OnlySharedModulesOverlap(paths))
+            if (Context.PathWorkers > 1 && paths.Count > 1 && OnlySharedModulesOverlap(paths))
             {
                 try
                 {
-                    Parallel.For(0, paths.Count, new ParallelOptions { MaxDegreeOfParallelism = _context.PathWorkers },
+                    Parallel.For(0, paths.Count, new ParallelOptions { MaxDegreeOfParallelism = Context.PathWorkers },
                         i => passes[i] = RunPath(step, paths, i));
                 }
                 catch (AggregateException e) when (e.InnerExceptions.Count >= 1)
@@ -83,19 +75,10 @@ public abstract class PathSamplingMethod : ITrainingMethod
         {
             foreach (var pass in passes) pass?.Dispose();
         }
-        if (_context.Options.MeanGradientOverPaths && paths.Count > 1) AverageSharedGradients(paths.Count);
-        _optimizer.Step(learningRate);
+        if (Context.Options.MeanGradientOverPaths && paths.Count > 1) AverageSharedGradients(paths.Count);
+        Optimizer.Step(learningRate);
         var images = passes.Sum(p => p!.Images);
         return new StepMetrics(step, passes.Average(p => p!.Loss), (double)passes.Sum(p => p!.Correct) / images, images, learningRate);
-    }
-
-    public IEnumerable<(string Name, Tensor Tensor)> State() =>
-        _optimizer.MomentumBuffers.Select(kv => ("momentum/" + kv.Key, kv.Value));
-
-    public void LoadState(LoadedCheckpoint checkpoint)
-    {
-        try { _optimizer.LoadMomentum(checkpoint.WithPrefix("momentum/")); }
-        catch (ArgumentException e) { throw new CheckpointException(checkpoint.Path, e.Message); }
     }
 
     /// <summary>True when no choice block runs in two paths of the step (FairNAS), so the passes may run at once.</summary>
@@ -117,11 +100,11 @@ public abstract class PathSamplingMethod : ITrainingMethod
         var statistics = PathBatchNorm.StartCollecting();
         try
         {
-            using var batch = _context.Data.GetBatch(step * paths.Count + i, _context.Device);
+            using var batch = Context.Data.GetBatch(step * paths.Count + i, Context.Device);
             var (x, y) = (batch.Images, batch.Labels);
-            _dropout[i].manual_seed((long)(DeterministicRandom.Mix(_context.Options.Seed, "dropout", step, i) >> 1));
+            _dropout[i].manual_seed((long)(DeterministicRandom.Mix(Context.Options.Seed, "dropout", step, i) >> 1));
             var logits = Network.Forward(x, paths[i], _dropout[i]);
-            var loss = nn.functional.cross_entropy(logits, y, label_smoothing: _context.Options.LabelSmoothing);
+            var loss = CrossEntropy(logits, y);
             var parameters = Network.PathParameters(paths[i]);
             // A parameter the loss does not reach (in a cell, a conv whose node feeds only "none" edges) gets no gradient.
             var gradients = torch.autograd.grad([loss], parameters.Cast<Tensor>().ToList(), allow_unused: true)
@@ -178,9 +161,9 @@ public abstract class PathSamplingMethod : ITrainingMethod
         }
     }
 
-    public void Dispose()
+    public override void Dispose()
     {
-        _optimizer.Dispose();
         foreach (var g in _dropout) g.Dispose();
+        base.Dispose();
     }
 }

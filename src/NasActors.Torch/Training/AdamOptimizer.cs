@@ -9,21 +9,19 @@ namespace NasActors.Torch.Training;
 /// square root) whose state is named tensors, like <see cref="SgdMomentum"/>, so checkpoints hold it exactly. It trains
 /// the architecture parameters of the differentiable methods. Parameters without a gradient are skipped.
 /// </summary>
-public sealed class AdamOptimizer : IDisposable
+public sealed class AdamOptimizer : NamedParameterOptimizer
 {
-    private readonly IReadOnlyList<(string Name, Parameter Parameter)> _parameters;
     private readonly Dictionary<string, Tensor> _first = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Tensor> _second = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _steps = new(StringComparer.Ordinal);
 
     public AdamOptimizer(IEnumerable<(string Name, Parameter Parameter)> parameters, double beta1, double beta2,
-        double weightDecay, double eps = 1e-8)
+        double weightDecay, double eps = 1e-8) : base(parameters)
     {
         if (beta1 is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(beta1), beta1, "beta1 must be in [0, 1).");
         if (beta2 is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(beta2), beta2, "beta2 must be in [0, 1).");
         if (weightDecay < 0) throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "Weight decay must be >= 0.");
         if (!(eps > 0)) throw new ArgumentOutOfRangeException(nameof(eps), eps, "eps must be positive.");
-        _parameters = parameters.ToArray();
         (Beta1, Beta2, WeightDecay, Eps) = (beta1, beta2, weightDecay, eps);
     }
 
@@ -34,12 +32,8 @@ public sealed class AdamOptimizer : IDisposable
 
     public void Step(double learningRate)
     {
-        using var noGrad = torch.no_grad();
-        foreach (var (name, p) in _parameters)
+        ForEachWithGradient((name, p, grad) =>
         {
-            var grad = p.grad;
-            if (grad is null) continue;
-            using var scope = torch.NewDisposeScope();
             var t = _steps[name] = _steps.GetValueOrDefault(name) + 1;
             // Scalars explicit and disposed at the end of the step (see SgdMomentum on implicit Scalar conversions).
             using var decay = WeightDecay.ToScalar();
@@ -57,7 +51,7 @@ public sealed class AdamOptimizer : IDisposable
             using var stepSize = (-learningRate / (1 - Math.Pow(Beta1, t))).ToScalar();
             var denominator = v.sqrt().div_(root2).add_(eps);
             p.addcdiv_(m, denominator, stepSize);
-        }
+        });
     }
 
     /// <summary>The state as named tensors: <c>exp_avg/NAME</c>, <c>exp_avg_sq/NAME</c>, <c>step/NAME</c> (int64).</summary>
@@ -71,7 +65,7 @@ public sealed class AdamOptimizer : IDisposable
     /// <summary>Replaces the state with <see cref="State"/>'s tensors; names must be known parameters.</summary>
     public void Load(IReadOnlyDictionary<string, Tensor> state)
     {
-        var known = _parameters.ToDictionary(p => p.Name, p => p.Parameter, StringComparer.Ordinal);
+        var known = ParametersByName();
         Clear();
         foreach (var (key, tensor) in state)
         {
@@ -85,9 +79,7 @@ public sealed class AdamOptimizer : IDisposable
                     _steps[name] = tensor.item<long>();
                     break;
                 case "exp_avg" or "exp_avg_sq":
-                    if (!p.shape.SequenceEqual(tensor.shape))
-                        throw new ArgumentException($"Adam state '{key}' has shape [{string.Join(",", tensor.shape)}], the parameter [{string.Join(",", p.shape)}].");
-                    (kind == "exp_avg" ? _first : _second)[name] = tensor.to(p.device).detach().clone().DetachFromDisposeScope();
+                    (kind == "exp_avg" ? _first : _second)[name] = StateFor(p, tensor, $"Adam state '{key}'");
                     break;
                 default:
                     throw new ArgumentException($"Adam state '{key}' is of unknown kind '{kind}'.");
@@ -106,5 +98,5 @@ public sealed class AdamOptimizer : IDisposable
         _steps.Clear();
     }
 
-    public void Dispose() => Clear();
+    public override void Dispose() => Clear();
 }

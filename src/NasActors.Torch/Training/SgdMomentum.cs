@@ -9,16 +9,15 @@ namespace NasActors.Torch.Training;
 /// it exactly. Parameters without a gradient this step are skipped entirely: momentum and weight decay do not move
 /// the choice blocks that no sampled path used. Weight decay applies only to weights with more than one dimension.
 /// </summary>
-public sealed class SgdMomentum : IDisposable
+public sealed class SgdMomentum : NamedParameterOptimizer
 {
-    private readonly IReadOnlyList<(string Name, Parameter Parameter)> _parameters;
     private readonly Dictionary<string, Tensor> _momentum = new(StringComparer.Ordinal);
 
     public SgdMomentum(IEnumerable<(string Name, Parameter Parameter)> parameters, double momentum, double weightDecay)
+        : base(parameters)
     {
         if (momentum is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(momentum), momentum, "Momentum must be in [0, 1).");
         if (weightDecay < 0) throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "Weight decay must be >= 0.");
-        _parameters = parameters.ToArray();
         Momentum = momentum;
         WeightDecay = weightDecay;
     }
@@ -34,7 +33,6 @@ public sealed class SgdMomentum : IDisposable
 
     public void Step(double learningRate)
     {
-        using var noGrad = torch.no_grad();
         // Scalars are created explicitly and disposed at the end: TorchSharp's implicit Scalar conversions can be
         // finalized while the native call still reads them (see PathBatchNorm).
         using var stepScale = (-learningRate).ToScalar();
@@ -42,11 +40,8 @@ public sealed class SgdMomentum : IDisposable
         using var momentum = Momentum.ToScalar();
         using var one = 1.0.ToScalar();
         var updated = new List<string>();
-        foreach (var (name, p) in _parameters)
+        ForEachWithGradient((name, p, grad) =>
         {
-            var grad = p.grad;
-            if (grad is null) continue;
-            using var scope = torch.NewDisposeScope();
             Tensor d = WeightDecay > 0 && p.dim() > 1 ? grad.add(p, decay) : grad;
             if (Momentum > 0)
             {
@@ -56,27 +51,25 @@ public sealed class SgdMomentum : IDisposable
             }
             p.add_(d, stepScale);
             updated.Add(name);
-        }
+        });
         LastUpdated = updated;
     }
 
     /// <summary>Replaces the momentum buffers (checkpoint restore); names must be known parameters.</summary>
     public void LoadMomentum(IReadOnlyDictionary<string, Tensor> buffers)
     {
-        var known = _parameters.ToDictionary(p => p.Name, p => p.Parameter, StringComparer.Ordinal);
+        var known = ParametersByName();
         foreach (var t in _momentum.Values) t.Dispose();
         _momentum.Clear();
         foreach (var (name, tensor) in buffers)
         {
             if (!known.TryGetValue(name, out var p))
                 throw new ArgumentException($"Momentum buffer for unknown parameter '{name}'.");
-            if (!p.shape.SequenceEqual(tensor.shape))
-                throw new ArgumentException($"Momentum buffer '{name}' has shape [{string.Join(",", tensor.shape)}], the parameter [{string.Join(",", p.shape)}].");
-            _momentum[name] = tensor.to(p.device).detach().clone().DetachFromDisposeScope();
+            _momentum[name] = StateFor(p, tensor, $"Momentum buffer '{name}'");
         }
     }
 
-    public void Dispose()
+    public override void Dispose()
     {
         foreach (var t in _momentum.Values) t.Dispose();
         _momentum.Clear();

@@ -20,7 +20,7 @@ namespace NasActors.Torch.Methods.Enas;
 /// architecture batch k. Draws are pure functions of (seed, purpose, step). Export: <see cref="EnasOptions.Samples"/>
 /// architectures sampled from the policy (<see cref="Derived"/>); <see cref="StepMetrics.Argmax"/> is the greedy one.
 /// </summary>
-public sealed class EnasMethod : ITrainingMethod
+public sealed class EnasMethod : SgdTrainedMethod
 {
     public const string MethodName = "enas";
     public const double DefaultLearningRate = 3.5e-3, DefaultTemperature = 5;
@@ -52,20 +52,13 @@ public sealed class EnasMethod : ITrainingMethod
         };
     }
 
-    private readonly MethodContext _context;
-    private readonly SgdMomentum _optimizer;
-    private readonly Generator _dropout = BlockNetwork.NewDropoutGenerator();
-
-    public EnasMethod(MethodContext context)
+    public EnasMethod(MethodContext context) : base(context)
     {
-        _context = context;
-        Network = context.Network;
         Settings = context.Options.Enas;
         ArchitectureData = context.ArchitectureData ?? throw new ArgumentException("ENAS needs the architecture split's batches: its reward is accuracy on them.");
         foreach (var norm in Network.modules().OfType<PathBatchNorm>()) norm.DeferStatistics = true;
         Policy = new EnasPolicy(context.Space.ChoiceCounts, PolicySettings(context.Options),
             (long)(DeterministicRandom.Mix(context.Options.Seed, "enas-controller-init") >> 1));
-        _optimizer = new SgdMomentum(Network.named_parameters(), context.Options.Momentum, context.Options.WeightDecay);
     }
 
     /// <summary>The policy's settings from the training options: <see cref="EnasOptions"/> and the architecture side's
@@ -78,16 +71,13 @@ public sealed class EnasMethod : ITrainingMethod
             a.Beta1 ?? 0, a.Beta2 ?? 0.999, a.WeightDecay ?? 0, e.EntropyWeight, e.BaselineDecay);
     }
 
-    public string Name => MethodName;
-    public BlockNetwork Network { get; }
+    public override string Name => MethodName;
     public EnasOptions Settings { get; }
     /// <summary>The LSTM controller and its REINFORCE step.</summary>
     public EnasPolicy Policy { get; }
     public EnasController Controller => Policy.Controller;
     public Data.BatchLoader ArchitectureData { get; }
     public double ControllerLearningRate => Policy.Settings.LearningRate;
-    public int BatchesPerStep => 1;
-    public ArchitectureDistribution? Distribution => null;
 
     /// <summary>The moving-average baseline of the rewards.</summary>
     public double Baseline => Policy.Baseline;
@@ -97,10 +87,10 @@ public sealed class EnasMethod : ITrainingMethod
     {
         using var noGrad = torch.no_grad();
         using var scope = torch.NewDisposeScope();
-        return Controller.Run(DeterministicRandom.For(_context.Options.Seed, "enas-weight-path", step)).Architecture;
+        return Controller.Run(DeterministicRandom.For(Context.Options.Seed, "enas-weight-path", step)).Architecture;
     }
 
-    public StepMetrics TrainStep(long step, double learningRate)
+    public override StepMetrics TrainStep(long step, double learningRate)
     {
         var metrics = WeightStep(step, learningRate);
         if ((step + 1) % Settings.WeightSteps == 0)
@@ -118,7 +108,7 @@ public sealed class EnasMethod : ITrainingMethod
         var greedy = Controller.Run(probabilities: probabilities).Architecture;
         return metrics with
         {
-            Argmax = _context.Space.Format(greedy),
+            Argmax = Context.Space.Format(greedy),
             ArchitectureEntropy = new ArchitectureDistribution(probabilities).NormalizedEntropy(),
         };
     }
@@ -130,20 +120,16 @@ public sealed class EnasMethod : ITrainingMethod
         Network.train();
         Network.zero_grad();
         var path = WeightPath(step);
-        using var batch = _context.Data.GetBatch(step, _context.Device);
-        _dropout.manual_seed((long)(DeterministicRandom.Mix(_context.Options.Seed, "dropout", step) >> 1));
+        using var batch = Context.Data.GetBatch(step, Context.Device);
+        var dropout = DropoutGenerator("dropout", step);
         var statistics = PathBatchNorm.StartCollecting();
         try
         {
             Tensor logits;
-            try { logits = Network.Forward(batch.Images, path, _dropout); }
+            try { logits = Network.Forward(batch.Images, path, dropout); }
             finally { PathBatchNorm.StopCollecting(); }
-            var loss = nn.functional.cross_entropy(logits, batch.Labels, label_smoothing: _context.Options.LabelSmoothing);
-            loss.backward();
-            foreach (var s in statistics) s.Fold();
-            _optimizer.Step(learningRate);
-            return new StepMetrics(step, loss.item<float>(), (double)logits.argmax(1).eq(batch.Labels).sum().item<long>() / batch.Size,
-                batch.Size, learningRate);
+            var loss = CrossEntropy(logits, batch.Labels);
+            return SgdStep(step, learningRate, batch, logits, loss, () => { foreach (var s in statistics) s.Fold(); });
         }
         finally
         {
@@ -158,13 +144,13 @@ public sealed class EnasMethod : ITrainingMethod
         using var noGrad = torch.no_grad();
         using var scope = torch.NewDisposeScope();
         Network.train();
-        using var batch = ArchitectureData.GetBatch(k, _context.Device);
-        _dropout.manual_seed((long)(DeterministicRandom.Mix(_context.Options.Seed, "enas-reward-dropout", k) >> 1));
+        using var batch = ArchitectureData.GetBatch(k, Context.Device);
+        var dropout = DropoutGenerator("enas-reward-dropout", k);
         var statistics = PathBatchNorm.StartCollecting();
         try
         {
-            var logits = Network.Forward(batch.Images, architecture, _dropout);
-            return (double)logits.argmax(1).eq(batch.Labels).sum().item<long>() / batch.Size;
+            var logits = Network.Forward(batch.Images, architecture, dropout);
+            return Accuracy(logits, batch);
         }
         finally
         {
@@ -181,7 +167,7 @@ public sealed class EnasMethod : ITrainingMethod
     public (Architecture Architecture, double Reward) ControllerStep(long k, Func<Architecture, double> reward)
     {
         using var scope = torch.NewDisposeScope();
-        var sample = Controller.Run(DeterministicRandom.For(_context.Options.Seed, "enas-controller-path", k));
+        var sample = Controller.Run(DeterministicRandom.For(Context.Options.Seed, "enas-controller-path", k));
         var r = reward(sample.Architecture);
         Policy.Reinforce(sample, r);
         return (sample.Architecture, r);
@@ -198,28 +184,25 @@ public sealed class EnasMethod : ITrainingMethod
     }
 
     /// <summary><see cref="EnasOptions.Samples"/> draws of the policy, distinct, in draw order.</summary>
-    public IReadOnlyList<Architecture> Derived()
+    public override IReadOnlyList<Architecture> Derived()
     {
         using var noGrad = torch.no_grad();
         using var scope = torch.NewDisposeScope();
-        var rng = DeterministicRandom.For(_context.Options.Seed, "enas-export");
+        var rng = DeterministicRandom.For(Context.Options.Seed, "enas-export");
         return Enumerable.Range(0, Settings.Samples).Select(_ => Controller.Run(rng).Architecture).Distinct().ToArray();
     }
 
-    public IEnumerable<(string Name, Tensor Tensor)> State() =>
-        _optimizer.MomentumBuffers.Select(kv => ("momentum/" + kv.Key, kv.Value)).Concat(Policy.State());
+    public override IEnumerable<(string Name, Tensor Tensor)> State() => MomentumState().Concat(Policy.State());
 
-    public void LoadState(LoadedCheckpoint checkpoint)
+    public override void LoadState(LoadedCheckpoint checkpoint)
     {
         Policy.LoadState(checkpoint);
-        try { _optimizer.LoadMomentum(checkpoint.WithPrefix("momentum/")); }
-        catch (ArgumentException e) { throw new CheckpointException(checkpoint.Path, e.Message); }
+        LoadMomentum(checkpoint);
     }
 
-    public void Dispose()
+    public override void Dispose()
     {
-        _optimizer.Dispose();
         Policy.Dispose();
-        _dropout.Dispose();
+        base.Dispose();
     }
 }

@@ -21,7 +21,7 @@ namespace NasActors.Torch.Methods.OneShot;
 /// run, so it gets no gradient and SGD gives it no weight decay (L2 only on the active ops). Every BatchNorm is a
 /// ghost BatchNorm (<see cref="OneShotOptions.GhostBatchSize"/>). Draws are a pure function of (seed, step).
 /// </summary>
-public sealed class OneShotMethod : ITrainingMethod
+public sealed class OneShotMethod : SgdTrainedMethod
 {
     public const string MethodName = "oneshot";
 
@@ -39,31 +39,21 @@ public sealed class OneShotMethod : ITrainingMethod
         },
     };
 
-    private readonly MethodContext _context;
-    private readonly SgdMomentum _optimizer;
-    private readonly Generator _dropout = BlockNetwork.NewDropoutGenerator();
-
-    public OneShotMethod(MethodContext context)
+    public OneShotMethod(MethodContext context) : base(context)
     {
-        _context = context;
-        Network = context.Network;
         Settings = context.Options.OneShot;
         foreach (var norm in Network.modules().OfType<PathBatchNorm>()) norm.GhostBatchSize = Settings.GhostBatchSize;
-        _optimizer = new SgdMomentum(Network.named_parameters(), context.Options.Momentum, context.Options.WeightDecay);
     }
 
-    public string Name => MethodName;
-    public BlockNetwork Network { get; }
+    public override string Name => MethodName;
     public OneShotOptions Settings { get; }
-    public int BatchesPerStep => 1;
-    public ArchitectureDistribution? Distribution => null;
 
     /// <summary>Per layer and choice, whether the op ran in the last step (kept for at least one example).</summary>
     public bool[][] LastActive { get; private set; } = [];
 
     /// <summary>r_s: the rate at step <paramref name="step"/>, growing linearly from 0 at the first step to r at the last.</summary>
     public double RateAt(long step) =>
-        _context.Options.Steps <= 1 ? Settings.DropPathRate : Settings.DropPathRate * Math.Min(1.0, (double)step / (_context.Options.Steps - 1));
+        Context.Options.Steps <= 1 ? Settings.DropPathRate : Settings.DropPathRate * Math.Min(1.0, (double)step / (Context.Options.Steps - 1));
 
     /// <summary>The probability that one op of a layer with <paramref name="inputs"/> ops is dropped for an example, before the never-all rule.</summary>
     public static double OpDropProbability(double rate, int inputs) => rate <= 0 ? 0 : Math.Pow(rate, 1.0 / inputs);
@@ -74,9 +64,9 @@ public sealed class OneShotMethod : ITrainingMethod
     /// </summary>
     public bool[][][] KeepMasks(long step, int examples)
     {
-        var rng = DeterministicRandom.For(_context.Options.Seed, "oneshot-drop-path", step);
+        var rng = DeterministicRandom.For(Context.Options.Seed, "oneshot-drop-path", step);
         var rate = RateAt(step);
-        return _context.Space.ChoiceCounts.Select(k =>
+        return Context.Space.ChoiceCounts.Select(k =>
         {
             var p = OpDropProbability(rate, k);
             return Enumerable.Range(0, examples).Select(_ =>
@@ -89,21 +79,17 @@ public sealed class OneShotMethod : ITrainingMethod
         }).ToArray();
     }
 
-    public StepMetrics TrainStep(long step, double learningRate)
+    public override StepMetrics TrainStep(long step, double learningRate)
     {
         using var scope = torch.NewDisposeScope();
         Network.train();
         Network.zero_grad();
-        using var batch = _context.Data.GetBatch(step, _context.Device);
+        using var batch = Context.Data.GetBatch(step, Context.Device);
         var masks = KeepMasks(step, batch.Size);
         LastActive = masks.Select(layer => Enumerable.Range(0, layer[0].Length).Select(c => layer.Any(e => e[c])).ToArray()).ToArray();
-        _dropout.manual_seed((long)(DeterministicRandom.Mix(_context.Options.Seed, "dropout", step) >> 1));
-        var logits = Forward(batch.Images, masks, _dropout);
-        var loss = nn.functional.cross_entropy(logits, batch.Labels, label_smoothing: _context.Options.LabelSmoothing);
-        loss.backward();
-        _optimizer.Step(learningRate);
-        return new StepMetrics(step, loss.item<float>(), (double)logits.argmax(1).eq(batch.Labels).sum().item<long>() / batch.Size,
-            batch.Size, learningRate);
+        var logits = Forward(batch.Images, masks, DropoutGenerator("dropout", step));
+        var loss = CrossEntropy(logits, batch.Labels);
+        return SgdStep(step, learningRate, batch, logits, loss);
     }
 
     /// <summary>The one-shot forward under keep masks ([layer][example][choice]).</summary>
@@ -125,20 +111,5 @@ public sealed class OneShotMethod : ITrainingMethod
             sum = sum is null ? term : sum.add(term);
         }
         return sum!;
-    }
-
-    public IEnumerable<(string Name, Tensor Tensor)> State() =>
-        _optimizer.MomentumBuffers.Select(kv => ("momentum/" + kv.Key, kv.Value));
-
-    public void LoadState(LoadedCheckpoint checkpoint)
-    {
-        try { _optimizer.LoadMomentum(checkpoint.WithPrefix("momentum/")); }
-        catch (ArgumentException e) { throw new CheckpointException(checkpoint.Path, e.Message); }
-    }
-
-    public void Dispose()
-    {
-        _optimizer.Dispose();
-        _dropout.Dispose();
     }
 }

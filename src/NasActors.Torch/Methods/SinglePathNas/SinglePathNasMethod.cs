@@ -23,7 +23,7 @@ namespace NasActors.Torch.Methods.SinglePathNas;
 /// <see cref="SinglePathNasOptions.IndicatorDropout"/> per step; then the runtime term applies. The derived architecture
 /// is read off the thresholds (<see cref="Derived"/>). Defaults: thresholds' Adam 1e-3, betas (0.9, 0.999); lambda 0.02.
 /// </summary>
-public sealed class SinglePathNasMethod : ITrainingMethod
+public sealed class SinglePathNasMethod : SgdTrainedMethod
 {
     public const string MethodName = "spnas";
     public const double DefaultThresholdLearningRate = 1e-3, DefaultLambda = 0.02;
@@ -51,18 +51,13 @@ public sealed class SinglePathNasMethod : ITrainingMethod
         };
     }
 
-    private readonly MethodContext _context;
     private readonly MbConvSpace _space;
-    private readonly SgdMomentum _optimizer;
     private readonly AdamOptimizer _thresholdOptimizer;
     private readonly (double Fixed, double[][] PerChoice) _latency;
-    private readonly Generator _dropout = BlockNetwork.NewDropoutGenerator();
 
-    public SinglePathNasMethod(MethodContext context)
+    public SinglePathNasMethod(MethodContext context) : base(context)
     {
-        _context = context;
         _space = SpaceOf(context.Space);
-        Network = context.Network;
         _latency = LatencyLoss.Table(context.Latency
             ?? throw new ArgumentException("Single-Path NAS needs a latency table (an additive cost model with a 'latency' metric): its loss is CE + lambda * log(runtime)."),
             context.Space.ChoiceCounts);
@@ -70,27 +65,23 @@ public sealed class SinglePathNasMethod : ITrainingMethod
         Lambda = a.LatencyLambda ?? DefaultLambda;
         ThresholdLearningRate = a.LearningRate ?? DefaultThresholdLearningRate;
         Thresholds = new Parameter(torch.zeros(_space.Layers.Count, 3, device: context.Device), requires_grad: true);
-        _optimizer = new SgdMomentum(Network.named_parameters(), context.Options.Momentum, context.Options.WeightDecay);
         _thresholdOptimizer = new AdamOptimizer([(ThresholdName, Thresholds)], a.Beta1 ?? 0.9, a.Beta2 ?? 0.999, a.WeightDecay ?? 0);
     }
 
     public const string ThresholdName = "thresholds";
 
-    public string Name => MethodName;
-    public BlockNetwork Network { get; }
+    public override string Name => MethodName;
 
     /// <summary>Per layer [t5, t7, te].</summary>
     public Parameter Thresholds { get; }
     public double Lambda { get; }
     public double ThresholdLearningRate { get; }
-    public int BatchesPerStep => 1;
-    public ArchitectureDistribution? Distribution => null;
 
     /// <summary>The runtime R (ms) of the last step's forward, from the table.</summary>
     public double LastRuntime { get; private set; }
 
     /// <summary>True in the first phase (lambda 0, indicator dropout, thresholds fixed).</summary>
-    public bool InFirstPhase(long step) => step < _context.Options.Architecture.WarmupSteps;
+    public bool InFirstPhase(long step) => step < Context.Options.Architecture.WarmupSteps;
 
     /// <summary>The superkernel of a layer.</summary>
     public MbConvBlock SuperkernelOf(int layer) => (MbConvBlock)Network.Block(layer, Superkernel.ChoiceIndex);
@@ -118,34 +109,31 @@ public sealed class SinglePathNasMethod : ITrainingMethod
         return total;
     }
 
-    public StepMetrics TrainStep(long step, double learningRate)
+    public override StepMetrics TrainStep(long step, double learningRate)
     {
         using var scope = torch.NewDisposeScope();
         Network.train();
         Network.zero_grad();
         Thresholds.grad = null;
-        using var batch = _context.Data.GetBatch(step, _context.Device);
+        using var batch = Context.Data.GetBatch(step, Context.Device);
         var firstPhase = InFirstPhase(step);
         var indicators = Decide();
         if (firstPhase) indicators = DropIndicators(indicators, step);
-        _dropout.manual_seed((long)(DeterministicRandom.Mix(_context.Options.Seed, "dropout", step) >> 1));
-        var logits = Forward(batch.Images, indicators, _dropout);
-        var loss = nn.functional.cross_entropy(logits, batch.Labels, label_smoothing: _context.Options.LabelSmoothing);
+        var logits = Forward(batch.Images, indicators, DropoutGenerator("dropout", step));
+        var loss = CrossEntropy(logits, batch.Labels);
         var runtime = Runtime(indicators);
         LastRuntime = runtime.item<double>();
         if (!firstPhase && Lambda > 0) loss = loss.add(runtime.log().to(loss.dtype).mul(Lambda));
-        loss.backward();
-        _optimizer.Step(learningRate);
+        var metrics = SgdStep(step, learningRate, batch, logits, loss);
         if (!firstPhase) _thresholdOptimizer.Step(ThresholdLearningRate);
-        return new StepMetrics(step, loss.item<float>(), (double)logits.argmax(1).eq(batch.Labels).sum().item<long>() / batch.Size,
-            batch.Size, learningRate) { Argmax = _context.Space.Format(DerivedArchitecture()) };
+        return metrics with { Argmax = Context.Space.Format(DerivedArchitecture()) };
     }
 
     /// <summary>First phase: each indicator kept with probability 1 - p, drawn per (seed, step, layer, indicator).</summary>
     private Indicators[] DropIndicators(Indicators[] indicators, long step)
     {
-        var rng = DeterministicRandom.For(_context.Options.Seed, "spnas-indicator-dropout", step);
-        var p = _context.Options.SinglePath.IndicatorDropout;
+        var rng = DeterministicRandom.For(Context.Options.Seed, "spnas-indicator-dropout", step);
+        var p = Context.Options.SinglePath.IndicatorDropout;
         Tensor Keep(Tensor g) => rng.NextDouble() < p ? g.mul(0) : g;
         return indicators.Select(g => new Indicators(Keep(g.Kernel5), Keep(g.Kernel7), Keep(g.Expansion6))).ToArray();
     }
@@ -158,24 +146,21 @@ public sealed class SinglePathNasMethod : ITrainingMethod
         return new Architecture(Decide().Select(g => g.Choice()).Select(c => MbConvSpace.ChoiceIndex(c.Expansion, c.Kernel)));
     }
 
-    public IReadOnlyList<Architecture> Derived() => [DerivedArchitecture()];
+    public override IReadOnlyList<Architecture> Derived() => [DerivedArchitecture()];
 
-    public IEnumerable<(string Name, Tensor Tensor)> State() =>
-        _optimizer.MomentumBuffers.Select(kv => ("momentum/" + kv.Key, kv.Value))
+    public override IEnumerable<(string Name, Tensor Tensor)> State() =>
+        MomentumState()
             .Append(("spnas/" + ThresholdName, (Tensor)Thresholds))
             .Concat(_thresholdOptimizer.State().Select(s => ("spnas-adam/" + s.Name, s.Tensor)));
 
-    public void LoadState(LoadedCheckpoint checkpoint)
+    public override void LoadState(LoadedCheckpoint checkpoint)
     {
         if (!checkpoint.Tensors.TryGetValue("spnas/" + ThresholdName, out var saved))
             throw new CheckpointException(checkpoint.Path, $"it lacks Single-Path NAS's thresholds 'spnas/{ThresholdName}'");
         if (!saved.shape.SequenceEqual(Thresholds.shape))
             throw new CheckpointException(checkpoint.Path, $"'spnas/{ThresholdName}' has shape [{string.Join(",", saved.shape)}], the space needs [{string.Join(",", Thresholds.shape)}]");
-        try
-        {
-            _optimizer.LoadMomentum(checkpoint.WithPrefix("momentum/"));
-            _thresholdOptimizer.Load(checkpoint.WithPrefix("spnas-adam/"));
-        }
+        LoadMomentum(checkpoint);
+        try { _thresholdOptimizer.Load(checkpoint.WithPrefix("spnas-adam/")); }
         catch (ArgumentException e) { throw new CheckpointException(checkpoint.Path, e.Message); }
         using var noGrad = torch.no_grad();
         Thresholds.copy_(saved);
@@ -218,11 +203,10 @@ public sealed class SinglePathNasMethod : ITrainingMethod
         return mb;
     }
 
-    public void Dispose()
+    public override void Dispose()
     {
-        _optimizer.Dispose();
         _thresholdOptimizer.Dispose();
         Thresholds.Dispose();
-        _dropout.Dispose();
+        base.Dispose();
     }
 }

@@ -22,7 +22,7 @@ namespace NasActors.Torch.Methods.Smash;
 /// (<see cref="ScoringNetwork"/>), so a candidate's path forward is its SMASH network; BatchNorm is recalibrated per
 /// candidate as for any supernet. The paper's memory-bank space and its whole-architecture encoding are not implemented.
 /// </summary>
-public sealed class SmashMethod : ITrainingMethod
+public sealed class SmashMethod : SgdTrainedMethod
 {
     public const string MethodName = "smash";
 
@@ -34,30 +34,29 @@ public sealed class SmashMethod : ITrainingMethod
         ReadSettings = (o, r) => o with { Smash = new SmashOptions { HiddenUnits = r.Int("hidden-units", o.Smash.HiddenUnits, min: 1) } },
     };
 
-    private readonly MethodContext _context;
     private readonly UniformPathSampler _sampler;
-    private readonly SgdMomentum _optimizer;
-    private readonly Generator _dropout = BlockNetwork.NewDropoutGenerator();
 
-    public SmashMethod(MethodContext context)
+    public SmashMethod(MethodContext context) : this(context, NewHypernetwork(context)) { }
+
+    // The supernet's own pointwise weights are never used: the hypernetwork stands in for them.
+    private SmashMethod(MethodContext context, SmashHypernetwork hypernetwork)
+        : base(context, context.Network.named_parameters().Concat(HypernetworkParameters(hypernetwork)))
     {
-        _context = context;
-        Network = context.Network;
-        var space = SpaceOf(context.Space);
-        Hypernetwork = BlockNetwork.BuildAside(() => new SmashHypernetwork(space, context.Options.Smash.HiddenUnits,
-            (long)(DeterministicRandom.Mix(context.Options.Seed, "smash-hypernetwork-init") >> 1)));
-        Hypernetwork.to(context.Device);
-        _sampler = new UniformPathSampler(space, context.Options.Seed);
-        // The supernet's own pointwise weights are never used: the hypernetwork stands in for them.
-        var weights = Network.named_parameters().Concat(HypernetworkParameters(Hypernetwork));
-        _optimizer = new SgdMomentum(weights, context.Options.Momentum, context.Options.WeightDecay);
+        Hypernetwork = hypernetwork;
+        _sampler = new UniformPathSampler(SpaceOf(context.Space), context.Options.Seed);
     }
 
-    public string Name => MethodName;
-    public BlockNetwork Network { get; }
+    private static SmashHypernetwork NewHypernetwork(MethodContext context)
+    {
+        var space = SpaceOf(context.Space);
+        var hypernetwork = BlockNetwork.BuildAside(() => new SmashHypernetwork(space, context.Options.Smash.HiddenUnits,
+            (long)(DeterministicRandom.Mix(context.Options.Seed, "smash-hypernetwork-init") >> 1)));
+        hypernetwork.to(context.Device);
+        return hypernetwork;
+    }
+
+    public override string Name => MethodName;
     public SmashHypernetwork Hypernetwork { get; }
-    public int BatchesPerStep => 1;
-    public ArchitectureDistribution? Distribution => null;
 
     /// <summary>The architecture step <paramref name="step"/> trains.</summary>
     public Architecture PathAt(long step) => _sampler.Sample(step)[0];
@@ -70,31 +69,25 @@ public sealed class SmashMethod : ITrainingMethod
             return ((MbConvBlock)Network.Block(u, path[u.Decision])).Forward(h, expand, project);
         }, dropout);
 
-    public StepMetrics TrainStep(long step, double learningRate)
+    public override StepMetrics TrainStep(long step, double learningRate)
     {
         using var scope = torch.NewDisposeScope();
         Network.train();
         Network.zero_grad();
         Hypernetwork.zero_grad();
-        using var batch = _context.Data.GetBatch(step, _context.Device);
-        _dropout.manual_seed((long)(DeterministicRandom.Mix(_context.Options.Seed, "dropout", step) >> 1));
-        var logits = Forward(batch.Images, PathAt(step), _dropout);
-        var loss = nn.functional.cross_entropy(logits, batch.Labels, label_smoothing: _context.Options.LabelSmoothing);
-        loss.backward();
-        _optimizer.Step(learningRate);
-        return new StepMetrics(step, loss.item<float>(), (double)logits.argmax(1).eq(batch.Labels).sum().item<long>() / batch.Size,
-            batch.Size, learningRate);
+        using var batch = Context.Data.GetBatch(step, Context.Device);
+        var logits = Forward(batch.Images, PathAt(step), DropoutGenerator("dropout", step));
+        var loss = CrossEntropy(logits, batch.Labels);
+        return SgdStep(step, learningRate, batch, logits, loss);
     }
 
-    public IEnumerable<(string Name, Tensor Tensor)> State() =>
-        HypernetworkParameters(Hypernetwork).Select(p => ("hyper/" + p.Name, (Tensor)p.Parameter))
-            .Concat(_optimizer.MomentumBuffers.Select(kv => ("momentum/" + kv.Key, kv.Value)));
+    public override IEnumerable<(string Name, Tensor Tensor)> State() =>
+        HypernetworkParameters(Hypernetwork).Select(p => ("hyper/" + p.Name, (Tensor)p.Parameter)).Concat(MomentumState());
 
-    public void LoadState(LoadedCheckpoint checkpoint)
+    public override void LoadState(LoadedCheckpoint checkpoint)
     {
         LoadHypernetwork(Hypernetwork, checkpoint);
-        try { _optimizer.LoadMomentum(checkpoint.WithPrefix("momentum/")); }
-        catch (ArgumentException e) { throw new CheckpointException(checkpoint.Path, e.Message); }
+        LoadMomentum(checkpoint);
     }
 
     /// <summary>A supernet whose blocks hold the checkpoint's generated pointwise weights: a path forward is the SMASH network.</summary>
@@ -144,10 +137,9 @@ public sealed class SmashMethod : ITrainingMethod
     private static MbConvSpace SpaceOf(BlockSpace space) => space as MbConvSpace
         ?? throw new ArgumentException($"SMASH generates MBConv blocks' pointwise weights; space '{space.Name}' is not an MBConv space.");
 
-    public void Dispose()
+    public override void Dispose()
     {
-        _optimizer.Dispose();
         Hypernetwork.Dispose();
-        _dropout.Dispose();
+        base.Dispose();
     }
 }

@@ -10,15 +10,12 @@ namespace NasActors.Torch.Supernet.Families;
 /// NAS-Bench-201 cell networks (<see cref="CellSpace"/>): every cell holds its own modules for each edge, so decision
 /// d has one unit per cell (unit index cell * 6 + d); the residual reduction blocks are fixed modules every path runs.
 /// </summary>
-public sealed class CellFamily : SpaceFamily
+public sealed class CellFamily : SpaceFamily<CellSpace>
 {
     public override string Name => "cell";
 
-    public override bool Builds(BlockSpace space) => space is CellSpace;
-
-    public override NetworkParts Build(BlockSpace space, int[][] held, bool affine)
+    protected override NetworkParts BuildParts(CellSpace s, int[][] held, bool affine)
     {
-        var s = (CellSpace)space;
         var stem = nn.Sequential(
             ("conv", Layers.ConvBn(s.Input.Channels, s.StemChannels, 3, affine, relu: false, stride: s.StemStride, channelsLastAfterConv: true)));
         var units = new List<TorchSharp.Modules.ModuleList<nn.Module<Tensor, Tensor>>>();
@@ -87,9 +84,8 @@ public sealed class CellFamily : SpaceFamily
         return h;
     };
 
-    protected override void DescribeShapes(BlockSpace space, JsonObject spec)
+    protected override void DescribeSpace(CellSpace s, JsonObject spec)
     {
-        var s = (CellSpace)space;
         spec["stem"] = s.StemChannels; spec["stemStride"] = s.StemStride; spec["cellsPerStage"] = s.CellsPerStage;
         spec["stages"] = new JsonArray(s.Stages.Select(st => (JsonNode)st.Channels).ToArray());
         spec["edges"] = new JsonArray(CellSpace.EdgeNodes.Select(e => (JsonNode)new JsonArray(e.From, e.To)).ToArray());

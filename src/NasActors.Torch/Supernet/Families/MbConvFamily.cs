@@ -7,15 +7,12 @@ using static TorchSharp.torch;
 namespace NasActors.Torch.Supernet.Families;
 
 /// <summary>FairNAS's inverted-residual spaces (<see cref="MbConvSpace"/>).</summary>
-public sealed class MbConvFamily : SpaceFamily
+public sealed class MbConvFamily : SpaceFamily<MbConvSpace>
 {
     public override string Name => "mbconv";
 
-    public override bool Builds(BlockSpace space) => space is MbConvSpace;
-
-    public override NetworkParts Build(BlockSpace space, int[][] held, bool affine)
+    protected override NetworkParts BuildParts(MbConvSpace s, int[][] held, bool affine)
     {
-        var s = (MbConvSpace)space;
         var stem = nn.Sequential(
             ("conv", Layers.ConvBn(s.Input.Channels, s.StemChannels, 3, affine, relu: true, stride: s.StemStride, channelsLastAfterConv: true)),
             ("dw", Layers.ConvBn(s.StemChannels, s.StemChannels, 3, affine, relu: true, stride: s.SeparableStride, groups: s.StemChannels)),
@@ -31,9 +28,8 @@ public sealed class MbConvFamily : SpaceFamily
         };
     }
 
-    protected override void DescribeShapes(BlockSpace space, JsonObject spec)
+    protected override void DescribeSpace(MbConvSpace mb, JsonObject spec)
     {
-        var mb = (MbConvSpace)space;
         spec["stem"] = mb.StemChannels; spec["stemStride"] = mb.StemStride; spec["separable"] = mb.SeparableChannels; spec["separableStride"] = mb.SeparableStride;
         spec["layers"] = new JsonArray(mb.Layers.Select(l => (JsonNode)new JsonObject { ["in"] = l.InChannels, ["out"] = l.OutChannels, ["stride"] = l.Stride }).ToArray());
         spec["width"] = mb.Layers[^1].OutChannels; spec["last"] = mb.LastChannels; spec["dropout"] = mb.Dropout; spec["finalSize"] = mb.FinalSize;

@@ -7,15 +7,12 @@ using static TorchSharp.torch;
 namespace NasActors.Torch.Supernet.Families;
 
 /// <summary>SPOS's ShuffleNetV2 spaces (<see cref="ShuffleNetSpace"/>).</summary>
-public sealed class ShuffleNetFamily : SpaceFamily
+public sealed class ShuffleNetFamily : SpaceFamily<ShuffleNetSpace>
 {
     public override string Name => "shufflenet";
 
-    public override bool Builds(BlockSpace space) => space is ShuffleNetSpace;
-
-    public override NetworkParts Build(BlockSpace space, int[][] held, bool affine)
+    protected override NetworkParts BuildParts(ShuffleNetSpace s, int[][] held, bool affine)
     {
-        var s = (ShuffleNetSpace)space;
         var stem = nn.Sequential(
             ("conv", Layers.ConvBn(s.Input.Channels, s.StemChannels, 3, affine, relu: true, stride: s.StemStride, channelsLastAfterConv: true)));
         var units = s.Layers.Select((layer, i) => nn.ModuleList(
@@ -30,9 +27,8 @@ public sealed class ShuffleNetFamily : SpaceFamily
         };
     }
 
-    protected override void DescribeShapes(BlockSpace space, JsonObject spec)
+    protected override void DescribeSpace(ShuffleNetSpace sh, JsonObject spec)
     {
-        var sh = (ShuffleNetSpace)space;
         spec["stem"] = sh.StemChannels; spec["stemStride"] = sh.StemStride;
         spec["layers"] = new JsonArray(sh.Layers.Select(l => (JsonNode)new JsonObject { ["in"] = l.InChannels, ["out"] = l.OutChannels, ["mid"] = l.MidChannels, ["stride"] = l.Stride }).ToArray());
         spec["width"] = sh.StageOutChannels[^1]; spec["last"] = sh.LastChannels; spec["dropout"] = sh.Dropout; spec["finalSize"] = sh.FinalSize;

@@ -97,6 +97,22 @@ public abstract class SpaceFamily
         ("flatten", nn.Flatten()));
 }
 
+/// <summary>A family of one space type: the type test and the casts, once.</summary>
+public abstract class SpaceFamily<TSpace> : SpaceFamily where TSpace : BlockSpace
+{
+    public sealed override bool Builds(BlockSpace space) => space is TSpace;
+
+    public sealed override NetworkParts Build(BlockSpace space, int[][] held, bool affine) => BuildParts((TSpace)space, held, affine);
+
+    protected sealed override void DescribeShapes(BlockSpace space, JsonObject spec) => DescribeSpace((TSpace)space, spec);
+
+    /// <inheritdoc cref="SpaceFamily.Build"/>
+    protected abstract NetworkParts BuildParts(TSpace space, int[][] held, bool affine);
+
+    /// <inheritdoc cref="SpaceFamily.DescribeShapes"/>
+    protected abstract void DescribeSpace(TSpace space, JsonObject spec);
+}
+
 /// <summary>The registered families.</summary>
 public static class SpaceFamilies
 {
