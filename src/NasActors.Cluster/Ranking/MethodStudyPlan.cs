@@ -65,7 +65,7 @@ public sealed record MethodStudyPlan(string Name, MethodStudyOptions Options)
             Options.CheckpointEveryFor(method, Space), EvaluateOn.Final, supernet.MeanGradientOverPaths, WeightDecay: supernet.WeightDecay,
             // Only Single-Path NAS gets the table: FBNet's loss needs latencies above 1 (its log) and ProxylessNAS a target
             // latency, settings of their own; without a table they train without their latency term.
-            LatencyTable: method == "spnas" ? Options.LatencyTable : null);
+            MethodSettings: method == "spnas" && Options.LatencyTable is { } table ? new Dictionary<string, string> { [SearchSetup.LatencyTableKey] = table } : null);
     }
 
     // Stand-alone searches train no supernet; their spec's training only has to be valid, and must not depend on the
@@ -182,7 +182,7 @@ public sealed record MethodStudyPlan(string Name, MethodStudyOptions Options)
             {
                 CpuSeconds = cost?.CpuSeconds,
                 FoundLatency = Options.LatencyTable is { } table
-                    ? Torch.Methods.LatencyLoss.ParseTable(table, space).Cost(Core.Costs.CostMetrics.Latency, Core.Spaces.Architecture.ParseChoiceString(found))
+                    ? Torch.Methods.LatencyLoss.ReadTable(table, space).Cost(Core.Costs.CostMetrics.Latency, Core.Spaces.Architecture.ParseChoiceString(found))
                     : null,
             };
         }).ToArray();

@@ -26,7 +26,6 @@ public sealed class TrainingSpecUpcaster(JsonSerializerOptions plain) : JsonConv
         (nameof(TrainingSpec.LabelSmoothing), JsonValue.Create(0.1)),
         // Before the per-method settings block (training.METHOD { ... }): every method at its published defaults.
         (nameof(TrainingSpec.MethodSettings), new JsonObject()),
-        (nameof(TrainingSpec.LatencyTable), null),
     ];
 
     private static readonly string[] Keys = typeof(TrainingSpec).GetConstructors().Single().GetParameters().Select(p => p.Name!).ToArray();

@@ -19,10 +19,7 @@ public sealed record TrainingSpec(
     double LabelSmoothing = SupernetTrainingOptions.DefaultLabelSmoothing,
     // The method's own settings (the spec's training.METHOD { ... } block), as key/value text read by the method's
     // registration (TrainingMethodInfo.ReadSettings); null or empty: the method's published defaults.
-    IReadOnlyDictionary<string, string>? MethodSettings = null,
-    // A per-layer latency table (the JSON text nas latency-table writes) for the latency-aware methods (spnas needs
-    // one; fbnet and proxylessnas use it); carried in the spec so that every trainer node has it. Null: none.
-    string? LatencyTable = null) : INasMessage
+    IReadOnlyDictionary<string, string>? MethodSettings = null) : INasMessage
 {
     /// <summary>The torch layer's options for this training, the method's settings applied and everything validated
     /// (a bad setting throws <see cref="ControllerSettingsException"/> naming its key).</summary>

@@ -23,9 +23,7 @@ public sealed class TorchTrainingBackend(string? dataFolder = null) : ISupernetT
         var data = SearchData.Load(spec.Dataset, dataFolder, SearchData.DefaultValidationFraction, spec.Seed);
         var options = t.ToOptions(spec.Seed);
         // A latency-aware method's table (checked at submit; read again here, on the trainer's node).
-        // The table's text carried in the spec (journaled with the search) wins over a file named by the method's settings.
-        var latency = t.LatencyTable is { } text ? NasActors.Torch.Methods.LatencyLoss.ParseTable(text, space)
-            : options.Architecture.LatencyTable is { } table ? NasActors.Torch.Methods.LatencyLoss.ReadTable(table, space) : null;
+        var latency = options.Architecture.LatencyTable is { } table ? NasActors.Torch.Methods.LatencyLoss.ReadTable(table, space) : null;
         var lastReport = DateTime.MinValue;
         var outcome = SupernetTraining.Run(space, data, options, runtime.Device, request.CheckpointFolder, t.CheckpointEvery,
             request.ResumeFrom?.Path,

@@ -54,7 +54,7 @@ public sealed record MethodStudyOptions
     public double StandaloneLearningRate { get; init; } = 0.1;
     public double StandaloneWeightDecay { get; init; } = 5e-4;
 
-    /// <summary>A per-layer latency table (the JSON text of <c>nas latency-table</c>): Single-Path NAS needs one (the study
+    /// <summary>A per-layer latency table file (<c>nas latency-table</c> writes one; full path): Single-Path NAS needs one (the study
     /// gives it to spnas only), and the table's latency column comes from it. Null: no latency (spnas fails, saying so).</summary>
     public string? LatencyTable { get; init; }
 

@@ -89,7 +89,7 @@ public sealed class MethodStudySettings : SupernetTrainingSettings
 
     [PathText]
     [CommandOption("--latency-table <FILE>")]
-    [Description("Per-layer latency table (nas latency-table writes one): spnas needs it (the only method given it), the table gets a latency column. Carried in the spec.")]
+    [Description("Per-layer latency table (nas latency-table writes one): spnas needs it (the only method given it), the table gets a latency column. Named in spnas's spec: the trainer node reads it.")]
     public string? LatencyTable { get; init; }
 
     [NonNegative]
@@ -128,11 +128,11 @@ public sealed class MethodStudySettings : SupernetTrainingSettings
         };
     }
 
-    // Read and checked here (a bad file is bad input, nothing done); the specs carry the text.
+    // Checked here (a bad file is bad input, nothing done); the spnas spec names it by its full path, as a spec file would.
     private static string ReadLatencyTable(string path, string space)
     {
         LatencyLoss.ReadTable(path, NasActors.Core.Spaces.Blocks.BlockSpaces.Get(space));
-        return File.ReadAllText(path);
+        return Path.GetFullPath(path);
     }
 }
 
