@@ -37,18 +37,27 @@ public sealed class PartLedger
             : [];
     }
 
-    public IReadOnlyDictionary<string, PartCost> Costs => _costs;
+    // Parts of a study on a cluster are awaited at once (one task each): every access takes the lock.
+    private readonly object _gate = new();
+
+    public IReadOnlyDictionary<string, PartCost> Costs
+    {
+        get { lock (_gate) return new Dictionary<string, PartCost>(_costs); }
+    }
 
     public void Add(string part, double seconds, long? memory, double? cpuSeconds = null)
     {
-        var old = _costs.GetValueOrDefault(part) ?? new PartCost(0, null);
-        _costs[part] = new PartCost(old.Seconds + seconds,
-            memory is null ? old.PeakMemoryBytes : Math.Max(memory.Value, old.PeakMemoryBytes ?? 0),
-            cpuSeconds is null ? old.CpuSeconds : (old.CpuSeconds ?? 0) + cpuSeconds);
-        if (_path is null) return;
-        var tmp = _path + ".tmp";
-        File.WriteAllText(tmp, JsonSerializer.Serialize(_costs));
-        File.Move(tmp, _path, overwrite: true);
+        lock (_gate)
+        {
+            var old = _costs.GetValueOrDefault(part) ?? new PartCost(0, null);
+            _costs[part] = new PartCost(old.Seconds + seconds,
+                memory is null ? old.PeakMemoryBytes : Math.Max(memory.Value, old.PeakMemoryBytes ?? 0),
+                cpuSeconds is null ? old.CpuSeconds : (old.CpuSeconds ?? 0) + cpuSeconds);
+            if (_path is null) return;
+            var tmp = _path + ".tmp";
+            File.WriteAllText(tmp, JsonSerializer.Serialize(_costs));
+            File.Move(tmp, _path, overwrite: true);
+        }
     }
 }
 
