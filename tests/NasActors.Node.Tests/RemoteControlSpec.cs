@@ -92,6 +92,34 @@ public sealed class RemoteControlSpec : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_method_study_runs_its_parts_through_a_TLS_node_with_the_cluster_certificate()
+    {
+        var certificate = TestCertificates.CreatePfx(_folder, "cluster", "pw");
+        string[] tls = ["--config", "tls", "--set", $"akka.remote.dot-netty.tcp.ssl.certificate.path = \"{certificate}\"",
+            "--set", "akka.remote.dot-netty.tcp.ssl.certificate.password = pw"];
+        await using var node = await StartNode("study", ["tls.conf"],
+            $"akka.remote.dot-netty.tcp.ssl.certificate.path = \"{certificate}\"", "akka.remote.dot-netty.tcp.ssl.certificate.password = pw");
+
+        // No evaluators: the parts stay pending, and the time limit ends the wait before any result (exit 1, said so).
+        var (code, error) = await Nas(["rank-study", "--node", node.Endpoint, "--name", "tls-study", "-o", Path.Combine(_folder, "study"),
+            "--time-limit", "2", "--json", .. tls]);
+        Assert.Equal((ExitCodes.Failed, "nas: The study has no stand-alone result yet (time limit?): no report."), (code, error.Trim()));
+
+        // Submitted over TLS: the node knows the reference's first part.
+        Assert.Equal("tls-study-standalone-s1", Assert.IsType<SearchReplies.SearchStatus>(
+            await node.AskAsync(new SearchQueries.GetSearchStatus("tls-study-standalone-s1"), TimeSpan.FromSeconds(30))).SearchId);
+    }
+
+    [Fact]
+    public async Task A_method_study_with_a_client_TLS_setting_that_cannot_work_is_bad_input_naming_the_key()
+    {
+        var (code, error) = await Nas("rank-study", "--node", "127.0.0.2:4053", "-o", Path.Combine(_folder, "bad-study"), "--config", "tls",
+            "--set", $"akka.remote.dot-netty.tcp.ssl.certificate.path = \"{Path.Combine(_folder, "missing.pfx")}\"");
+        Assert.Equal(ExitCodes.Usage, code);
+        Assert.Contains("akka.remote.dot-netty.tcp.ssl.certificate.path", error);
+    }
+
+    [Fact]
     public async Task A_client_TLS_setting_that_cannot_work_is_bad_input_naming_the_key()
     {
         var (code, error) = await Nas("status", "--node", "127.0.0.2:4053", "--config", "tls",

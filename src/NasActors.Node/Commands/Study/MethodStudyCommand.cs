@@ -43,6 +43,16 @@ public sealed class MethodStudySettings : SupernetTrainingSettings
     [Description("Run the study on a running cluster through this node (its parts at once, on its evaluator and trainer nodes); without it, an in-process node runs the parts one after another.")]
     public string? Node { get; init; }
 
+    [PathText]
+    [CommandOption("-c|--config <FILE>")]
+    [Description("HOCON files applied after hocon/base.conf and hocon/persistence-sqlite.conf (later wins); names without a folder are looked up in hocon/. With --node, the client reads its TLS settings from them (--config tls); without, the in-process node is configured by them.")]
+    public string[] Config { get; init; } = [];
+
+    [KeyValue(Hocon = true)]
+    [CommandOption("--set <KEY=VALUE>")]
+    [Description("A HOCON override of that configuration, e.g. --set nas.evaluators=1 (repeatable).")]
+    public string[] Set { get; init; } = [];
+
     [SearchIdText(Suffix = MethodStudyPlan.LongestSuffix)]
     [CommandOption("--name <NAME>")]
     [Description("Study name: its searches are NAME-standalone-sN, NAME-METHOD, NAME-METHOD-derived-sN. Run again with the same name to resume.")]
@@ -170,7 +180,7 @@ public sealed class MethodStudyCommand : AsyncCommand<MethodStudySettings>
         IReadOnlyDictionary<string, SearchReplies.SearchResults> results;
         if (settings.Node is { } node)
         {
-            await using var client = NasClient.Connect(node);
+            await using var client = NasClient.Connect(node, config: NodeConfig.Load(settings.Config, settings.Set));
             // A cluster that is still forming answers late: every message of the study may be sent again.
             async Task<object> Ask(object m)
             {
@@ -186,13 +196,14 @@ public sealed class MethodStudyCommand : AsyncCommand<MethodStudySettings>
         {
             var runtime = settings.InitializeTorch();
             Say($"Tensors on {runtime.Device}, {runtime.Threads} threads");
-            await using var local = await InProcessNode.StartAsync(folder, ["quickstart.conf"],
+            await using var local = await InProcessNode.StartAsync(folder, ["quickstart.conf", .. settings.Config],
             [
                 // A stand-alone training is one job: it may take long on a CPU, and must not be handed out twice.
                 "nas.job-timeout = 24h",
                 // Any free port: the study needs no operator host, and another node may hold the default one.
                 "nas.pbm.port = 0",
                 .. options.DataFolder is { } data ? [$"nas.data-folder = \"{Path.GetFullPath(data)}\""] : Array.Empty<string>(),
+                .. settings.Set,
             ], cancellation);
             runner = new MethodStudyRunner(plan, m => local.AskAsync(m, TimeSpan.FromSeconds(60)), Progress, ledger,
                 () => new ProcessSample(ProcessMemory.ResidentBytes(), Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds));
