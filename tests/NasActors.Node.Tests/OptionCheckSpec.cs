@@ -163,6 +163,11 @@ public sealed class OptionCheckSpec
     [InlineData("--max 'latency=': is not key=value", "bench", "-t", "t", "-s", "v", "--max", "latency=")]
     [InlineData("--set 'nas.port': is not key=value (e.g. nas.port=4054)", "node", "--set", "nas.port")]
     [InlineData("--set '': is not key=value", "node", "--set", "")]
+    // HOCON overrides that Akka's parser would take silently (an override that does nothing): the files' syntax check.
+    [InlineData("--set 'nas { port = 4054': line 1: '{' is not closed", "node", "--set", "nas { port = 4054")]
+    [InlineData("--set 'garbage{{': line 1: '{' is not closed", "node", "--set", "garbage{{")]
+    [InlineData("--set 'nas.port = 4054 }': line 1: '}' closes nothing", "status", "--set", "nas.port = 4054 }")]
+    [InlineData("--set 'nas.port = \"4054': line 1: a string is not closed", "rank-study", "--node", "127.0.0.1:4053", "--set", "nas.port = \"4054")]
     // Ids and paths: traversal, absolute paths, NUL, very long names, empty.
     [InlineData("--id '../../etc/passwd': must start with a letter or digit", "submit", "s.conf", "--id", "../../etc/passwd")]
     [InlineData("--id 'a/../../x': holds '/'", "submit", "s.conf", "--id", "a/../../x")]

@@ -113,8 +113,45 @@ public sealed record NasNodeOptions
         }
     }
 
+    /// <summary>Keys of the <c>nas</c> block whose value is a list; every other key of <see cref="Keys"/> holds one value.</summary>
+    private static readonly HashSet<string> ListKeys = ["roles", "seed-nodes", "discovery.endpoints", "tls.trusted-certificates"];
+
+    /// <summary>
+    /// The shape of every known key: <c>nas</c>, <c>akka</c> and the blocks between are blocks, a list key a list of
+    /// values, any other key one value. Akka's reader takes a word where a block was meant (or a block where a word was)
+    /// and fails later far from the key, or ignores it; this names the key before anything is read.
+    /// </summary>
+    private static void CheckShapes(Config config, string source)
+    {
+        foreach (var top in new[] { "nas", "akka" })
+            if (config.HasPath(top) && config.GetValue(top) is var v && (v is null || !v.IsObject()))
+                throw new ArgumentException($"{source}: {top} must be a block {{ ... }}, not '{v}'");
+        if (!config.HasPath("nas")) return;
+        var c = config.GetConfig("nas");
+        foreach (var key in Keys)
+        {
+            var parts = key.Split('.');
+            for (var i = 1; i < parts.Length; i++)
+            {
+                var block = string.Join('.', parts[..i]);
+                if (c.HasPath(block) && c.GetValue(block) is var b && (b is null || !b.IsObject()))
+                    throw new ArgumentException($"{source}: nas.{block} must be a block {{ ... }}, not '{b}'");
+            }
+            if (!c.HasPath(key) || c.GetValue(key) is not { } value) continue;
+            if (ListKeys.Contains(key))
+            {
+                // Akka's [] is neither an array nor a string: only a word, a block or a list of lists/blocks is refused.
+                if (value.IsObject() || value.IsString() || (value.IsArray() && value.GetArray().Any(e => e.IsObject() || e.IsArray())))
+                    throw new ArgumentException($"{source}: nas.{key} must be a list of values, e.g. [a, b], not '{value}'");
+            }
+            else if (value.IsObject() || value.IsArray())
+                throw new ArgumentException($"{source}: nas.{key} must be a single value, not a block or a list ('{value}')");
+        }
+    }
+
     public static NasNodeOptions FromConfig(Config config, Func<string, string?> environment, string source = "configuration")
     {
+        CheckShapes(config, source);
         if (!config.HasPath("nas")) throw new ArgumentException($"{source}: no 'nas' block");
         var c = config.GetConfig("nas");
         if (Specs.HoconKeys.FirstUnknown(c, Keys) is var (unknown, nearest))

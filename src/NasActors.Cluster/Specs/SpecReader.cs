@@ -77,8 +77,7 @@ public static class SpecReader
             throw new SpecException("(syntax)", $"the spec is not valid HOCON: {ex.Message}", source);
         }
         if (!root.HasPath("search")) throw new SpecException("search", "missing: a spec is a search { ... } block", source);
-        var c = root.GetConfig("search");
-        var r = new Reader(c, "search", source);
+        var r = new Reader(root, "", source).Sub("search");
         r.RejectUnknown(TopKeys);
 
         var space = r.String("space");
@@ -92,23 +91,14 @@ public static class SpecReader
         if (attempts < 1) throw new SpecException("search.max-attempts", $"must be at least 1, got {attempts}", source);
 
         var constraints = new List<string>();
-        if (c.HasPath("constraints"))
-        {
-            var cc = c.GetConfig("constraints");
-            foreach (var (key, _) in cc.AsEnumerable())
-            {
-                var v = new Reader(cc, "search.constraints", source).Double(key);
-                constraints.Add(string.Create(CultureInfo.InvariantCulture, $"{key}={v:R}"));
-            }
-        }
+        var cc = r.SubOrEmpty("constraints");
+        foreach (var key in cc.Keys)
+            constraints.Add(string.Create(CultureInfo.InvariantCulture, $"{key}={cc.Double(key):R}"));
 
         var ctl = r.Sub("controller");
         ctl.RejectUnknown(ControllerKeys);
         var controller = ctl.String("name");
-        var settings = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        if (ctl.Config.HasPath("settings"))
-            foreach (var (key, value) in ctl.Config.GetConfig("settings").AsEnumerable())
-                settings[key] = value.GetString();
+        var settings = ctl.SubOrEmpty("settings").Scalars();
 
         var t = r.SubOrEmpty("training");
         t.RejectUnknown([.. TrainingKeys, .. TrainingMethods.Names]);
@@ -117,10 +107,7 @@ public static class SpecReader
         catch (ArgumentException) { throw new SpecException("search.training.method", $"unknown method '{method}' (known: {string.Join(", ", TrainingMethods.Names)})", source); }
         foreach (var other in TrainingMethods.Names.Where(n => n != method && t.Config.HasPath(n)))
             throw new SpecException($"search.training.{other}", $"settings of method '{other}', but the training method is '{method}'", source);
-        var methodSettings = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        if (t.Config.HasPath(method))
-            foreach (var (key, value) in t.Sub(method).Config.AsEnumerable())
-                methodSettings[key] = value.GetString();
+        var methodSettings = t.SubOrEmpty(method).Scalars();
         var training = new TrainingSpec(
             method, t.Long("steps", 300), t.Int("batch-size", 128),
             t.Double("learning-rate", 0.1), t.Long("warmup-steps", 0), t.Long("checkpoint-every", 50),
@@ -176,7 +163,23 @@ public static class SpecReader
     {
         public Config Config { get; } = config;
 
-        private string Key(string key) => $"{path}.{key}";
+        private string Key(string key) => path.Length == 0 ? key : $"{path}.{key}";
+
+        /// <summary>The block's own keys (a dotted key <c>a.b = 1</c> counts as its first part, <c>a</c>).</summary>
+        public IEnumerable<string> Keys => Config.IsEmpty ? [] : Config.AsEnumerable().Select(kv => kv.Key);
+
+        /// <summary>Every key of the block with a single value (a number, word or string); a block or a list is refused, named.</summary>
+        public SortedDictionary<string, string> Scalars()
+        {
+            var values = new SortedDictionary<string, string>(StringComparer.Ordinal);
+            foreach (var key in Keys)
+            {
+                if (Config.GetValue(key) is not { } value || value.IsObject() || value.IsArray())
+                    throw new SpecException(Key(key), "must be a single value (a number, a word or a string), not a block or a list", source);
+                values[key] = String(key);
+            }
+            return values;
+        }
 
         public void RejectUnknown(string[] known)
         {
@@ -187,6 +190,9 @@ public static class SpecReader
         public Reader Sub(string key)
         {
             if (!Config.HasPath(key)) throw new SpecException(Key(key), "missing", source);
+            // Akka's GetConfig of a word or a list gives a config that fails later, far from the key: refused here.
+            if (Config.GetValue(key) is not { } value || !value.IsObject())
+                throw new SpecException(Key(key), $"must be a block {{ ... }}, not '{Config.GetValue(key)}'", source);
             try { return new Reader(Config.GetConfig(key), Key(key), source); }
             catch (Exception e) when (e is not SpecException) { throw new SpecException(Key(key), $"must be a block {{ ... }}: {e.Message}", source); }
         }

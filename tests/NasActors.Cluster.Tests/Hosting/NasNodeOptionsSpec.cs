@@ -101,6 +101,27 @@ public sealed class NasNodeOptionsSpec
     public void Unknown_keys_are_refused_with_the_nearest_known_key(string hocon, string message) =>
         Assert.Equal($"test.conf: {message}", Assert.Throws<ArgumentException>(() => Read(hocon)).Message);
 
+    /// <summary>A word where a list was meant, a list or a block where a word was: refused naming the key, never a crash.</summary>
+    [Theory]
+    [InlineData("roles = trainer", "nas.roles must be a list of values")]
+    [InlineData("seed-nodes = 5", "nas.seed-nodes must be a list of values")]
+    [InlineData("roles = [{ a = 1 }]", "nas.roles must be a list of values")]
+    [InlineData("discovery.endpoints = \"a:1\"", "nas.discovery.endpoints must be a list of values")]
+    [InlineData("dashboard.port = [1]", "nas.dashboard.port must be a single value")]
+    [InlineData("checkpoint-folder = [x]", "nas.checkpoint-folder must be a single value")]
+    [InlineData("dashboard.token { a = 1 }", "nas.dashboard.token must be a single value")]
+    [InlineData("dashboard = 5", "nas.dashboard must be a block")]
+    [InlineData("persistence { sqlite = 3 }", "nas.persistence.sqlite must be a block")]
+    public void Values_of_the_wrong_shape_are_refused_naming_the_key(string hocon, string message) =>
+        Assert.Contains(message, Assert.Throws<ArgumentException>(() => Read(hocon)).Message);
+
+    [Theory]
+    [InlineData("nas = 5", "nas must be a block")]
+    [InlineData("akka = [1]", "akka must be a block")]
+    public void A_nas_or_akka_section_that_is_not_a_block_is_refused(string hocon, string message) =>
+        Assert.Contains(message, Assert.Throws<ArgumentException>(() =>
+            NasNodeOptions.FromConfig(ConfigurationFactory.ParseString(hocon), _ => null, "test.conf")).Message);
+
     [Theory]
     [InlineData("port = abc", "nas.port: 'abc' is malformed")]
     [InlineData("port = 70000", "nas.port must be in [0, 65535], got 70000")]

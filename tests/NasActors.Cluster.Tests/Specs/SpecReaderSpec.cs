@@ -103,6 +103,40 @@ public sealed class SpecReaderSpec
         Assert.Contains("flops", e.Message);
     }
 
+    /// <summary>A block written as a word or a list, or a setting written as a block: the key named, never a crash.</summary>
+    [Theory]
+    [InlineData("training = 5", "search.training", "must be a block")]
+    [InlineData("training = [1, 2]", "search.training", "must be a block")]
+    [InlineData("training { method = darts, darts = 3 }", "search.training.darts", "must be a block")]
+    [InlineData("training { method = darts, darts { arch-learning-rate { a = 1 } } }", "search.training.darts.arch-learning-rate", "single value")]
+    [InlineData("training { method = darts, darts { arch-learning-rate = [1] } }", "search.training.darts.arch-learning-rate", "single value")]
+    [InlineData("constraints = flops", "search.constraints", "must be a block")]
+    [InlineData("constraints { flops { max = 1 } }", "search.constraints.flops", "")]
+    public void A_value_of_the_wrong_shape_is_rejected_naming_the_key(string extra, string key, string problem)
+    {
+        var e = Rejected(TestSpecs.SyntheticHocon(extra: extra));
+        Assert.Equal(key, e.Key);
+        Assert.Contains(problem, e.Message);
+    }
+
+    [Theory]
+    [InlineData("search = 5")]
+    [InlineData("search = [1]")]
+    [InlineData("search = fmnist")]
+    public void A_search_that_is_not_a_block_is_rejected_naming_it(string hocon) => Assert.Equal("search", Rejected(hocon).Key);
+
+    [Theory]
+    [InlineData("controller = random", "search.controller")]
+    [InlineData("controller = [1, 2]", "search.controller")]
+    [InlineData("controller { name = random, settings = 4 }", "search.controller.settings")]
+    [InlineData("controller { name = random, settings { batch { a = 1 } } }", "search.controller.settings.batch")]
+    [InlineData("controller { name = random }\n evaluation = torch", "search.evaluation")]
+    public void A_controller_or_evaluation_of_the_wrong_shape_is_rejected_naming_the_key(string blocks, string key)
+    {
+        var hocon = $"search {{\n name = x\n space = fmnist-mbconv\n dataset = none\n budget = 4\n {blocks}\n}}";
+        Assert.Equal(key, Rejected(hocon).Key);
+    }
+
     [Theory]
     [InlineData("search { space = fmnist-mbconv\n budget = [1, 2\n}", "line 3")]
     [InlineData("search = [ }", "line 1")]

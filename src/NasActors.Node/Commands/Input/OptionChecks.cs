@@ -236,8 +236,10 @@ public sealed partial class KeyValueAttribute : OptionCheckAttribute
 
     protected override string? Problem(object value) =>
         Text(value).Any(char.IsControl) ? "holds a NUL or control character"
-        : (Hocon ? HoconShape() : Plain()).IsMatch(Text(value)) ? null
-        : Hocon ? "is not key=value (e.g. nas.port=4054)" : "is not key=value with a value";
+        : !(Hocon ? HoconShape() : Plain()).IsMatch(Text(value)) ? (Hocon ? "is not key=value (e.g. nas.port=4054)" : "is not key=value with a value")
+        // Akka's parser takes an unclosed brace or string silently (the override then does nothing): the files' check.
+        : Hocon ? NasActors.Cluster.Specs.HoconSyntax.Problem(Text(value))
+        : null;
 }
 
 /// <summary>A tensor device: cpu, cuda, cuda:N or auto.</summary>

@@ -30,14 +30,45 @@ public static class NodeConfig
     public static Config Load(IEnumerable<string> files, IEnumerable<string> overrides)
     {
         var config = Parse(Resolve("base.conf")).WithFallback(ConfigurationFactory.Empty);
-        config = Parse(Resolve("persistence-sqlite.conf")).WithFallback(config);
-        foreach (var f in files) config = Parse(Resolve(f)).WithFallback(config);
+        foreach (var f in (string[])["persistence-sqlite.conf", .. files])
+        {
+            var path = Resolve(f);
+            config = Over(Parse(path), config, path);
+        }
         foreach (var o in overrides)
         {
-            try { config = ConfigurationFactory.ParseString(o).WithFallback(config); }
+            Config parsed;
+            try { parsed = ConfigurationFactory.ParseString(o); }
             catch (Exception e) { throw new ArgumentException($"--set '{o}': {e.Message}", e); }
+            config = Over(parsed, config, $"--set '{o}'");
         }
         return config;
+    }
+
+    /// <summary>
+    /// <paramref name="over"/> with <paramref name="under"/> as its fallback, refusing a key that is a block on one side
+    /// and a value on the other: Akka merges those into a configuration that throws far from the key, or drops one side.
+    /// </summary>
+    private static Config Over(Config over, Config under, string source)
+    {
+        if (!over.IsEmpty && !under.IsEmpty && ShapeConflict(over.Root.GetObject(), under, "") is { } key)
+            throw new ArgumentException($"{source}: {key} is " + (under.GetValue(key).IsObject()
+                ? "a block { ... } in the configuration, not a single value or a list"
+                : "a single value or a list in the configuration, not a block { ... }"));
+        return over.WithFallback(under);
+    }
+
+    private static string? ShapeConflict(Akka.Configuration.Hocon.HoconObject obj, Config under, string prefix)
+    {
+        foreach (var (name, value) in obj.Items)
+        {
+            var key = prefix + name;
+            // A key with a dot or a quote in its name cannot be looked up as a path: nothing to compare.
+            if (name.Contains('.') || name.Contains('"') || !under.HasPath(key) || under.GetValue(key) is not { IsEmpty: false } old) continue;
+            if (value.IsObject() != old.IsObject()) return key;
+            if (value.IsObject() && ShapeConflict(value.GetObject(), under, key + ".") is { } inner) return inner;
+        }
+        return null;
     }
 
     private static Config Parse(string path)
