@@ -126,6 +126,32 @@ public sealed class NasCommandLineSpec : IDisposable
         }
     }
 
+    [Fact]
+    public async Task Resuming_with_other_data_or_options_is_refused_naming_the_option_and_the_same_ones_continue()
+    {
+        var (trained, json, _) = await Nas(_root, "train", "--steps", "2", "--batch-size", "8", "--method", "spos", "--out", "first", "--json");
+        Assert.Equal(0, trained);
+        var checkpoint = Path.Combine(_root, JsonDocument.Parse(json).RootElement.GetProperty("checkpoint").GetString()!);
+        string[] same = ["train", "--resume", checkpoint, "--steps", "3", "--method", "spos"];
+        foreach (var (other, named) in new[]
+                 {
+                     (new[] { "--batch-size", "4" }, "--batch-size 8, this run asks for 4"),
+                     (["--batch-size", "8", "--seed", "2"], "--seed 1, this run asks for 2"),
+                     (["--batch-size", "8", "--dataset", "synthetic"], "--dataset fmnist-embedded, this run asks for synthetic"),
+                     (["--batch-size", "8", "--lr", "0.5"], "--lr 0.1, this run asks for 0.5"),
+                 })
+        {
+            var (code, stdout, stderr) = await Nas(_root, [.. same, .. other, "--out", "second"]);
+            Assert.Equal(2, code);
+            Assert.Contains($"--resume: the checkpoint was trained with {named}", Flat(stderr));
+            Assert.Equal("", stdout);
+            Assert.False(Directory.Exists(Path.Combine(_root, "second")));
+        }
+        var (resumed, output, _) = await Nas(_root, [.. same, "--batch-size", "8", "--out", "second", "--json"]);
+        Assert.Equal(0, resumed);
+        Assert.Equal(3, JsonDocument.Parse(output).RootElement.GetProperty("steps").GetInt64());
+    }
+
     public void Dispose()
     {
         try { Directory.Delete(_root, recursive: true); } catch (IOException) { }

@@ -112,7 +112,7 @@ public class TrainSettings : SupernetTrainingSettings
 
     [PathText]
     [CommandOption("--resume <CHECKPOINT>")]
-    [Description("Continue exactly from a checkpoint of the same space and method.")]
+    [Description("Continue exactly from a checkpoint: the same space, method, data and options (refused otherwise, naming the difference); only --steps may grow.")]
     public string? Resume { get; init; }
 
     public override ValidationResult Validate() =>
@@ -140,6 +140,49 @@ public class TrainSettings : SupernetTrainingSettings
         if (metadata.TryGetValue("space", out var space) && !string.Equals(space, SpaceOrDefault.Trim(), StringComparison.OrdinalIgnoreCase))
             throw new UsageException($"--space {SpaceOrDefault}: the checkpoint given to --resume is of space {space}");
     }
+
+    /// <summary>
+    /// A resume continues the same training: the data (data set, split) and every training option but the number of
+    /// steps must be the checkpoint's. Another batch size, seed or data set would silently train on another stream from
+    /// the checkpoint's position; refused naming the first difference.
+    /// </summary>
+    public static void CheckResumeContinues(IReadOnlyDictionary<string, string> checkpoint, SearchData data, SupernetTrainingOptions options)
+    {
+        foreach (var (key, value) in data.Metadata())
+            if (key != "dataset-folder" && checkpoint.TryGetValue(key, out var trained) && trained != value)
+                throw new UsageException($"--resume: the checkpoint was trained with {DataOptionName(key)} {trained}, this run asks for {value}; " +
+                                         "a resume continues the same training (give the checkpoint's data and options)");
+        if (!checkpoint.TryGetValue("options", out var json)) return;
+        using var then = System.Text.Json.JsonDocument.Parse(json);
+        using var now = System.Text.Json.JsonDocument.Parse(System.Text.Json.JsonSerializer.Serialize(options));
+        foreach (var property in then.RootElement.EnumerateObject())
+        {
+            if (property.Name == nameof(SupernetTrainingOptions.Steps)) continue;
+            // An option added since the checkpoint was written is not compared.
+            if (!now.RootElement.TryGetProperty(property.Name, out var asked)) continue;
+            if (asked.GetRawText() != property.Value.GetRawText())
+                throw new UsageException($"--resume: the checkpoint was trained with {OptionName(property.Name)} {property.Value.GetRawText()}, this run " +
+                                         $"asks for {asked.GetRawText()}; a resume continues the same training (give the checkpoint's data and options)");
+        }
+    }
+
+    private static string DataOptionName(string key) => key switch { "split-seed" => "--seed", _ => "--" + key };
+
+    /// <summary>The command-line option of a training option, where it has one (the others by their name).</summary>
+    private static string OptionName(string property) => property switch
+    {
+        nameof(SupernetTrainingOptions.BatchSize) => "--batch-size",
+        nameof(SupernetTrainingOptions.LearningRate) => "--lr",
+        nameof(SupernetTrainingOptions.Momentum) => "--momentum",
+        nameof(SupernetTrainingOptions.WeightDecay) => "--weight-decay",
+        nameof(SupernetTrainingOptions.LabelSmoothing) => "--label-smoothing",
+        nameof(SupernetTrainingOptions.Decay) => "--decay",
+        nameof(SupernetTrainingOptions.WarmupSteps) => "--warmup",
+        nameof(SupernetTrainingOptions.FlopsBands) => "--flops-bands",
+        nameof(SupernetTrainingOptions.MeanGradientOverPaths) => "--mean-gradients",
+        nameof(SupernetTrainingOptions.Seed) => "--seed",
+        _ => property,
+    };
 
     public SupernetTrainingOptions ToOptions()
     {
@@ -182,6 +225,7 @@ public sealed class TrainCommand : Command<TrainSettings>
         options.Validate();
         var space = BlockSpaces.Get(settings.SpaceOrDefault);
         var data = SearchData.Load(DatasetCatalog.ForSpace(settings.DatasetOrDefault, space), settings.DataDir, settings.ValidationFraction, settings.SeedOrDefault);
+        if (settings.Resume is { } resume) TrainSettings.CheckResumeContinues(NasActors.Torch.Checkpoints.Checkpoint.ReadMetadata(resume), data, options);
         if (!settings.Json)
             AnsiConsole.MarkupLine($"Training a [bold]{options.Method}[/] supernet of [bold]{space.Name}[/] on {data.Bundle.Name} " +
                                    $"({data.Split.Train.Length} train / {data.Split.Validation.Length} validation images) on {runtime.Device}");
