@@ -118,7 +118,10 @@ public sealed class SearchSetup
             try { shape = DatasetCatalog.ImageShape(spec.Dataset); }
             catch (Exception)
             {
-                throw new SpecException("search.dataset", $"unknown dataset '{spec.Dataset}' (known: {string.Join(", ", DatasetCatalog.Names)}{(tensors ? "" : ", or none for a stub evaluation")})", source);
+                var known = $"(known: {string.Join(", ", DatasetCatalog.Names)}{(tensors ? "" : ", or none for a stub evaluation")})";
+                throw new SpecException("search.dataset", string.Equals(spec.Dataset, "none", StringComparison.OrdinalIgnoreCase)
+                    ? $"missing: a {(spec.Evaluation.Kind == EvaluationKind.Standalone ? "stand-alone evaluation" : "supernet")} trains on a data set {known}"
+                    : $"unknown dataset '{spec.Dataset}' {known}", source);
             }
             if (space is BlockSpace b && (b.Input.Channels, b.Input.Height, b.Input.Width) != shape)
                 throw new SpecException("search.dataset", $"dataset '{spec.Dataset}' has {shape.Channels}x{shape.Height}x{shape.Width} images, space '{b.Name}' takes {b.Input}", source);

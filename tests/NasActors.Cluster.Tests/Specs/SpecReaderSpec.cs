@@ -68,7 +68,9 @@ public sealed class SpecReaderSpec
         Assert.Equal((EvaluationKind.Standalone, 3, 64, 0.05, 0.0001, 1000), (s.Evaluation.Kind, s.Evaluation.StandaloneEpochs,
             s.Evaluation.StandaloneBatchSize, s.Evaluation.StandaloneLearningRate, s.Evaluation.StandaloneWeightDecay, s.Evaluation.StandaloneTrainImages));
         Assert.False(s.NeedsSupernet);
-        Assert.Equal("search.dataset", Rejected(hocon.Replace("dataset = fmnist-embedded", "dataset = none")).Key);
+        var noData = Rejected(hocon.Replace("dataset = fmnist-embedded, ", ""));
+        Assert.Equal("search.dataset", noData.Key);
+        Assert.Contains("missing: a stand-alone evaluation trains on a data set (known: fmnist-embedded", noData.Message);
         Assert.Equal("search.evaluation.standalone-epochs", Rejected(hocon.Replace("standalone-epochs = 3", "standalone-epochs = 0")).Key);
         Assert.Equal("search.evaluation.standalone-learning-rate", Rejected(hocon.Replace("0.05", "-1")).Key);
         Assert.Equal("search.evaluation.standalone-train-images", Rejected(hocon.Replace("= 1000", "= -3")).Key);
