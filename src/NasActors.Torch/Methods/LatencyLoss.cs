@@ -36,21 +36,37 @@ public static class LatencyLoss
         {
             using var document = System.Text.Json.JsonDocument.Parse(json);
             var root = document.RootElement;
-            if (!root.TryGetProperty("fixed", out var fixedPart) || !root.TryGetProperty("layers", out var layers))
+            if (root.ValueKind != System.Text.Json.JsonValueKind.Object
+                || !root.TryGetProperty("fixed", out var fixedPart) || !root.TryGetProperty("layers", out var layers))
                 throw new FormatException("it needs 'fixed' (ms) and 'layers' (per layer, ms per choice)");
             // nas latency-table names the space it measured; another space's table of the same shape is refused too.
             if (root.TryGetProperty("space", out var named) && named.ValueKind == System.Text.Json.JsonValueKind.String
                 && !string.Equals(named.GetString(), space.Name, StringComparison.OrdinalIgnoreCase))
                 throw new FormatException($"it was measured for space '{named.GetString()}', not '{space.Name}'");
-            var perChoice = layers.EnumerateArray().Select(l => l.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToArray();
-            if (perChoice.SelectMany(r => r).Append(fixedPart.GetDouble()).Any(v => !(v >= 0)))
-                throw new FormatException("latencies must be numbers >= 0");
-            return new AdditiveCostModel(space, new Dictionary<string, (double, double[][])> { [CostMetrics.Latency] = (fixedPart.GetDouble(), perChoice) });
+            var perChoice = Rows(layers, "'layers'", row => Rows(row.Element, $"'layers'[{row.Index}]", v => Milliseconds(v.Element, $"'layers'[{row.Index}][{v.Index}]")));
+            var fixedMs = Milliseconds(fixedPart, "'fixed'");
+            return new AdditiveCostModel(space, new Dictionary<string, (double, double[][])> { [CostMetrics.Latency] = (fixedMs, perChoice) });
         }
         catch (Exception e) when (e is System.Text.Json.JsonException or FormatException or InvalidOperationException or ArgumentException)
         {
             throw new ArgumentException($"{source}: {e.Message}", e);
         }
+    }
+
+    static T[] Rows<T>(System.Text.Json.JsonElement array, string where, Func<(System.Text.Json.JsonElement Element, int Index), T> read) =>
+        array.ValueKind == System.Text.Json.JsonValueKind.Array
+            ? array.EnumerateArray().Select((e, i) => read((e, i))).ToArray()
+            : throw new FormatException($"{where} must be an array, not {Describe(array)}");
+
+    static double Milliseconds(System.Text.Json.JsonElement value, string where) =>
+        value.ValueKind == System.Text.Json.JsonValueKind.Number && value.TryGetDouble(out var ms) && ms >= 0 && double.IsFinite(ms)
+            ? ms
+            : throw new FormatException($"{where} must be a number of milliseconds >= 0, not {Describe(value)}");
+
+    static string Describe(System.Text.Json.JsonElement value)
+    {
+        var text = value.GetRawText();
+        return text.Length <= 40 ? text : text[..40] + "...";
     }
 
     /// <summary>

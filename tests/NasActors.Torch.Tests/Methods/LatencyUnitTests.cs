@@ -101,4 +101,19 @@ public sealed class LatencyUnitTests
         Assert.Contains(path, e.Message);
         Assert.Contains("'fmnist-shufflenet', not 'fmnist-mbconv'", e.Message);
     }
+    [Theory]
+    [InlineData("{\"fixed\": 0.1, \"layers\": [[0.1, \"fast\"]]}", "'layers'[0][1] must be a number of milliseconds >= 0, not \"fast\"")]
+    [InlineData("{\"fixed\": 0.1, \"layers\": [[0.1, -2]]}", "'layers'[0][1] must be a number of milliseconds >= 0, not -2")]
+    [InlineData("{\"fixed\": 0.1, \"layers\": [[0.1], 7]}", "'layers'[1] must be an array, not 7")]
+    [InlineData("{\"fixed\": 0.1, \"layers\": {\"a\": 1}}", "'layers' must be an array, not {\"a\": 1}")]
+    [InlineData("{\"fixed\": null, \"layers\": [[0.1]]}", "'fixed' must be a number of milliseconds >= 0, not null")]
+    [InlineData("{\"fixed\": 1e400, \"layers\": [[0.1]]}", "'fixed' must be a number of milliseconds >= 0, not 1e400")]
+    [InlineData("[1, 2]", "it needs 'fixed' (ms) and 'layers'")]
+    [InlineData("", "Latency table 't': ")]
+    public void A_malformed_latency_table_is_refused_naming_where(string json, string expected)
+    {
+        var e = Assert.Throws<ArgumentException>(() => LatencyLoss.ParseTable(json, BlockSpaces.FmnistMb(), "Latency table 't'"));
+        Assert.StartsWith("Latency table 't': ", e.Message);
+        Assert.Contains(expected, e.Message);
+    }
 }
