@@ -52,7 +52,8 @@ public sealed class SettingsReader
         if (!int.TryParse(raw.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v))
             throw new ControllerSettingsException(_controller, key, $"'{raw}' is not an integer", _kind);
         if (v < min || v > max)
-            throw new ControllerSettingsException(_controller, key, $"{v} is outside [{min}, {max}]", _kind);
+            throw new ControllerSettingsException(_controller, key, OutOfRange(v.ToString(CultureInfo.InvariantCulture),
+                min == int.MinValue ? null : min, max == int.MaxValue ? null : max), _kind);
         return v;
     }
 
@@ -63,9 +64,26 @@ public sealed class SettingsReader
         if (!double.TryParse(raw.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !double.IsFinite(v))
             throw new ControllerSettingsException(_controller, key, $"'{raw}' is not a number", _kind);
         if (v < min || v > max)
-            throw new ControllerSettingsException(_controller, key,
-                $"{v.ToString(CultureInfo.InvariantCulture)} is outside [{min.ToString(CultureInfo.InvariantCulture)}, {max.ToString(CultureInfo.InvariantCulture)}]", _kind);
+            throw new ControllerSettingsException(_controller, key, OutOfRange(v.ToString(CultureInfo.InvariantCulture),
+                double.IsFinite(min) && min != double.MinValue ? min : null, double.IsFinite(max) && max != double.MaxValue ? max : null), _kind);
         return v;
+    }
+
+    /// <summary>"must be more than 0" for a positive-only setting, "must be at least 1", "must be in [0, 1]": the bound
+    /// a user can act on, not the type's limits.</summary>
+    private static string OutOfRange(string value, double? min, double? max)
+    {
+        static string F(double x) => x.ToString(CultureInfo.InvariantCulture);
+        var bound = (min, max) switch
+        {
+            (double.Epsilon, null) => "must be more than 0",
+            ({ } lo, null) => $"must be at least {F(lo)}",
+            (null, { } hi) => $"must be at most {F(hi)}",
+            (double.Epsilon, { } hi) => $"must be more than 0 and at most {F(hi)}",
+            ({ } lo, { } hi) => $"must be in [{F(lo)}, {F(hi)}]",
+            _ => "is out of range",
+        };
+        return $"{value}: {bound}";
     }
 
     public bool Bool(string key, bool defaultValue)
@@ -94,7 +112,7 @@ public sealed class SettingsReader
     {
         foreach (var (norm, (key, _)) in _values)
             if (!_known.Contains(norm))
-                throw new ControllerSettingsException(_controller, key, $"unknown setting (known: {string.Join(", ", _known.Order())})", _kind);
+                throw new ControllerSettingsException(_controller, key, $"unknown setting (known: {string.Join(", ", _known.Order().Select(k => key.Contains('-') ? k.Replace('_', '-') : k))})", _kind);
     }
 
     /// <summary>A check across settings; fails naming <paramref name="key"/>.</summary>

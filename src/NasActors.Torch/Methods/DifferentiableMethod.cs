@@ -89,6 +89,9 @@ public abstract class DifferentiableMethod : SgdTrainedMethod
     public static SupernetTrainingOptions ReadArchitectureSettings(SupernetTrainingOptions options, SettingsReader r, bool split, bool warmup)
     {
         var a = options.Architecture;
+        var warmupSteps = warmup ? r.Int("arch-warmup-steps", (int)Math.Min(a.WarmupSteps, int.MaxValue), min: 0) : a.WarmupSteps;
+        r.Require(warmupSteps == 0 || warmupSteps < options.Steps, "arch-warmup-steps",
+            $"{warmupSteps}: must be below training.steps ({options.Steps}), or the architecture parameters are never trained");
         return options with
         {
             Architecture = a with
@@ -98,7 +101,7 @@ public abstract class DifferentiableMethod : SgdTrainedMethod
                 Beta2 = Optional(r, "arch-beta2", a.Beta2, 0, 1 - 1e-12),
                 WeightDecay = Optional(r, "arch-weight-decay", a.WeightDecay, 0, double.MaxValue),
                 Split = split ? Optional(r, "arch-split", a.Split, 1e-9, 1 - 1e-9) : a.Split,
-                WarmupSteps = warmup ? r.Int("arch-warmup-steps", (int)Math.Min(a.WarmupSteps, int.MaxValue), min: 0) : a.WarmupSteps,
+                WarmupSteps = warmupSteps,
             },
         };
     }

@@ -53,6 +53,9 @@ public sealed record SupernetTrainingOptions
             throw new ArgumentException($"training.min-learning-rate must be in [0, learning-rate], got {MinLearningRate}.");
         if (!(GradientClip >= 0)) throw new ArgumentException($"training.gradient-clip must be >= 0, got {GradientClip}.");
         Architecture.Validate();
+        if (Architecture.WarmupSteps > 0 && Architecture.WarmupSteps >= Steps)
+            throw new ArgumentException($"training.{Method}.arch-warmup-steps must be below training.steps ({Steps}), got {Architecture.WarmupSteps}: "
+                + "the architecture parameters would never be trained.");
         OneShot.Validate();
         Smash.Validate();
         SinglePath.Validate();

@@ -46,7 +46,7 @@ public sealed class MethodSpecSpec
         var e = Rejected(TestSpecs.DerivedHocon("darts", methodBlock: "darts { second-ordr = on }"));
         Assert.Equal("search.training.darts.second-ordr", e.Key);
         Assert.Contains("unknown setting", e.Message);
-        Assert.Contains("second_order", e.Message); // the known keys are listed
+        Assert.Contains("second-order", e.Message); // the known keys are listed, as the spec writes them
     }
 
     [Fact]
@@ -109,8 +109,22 @@ public sealed class SurveyMethodSpecSpec
     [InlineData("spnas", "arch-warmup-steps = many", "arch-warmup-steps")]
     [InlineData("enas", "baseline-decay = 1", "baseline-decay")]
     [InlineData("enas", "temperature = 0", "temperature")]
+    [InlineData("darts", "arch-warmup-steps = 1000000", "arch-warmup-steps")]
+    [InlineData("fbnet", "temperature = -5", "temperature")]
     public void A_bad_value_of_a_survey_method_setting_is_refused_naming_the_key(string method, string setting, string key) =>
         Assert.Equal($"search.training.{method}.{key}", Rejected(TestSpecs.DerivedHocon(method, controller: "random", methodBlock: $"{method} {{ {setting} }}")).Key);
+
+    [Fact]
+    public void Bad_values_are_refused_with_the_bound_a_user_can_act_on()
+    {
+        Assert.Contains("-5: must be more than 0", Rejected(TestSpecs.DerivedHocon("fbnet", methodBlock: "fbnet { temperature = -5 }")).Message);
+        var warmup = Rejected(TestSpecs.DerivedHocon("proxylessnas", methodBlock: "proxylessnas { arch-warmup-steps = 1000000 }"));
+        Assert.Contains("must be below training.steps", warmup.Message);
+        // The known keys are listed as the spec writes them (dashes), not in the reader's normalised form.
+        var unknown = Rejected(TestSpecs.DerivedHocon("darts", methodBlock: "darts { arch-learning-rat = 1 }"));
+        Assert.Contains("arch-learning-rate", unknown.Message);
+        Assert.DoesNotContain("arch_learning_rate", unknown.Message);
+    }
 
     [Fact]
     public void A_setting_the_method_does_not_read_is_refused_rather_than_ignored()

@@ -58,7 +58,7 @@ public sealed class MethodSettingsTests
     {
         var e = Assert.Throws<ControllerSettingsException>(() => With("darts", ("arch-beta2", "1.5")));
         Assert.Equal("arch-beta2", e.Key);
-        Assert.Contains("outside", e.Problem);
+        Assert.Equal("1.5: must be in [0, 0.999999999999]", e.Problem);
         var notBool = Assert.Throws<ControllerSettingsException>(() => With("darts", ("second-order", "sometimes")));
         Assert.Equal("second-order", notBool.Key);
     }

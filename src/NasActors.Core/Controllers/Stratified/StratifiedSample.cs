@@ -26,7 +26,7 @@ public sealed record StratifiedSampleSettings(int Count = 12, long? SampleSeed =
             ? null
             : listText.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         // K = 1 only for a given list (one derived architecture); a drawn sample needs 2 to rank anything.
-        r.Require(list is not null || count >= 2, "count", $"{count} is outside [2, {int.MaxValue}]");
+        r.Require(list is not null || count >= 2, "count", $"{count}: must be at least 2");
         return new(count, seed, list);
     }
 }
