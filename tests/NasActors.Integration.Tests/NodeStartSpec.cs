@@ -136,6 +136,29 @@ public sealed class NodeStartSpec(ITestOutputHelper output) : IDisposable
         Assert.Empty(Contents(Path.Combine(_root, "pg-password")));
     }
 
+    [Fact]
+    public async Task A_second_process_on_a_SQLite_journal_a_running_node_holds_exits_naming_it_and_a_kill_9_frees_it()
+    {
+        // Two processes on one journal would be two clusters writing the same persistence ids (the shard coordinators').
+        var shared = Path.Combine(_root, "shared");
+        var journal = Path.Combine(shared, "journal.db");
+        string[] sets = [$"nas.persistence.sqlite.journal-file = \"{journal}\"", $"nas.persistence.sqlite.snapshot-file = \"{Path.Combine(shared, "snapshots.db")}\""];
+        var first = Node("first", NodeProcess.FreePort(), sets: sets);
+        await first.WaitForOutputAsync("nas node up", TimeSpan.FromSeconds(90));
+
+        var second = Node("second", NodeProcess.FreePort(), sets: sets);
+        Assert.Equal(2, await second.WaitForExitAsync(ExitWithin));
+        Assert.StartsWith($"nas: nas.persistence.sqlite.journal-file: '{journal}' is in use by another running node or command (it holds '{journal}.lock'",
+            ErrorLine(second));
+        Assert.False(first.HasExited);
+
+        // The lock is the operating system's: a node killed with -9 leaves none behind, and its restart takes the journal.
+        first.KillHard();
+        await first.WaitForExitAsync(ExitWithin);
+        var restarted = Node("restarted", NodeProcess.FreePort(), sets: sets);
+        await restarted.WaitForOutputAsync("nas node up", TimeSpan.FromSeconds(90));
+    }
+
     [Theory]
     [InlineData("garbage", "is not a SQLite database")]
     [InlineData("text", "is not a SQLite database")]

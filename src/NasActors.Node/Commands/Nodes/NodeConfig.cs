@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using NasActors.Cluster.Hosting;
+using NasActors.Cluster.Persistence;
 using NasActors.Cluster.Transport;
 using NasActors.Dashboard;
 
@@ -103,6 +104,8 @@ public static class NodeConfig
         catch (RemoteTlsException e) { throw new NodeStartException(NodeStartException.BadInput, e.Message, e); }
         // Ports, journal: before anything starts or is written (the one place for start-up checks).
         NodeStartChecks.Run(config, options, Environment.GetEnvironmentVariable);
+        // One process per SQLite journal (JournalLock), held as long as the node's host.
+        var journalLock = options.PersistenceBackend == PersistenceBackend.Sqlite ? JournalLock.Acquire(options.JournalFile) : null;
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddAkka("nas", b =>
@@ -113,19 +116,24 @@ public static class NodeConfig
             if (tls is not null) b.WithRemoteTls(tls);
         });
         builder.Services.AddNasDashboard(options.Dashboard); // after AddAkka: it starts once the actor system is up
-        var host = builder.Build();
-        try { await host.StartAsync(cancel); }
-        catch (NodeStartException)
+        // The host owns the journal's lock: disposing it (after its actor system has stopped) lets the next one in.
+        if (journalLock is not null) builder.Services.AddSingleton(_ => journalLock);
+        IHost? host = null;
+        try
         {
-            host.Dispose();
-            throw;
+            host = builder.Build();
+            if (journalLock is not null) host.Services.GetRequiredService<JournalLock>(); // created, so the container disposes it
+            await host.StartAsync(cancel);
         }
-        catch (Exception e) when (AddressInUse(e))
+        catch (Exception e)
         {
+            host?.Dispose();
+            journalLock?.Dispose();
+            if (e is NodeStartException) throw;
             // Another process took the port between the check and the bind.
-            host.Dispose();
-            throw new NodeStartException(NodeStartException.BadInput,
-                $"remoting port {options.Port} on {options.Hostname} is in use (nas.port)", e);
+            if (AddressInUse(e))
+                throw new NodeStartException(NodeStartException.BadInput, $"remoting port {options.Port} on {options.Hostname} is in use (nas.port)", e);
+            throw;
         }
         var system = host.Services.GetRequiredService<ActorSystem>();
         var registry = host.Services.GetRequiredService<IActorRegistry>();
