@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using NasActors.Node.Commands.Bench;
 using NasActors.Node.Commands.Nodes;
 using NasActors.Node.Commands.Engine;
@@ -97,6 +98,26 @@ public static class NasApp
         if (args.Length > 0 && Commands.FirstOrDefault(c => c.Name == args[0]) is { } entry
             && CommandLineScan.Problem(entry.Name, entry.Settings, args) is { } problem)
             return Task.FromResult(ErrorReport.Write(new UsageException(problem), args, error));
-        return Create(args, error, commandFor).RunAsync(args);
+        return RunInterruptibleAsync(Create(args, error, commandFor), args, error);
+    }
+
+    /// <summary>
+    /// Ctrl+C (SIGINT) or SIGTERM cancels the running command's token: a study, the quickstart or a training stops at the
+    /// next point it can (its node leaves gracefully, what is recorded stays; the same command resumes) and exits 130.
+    /// A second signal ends the process at once.
+    /// </summary>
+    private static async Task<int> RunInterruptibleAsync(CommandApp app, string[] args, TextWriter error)
+    {
+        using var interrupt = new CancellationTokenSource();
+        void OnSignal(PosixSignalContext context)
+        {
+            if (interrupt.IsCancellationRequested) return; // the second one: the default action, the process ends
+            context.Cancel = true;
+            error.WriteLine($"stopping ({context.Signal}); a second Ctrl+C or SIGTERM ends the process at once");
+            interrupt.Cancel();
+        }
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        return await app.RunAsync(args, interrupt.Token);
     }
 }

@@ -26,6 +26,26 @@ public sealed class MethodStudySpec(ITestOutputHelper output) : IDisposable
     ];
 
     [Fact]
+    public async Task Ctrl_C_or_SIGTERM_stops_a_study_within_seconds_exit_130_and_the_same_command_resumes_it()
+    {
+        // Before: the node stopped under the study, which waited 60 s on an ask and exited 1 ("Timeout after 60.00
+        // seconds"), or the process ended while a training thread was inside LibTorch (SIGSEGV).
+        var folder = Path.Combine(_root, "stopped");
+        using (var first = NodeProcess.Nas(_root, Tiny(folder, allFour: false)))
+        {
+            await first.WaitForOutputAsync("[standalone-s1] running", TimeSpan.FromMinutes(5));
+            await first.StopGracefullyAsync(TimeSpan.FromSeconds(40));
+            output.WriteLine(first.Output);
+            Assert.Equal(130, await first.WaitForExitAsync(TimeSpan.FromSeconds(5)));
+            Assert.Contains("nas: interrupted", first.StandardError);
+            Assert.DoesNotContain("Timeout", first.Output);
+        }
+        using var second = NodeProcess.Nas(_root, Tiny(folder, allFour: false));
+        Assert.True(await second.WaitForExitAsync(TimeSpan.FromMinutes(10)) == 0, second.Output);
+        Assert.True(File.Exists(Path.Combine(folder, "study.json")));
+    }
+
+    [Fact]
     public async Task A_tiny_study_resumes_after_kill_minus_9_to_the_numbers_of_an_uninterrupted_run_and_marks_a_diverged_method_failed()
     {
         var whole = Path.Combine(_root, "whole");

@@ -110,6 +110,7 @@ public sealed class EvaluatorActor : ReceiveActor, IWithTimers
         Task<EvaluationMetrics> task;
         try { task = _backend.EvaluateAsync(job, _stop.Token); }
         catch (Exception e) { task = Task.FromException<EvaluationMetrics>(e); }
+        Hosting.TensorWork.Get(Context.System).Track(task); // a stopping node waits for it (native code at exit crashes)
         task.ContinueWith(t => t.IsCompletedSuccessfully
                 ? new Done(job, t.Result, null, clock.Elapsed.TotalMilliseconds)
                 : new Done(job, null, Describe(t.Exception?.GetBaseException()), clock.Elapsed.TotalMilliseconds),

@@ -37,7 +37,7 @@ public sealed class TorchEvaluationBackend : IEvaluationBackend, IDisposable
         {
             return await Task.Factory.StartNew(() =>
             {
-                if (standalone) return TrainStandalone(job);
+                if (standalone) return TrainStandalone(job, cancel);
                 var evaluator = EvaluatorFor(checkpoint!, job);
                 var score = evaluator.Evaluate(Architecture.ParseChoiceString(job.Architecture));
                 return new EvaluationMetrics(Math.Round(score.Accuracy * 100, 4), score.Loss, score.Flops, score.Params, score.Duration.TotalMilliseconds);
@@ -48,7 +48,7 @@ public sealed class TorchEvaluationBackend : IEvaluationBackend, IDisposable
 
     private (string Key, SearchData Data)? _standaloneData;
 
-    private EvaluationMetrics TrainStandalone(EvaluationJob job)
+    private EvaluationMetrics TrainStandalone(EvaluationJob job, CancellationToken cancel)
     {
         var e = job.Evaluation;
         var dataset = job.Dataset ?? throw new EvaluationException($"job {job.Key} names no dataset");
@@ -70,7 +70,7 @@ public sealed class TorchEvaluationBackend : IEvaluationBackend, IDisposable
             };
             var runtime = TorchRuntime.Current ?? TorchRuntime.Initialize();
             var score = StandaloneTrainer.Train(space, architecture, data.TrainLoader(options.BatchSize, options.Seed), data.TestLoader(500),
-                options, runtime.Device);
+                options, runtime.Device, cancel: cancel);
             var costs = space.CostModel();
             return new EvaluationMetrics(Math.Round(score.Accuracy * 100, 4), score.Loss, costs.Cost(CostMetrics.Flops, architecture),
                 costs.Cost(CostMetrics.Params, architecture), clock.Elapsed.TotalMilliseconds);

@@ -45,6 +45,8 @@ public static class NasHosting
         akka.cluster.singleton-proxy.log-singleton-identification-failure = off
         akka.cluster.retry-unsuccessful-join-after = 2s
         akka.remote.dot-netty.tcp.tcp-reuse-addr = off
+        # TensorWork waits here for cancelled trainings and evaluations to leave LibTorch (30 s at most).
+        akka.coordinated-shutdown.phases.before-actor-system-terminate.timeout = 35s
         """;
 
     /// <summary>

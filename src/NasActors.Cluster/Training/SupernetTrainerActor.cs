@@ -102,6 +102,7 @@ public sealed class SupernetTrainerActor : ReceivePersistentActor
             catch (OperationCanceledException) { }
             catch (Exception e) { self.Tell(new Crashed($"{e.GetType().Name}: {e.Message}")); }
         }, TaskCreationOptions.LongRunning);
+        Hosting.TensorWork.Get(Context.System).Track(_running); // a stopping node waits for it (native code at exit crashes)
     }
 
     protected override void PostStop()

@@ -38,7 +38,7 @@ public sealed record EpochMetrics(int Epoch, double TrainLoss, double TrainAccur
 public static class StandaloneTrainer
 {
     public static Score Train(BlockSpace space, Architecture architecture, BatchLoader train, BatchLoader test,
-        StandaloneOptions options, Device device, Action<EpochMetrics>? progress = null)
+        StandaloneOptions options, Device device, Action<EpochMetrics>? progress = null, CancellationToken cancel = default)
     {
         options.Validate();
         if (train.BatchSize != options.BatchSize)
@@ -59,6 +59,7 @@ public static class StandaloneTrainer
             long correct = 0, images = 0;
             for (var b = 0; b < train.BatchesPerEpoch; b++, step++)
             {
+                cancel.ThrowIfCancellationRequested(); // between steps: a stopping node does not wait for the whole training
                 using var scope = torch.NewDisposeScope();
                 using var batch = train.GetBatch(step, device);
                 network.zero_grad();

@@ -73,9 +73,9 @@ public sealed class NasClient : IAsyncDisposable
         return ((IPEndPoint)probe.LocalEndPoint!).Address.ToString();
     }
 
-    public async Task<object> AskAsync(object message, TimeSpan? timeout = null)
+    public async Task<object> AskAsync(object message, TimeSpan? timeout = null, CancellationToken cancel = default)
     {
-        try { return await _api.Ask<object>(message, timeout ?? _timeout); }
+        try { return await _api.Ask<object>(message, timeout ?? _timeout, cancel); }
         catch (AskTimeoutException e)
         {
             throw new ServiceUnreachableException(

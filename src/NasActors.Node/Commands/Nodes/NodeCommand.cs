@@ -58,10 +58,8 @@ public sealed class NodeCommand : AsyncCommand<NodeSettings>
     public override async Task<int> ExecuteAsync(CommandContext context, NodeSettings settings, CancellationToken cancellation)
     {
         var config = NodeConfig.Load(settings.Config, settings.Overrides());
+        // Ctrl+C and SIGTERM cancel the command's token (NasApp): the node leaves the cluster gracefully.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-        Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
-        using var term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM,
-            c => { c.Cancel = true; stop.Cancel(); });
         var stopped = Task.Delay(Timeout.Infinite, stop.Token).ContinueWith(_ => { }, TaskScheduler.Default);
         IReadOnlyList<string>? rejoinSeeds = null;
         IReadOnlyList<string>? formingSeeds = null; // a downed first seed node's full list, while it rejoins without itself

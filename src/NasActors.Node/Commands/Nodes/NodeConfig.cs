@@ -108,6 +108,9 @@ public static class NodeConfig
         var journalLock = options.PersistenceBackend == PersistenceBackend.Sqlite ? JournalLock.Acquire(options.JournalFile) : null;
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
+        // The command owns Ctrl+C and SIGTERM (NasApp cancels its token, and it stops the node in order); the generic
+        // host's console lifetime would stop the node underneath it, leaving it waiting on a stopped actor system.
+        builder.Services.AddSingleton<IHostLifetime, CommandOwnedLifetime>();
         builder.Services.AddAkka("nas", b =>
         {
             // The files' akka.* settings first, the node's own wiring after (it owns persistence and serialization).
@@ -146,4 +149,11 @@ public static class NodeConfig
         AggregateException a => a.InnerExceptions.Any(AddressInUse),
         _ => e.InnerException is { } inner && AddressInUse(inner),
     };
+}
+
+/// <summary>A host lifetime that leaves signals to the command (<see cref="NasApp"/>): start and stop do nothing more.</summary>
+internal sealed class CommandOwnedLifetime : IHostLifetime
+{
+    public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

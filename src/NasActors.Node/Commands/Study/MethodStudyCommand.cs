@@ -185,7 +185,7 @@ public sealed class MethodStudyCommand : AsyncCommand<MethodStudySettings>
             async Task<object> Ask(object m)
             {
                 for (var attempt = 1; ; attempt++)
-                    try { return await client.AskAsync(m); }
+                    try { return await client.AskAsync(m, cancel: cancellation); }
                     catch (InvalidOperationException) when (attempt < 4) { Say($"no answer from {node} yet, asking again"); }
             }
             // The parts run on other machines: their memory is not this process's.
@@ -205,7 +205,7 @@ public sealed class MethodStudyCommand : AsyncCommand<MethodStudySettings>
                 .. options.DataFolder is { } data ? [$"nas.data-folder = \"{Path.GetFullPath(data)}\""] : Array.Empty<string>(),
                 .. settings.Set,
             ], cancellation);
-            runner = new MethodStudyRunner(plan, m => local.AskAsync(m, TimeSpan.FromSeconds(60)), Progress, ledger,
+            runner = new MethodStudyRunner(plan, m => local.AskAsync(m, TimeSpan.FromSeconds(60), cancellation), Progress, ledger,
                 () => new ProcessSample(ProcessMemory.ResidentBytes(), Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds));
             results = await runner.RunAsync(oneAtATime: true, TimeSpan.FromSeconds(2), cancellation, limit);
         }
