@@ -187,6 +187,13 @@ public sealed class OptionCheckSpec
     [InlineData("--node 'nohost': is not host:port", "status", "--node", "nohost")]
     [InlineData("--node '127.0.0.1:0': the port must be in [1, 65535]", "submit", "s.conf", "--node", "127.0.0.1:0")]
     [InlineData("--node 'x:y': is not host:port", "rank-study", "--node", "x:y")]
+    // Outputs: checked where they will be written, before anything is measured or trained.
+    [InlineData("--out '/proc/x.json': cannot be written: the folder '/proc' takes no new files", "latency-table", "--out", "/proc/x.json")]
+    [InlineData("--out '/tmp': is a folder; give a file name", "latency-table", "--out", "/tmp")]
+    [InlineData("--out '/etc/passwd': is a file; give a folder", "train", "--out", "/etc/passwd")]
+    [InlineData("--out '/etc/passwd/study': '/etc/passwd' is a file, not a folder", "method-study", "--out", "/etc/passwd/study")]
+    [InlineData("--markdown '/proc/1/b.md': cannot be written", "benchmark-methods", "--markdown", "/proc/1/b.md")]
+    [InlineData("--out '/proc/q': cannot be written", "quickstart", "--out", "/proc/q")]
     [InlineData("is longer than 4096 bytes", "train", "--out", LongPath)]
     [InlineData("has a name longer than 255 bytes", "export", "s1", "--out", LongName)]
     [InlineData("has a name longer than 255 bytes", "node", "--config", LongName)]
@@ -197,5 +204,18 @@ public sealed class OptionCheckSpec
         Assert.StartsWith("nas: ", error);
         Assert.Contains(expected, error);
         Assert.Single(error.TrimEnd('\n').Split('\n'));
+    }
+
+    [Fact]
+    public void Checking_an_output_path_leaves_nothing_behind_and_creates_no_folder()
+    {
+        var folder = Directory.CreateTempSubdirectory("nas-out-check-").FullName;
+        try
+        {
+            var (code, error) = Run(["train", "--out", Path.Combine(folder, "a", "b"), "--steps", "1"]);
+            Assert.True(code == ExitCodes.Ok, error);
+            Assert.Empty(Directory.GetFileSystemEntries(folder));
+        }
+        finally { Directory.Delete(folder, recursive: true); }
     }
 }

@@ -74,7 +74,7 @@ public sealed class BenchSettings : CommandSettings
     [Description("Write the curve (controller, evaluations, mean and std of the best-so-far score) as CSV; --curve-out=- prints it.")]
     public string? CurveOut { get; init; }
 
-    [PathText]
+    [PathText(Output = OutputPath.File)]
     [CommandOption("--plot <PNG>")]
     [Description("Write a plot of mean best-so-far score against evaluations used.")]
     public string? Plot { get; init; }

@@ -31,7 +31,7 @@ public sealed class MethodBenchmarkSettings : SupernetTrainingSettings
     [Description("images/s over the steps after each method's first (which pays for lazy initialisation on a GPU: cuDNN/cuBLAS handles, kernel selection); needs --steps 2 or more.")]
     public bool ExcludeFirstStep { get; init; }
 
-    [PathText]
+    [PathText(Output = OutputPath.File)]
     [CommandOption("--markdown <FILE>")]
     [Description("Also write the table and the run's conditions as Markdown to this file (for docs/).")]
     public string? Markdown { get; init; }

@@ -17,7 +17,7 @@ public sealed class LatencyTableSettings : EngineSettings
     [DefaultValue("fmnist-mbconv")]
     public string Space { get; init; } = "fmnist-mbconv";
 
-    [PathText]
+    [PathText(Output = OutputPath.File)]
     [CommandOption("-o|--out <FILE>")]
     [Description("The table's JSON file (what nas train --latency-table reads).")]
     [DefaultValue("runs/latency-table.json")]

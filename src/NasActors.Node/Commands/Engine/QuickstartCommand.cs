@@ -19,7 +19,7 @@ public sealed class QuickstartSettings : SupernetTrainingSettings
     [Description("Architectures scored with inherited weights (default: the spec's budget).")]
     public int? Candidates { get; init; }
 
-    [PathText]
+    [PathText(Output = OutputPath.Folder)]
     [CommandOption("-o|--out <FOLDER>")]
     [DefaultValue("runs/quickstart")]
     public string Out { get; init; } = "runs/quickstart";

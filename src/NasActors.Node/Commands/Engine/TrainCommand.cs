@@ -98,7 +98,7 @@ public class TrainSettings : SupernetTrainingSettings
     [DefaultValue(0.1)]
     public double DropPathRate { get; init; } = 0.1;
 
-    [PathText]
+    [PathText(Output = OutputPath.Folder)]
     [CommandOption("-o|--out <FOLDER>")]
     [Description("Folder for checkpoints (content-addressed: <sha256>.nasckpt).")]
     [DefaultValue("runs/checkpoints")]

@@ -174,12 +174,22 @@ public sealed class NotEmptyAttribute : OptionCheckAttribute
         : null;
 }
 
-/// <summary>A file or folder path: not empty, no NUL, at most 4096 bytes, no component longer than 255 bytes.</summary>
+/// <summary>What a command writes at a path option: nothing (an input), a file, or files in a folder.</summary>
+public enum OutputPath { None, File, Folder }
+
+/// <summary>
+/// A file or folder path: not empty, no NUL, at most 4096 bytes, no component longer than 255 bytes. An output
+/// (<see cref="Output"/>) is also checked where it will be written, before the command measures or trains anything:
+/// a file is not a folder, a folder is not a file, no file stands where a folder of the path must be, and the nearest
+/// existing folder takes new files (a probe file, created and removed at once: it catches read-only mounts, /proc and
+/// permissions alike); an existing output file must be writable. Nothing is left behind.
+/// </summary>
 public sealed class PathTextAttribute : OptionCheckAttribute
 {
     public const int MaxBytes = 4096;
     /// <summary>'-' means standard output.</summary>
     public bool DashAllowed { get; init; }
+    public OutputPath Output { get; init; }
 
     protected override string? Problem(object value)
     {
@@ -190,6 +200,34 @@ public sealed class PathTextAttribute : OptionCheckAttribute
         if (System.Text.Encoding.UTF8.GetByteCount(s) > MaxBytes) return $"is longer than {MaxBytes} bytes";
         if (s.Split('/').Any(c => System.Text.Encoding.UTF8.GetByteCount(c) > ConfinedPath.MaxNameBytes))
             return $"has a name longer than {ConfinedPath.MaxNameBytes} bytes";
+        return Output == OutputPath.None ? null : WriteProblem(Path.GetFullPath(s), Output);
+    }
+
+    private static string? WriteProblem(string full, OutputPath kind)
+    {
+        if (kind == OutputPath.File && Directory.Exists(full)) return "is a folder; give a file name";
+        if (kind == OutputPath.Folder && File.Exists(full)) return "is a file; give a folder";
+        var folder = kind == OutputPath.Folder ? full : Path.GetDirectoryName(full);
+        while (folder is not null && !Directory.Exists(folder))
+        {
+            if (File.Exists(folder)) return $"'{folder}' is a file, not a folder";
+            folder = Path.GetDirectoryName(folder);
+        }
+        if (folder is null) return "has no existing folder above it";
+        try
+        {
+            if (kind == OutputPath.File && File.Exists(full))
+                using (new FileStream(full, FileMode.Open, FileAccess.Write, FileShare.ReadWrite)) { } // opened, not changed
+            else
+                using (new FileStream(Path.Combine(folder, $".nas-write-probe-{Environment.ProcessId}-{Guid.NewGuid():N}"),
+                           FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose)) { }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return kind == OutputPath.File && File.Exists(full)
+                ? $"cannot be written ({e.Message})"
+                : $"cannot be written: the folder '{folder}' takes no new files{(e is UnauthorizedAccessException ? " (permission denied)" : "")}";
+        }
         return null;
     }
 }

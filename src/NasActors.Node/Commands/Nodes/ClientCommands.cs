@@ -64,7 +64,7 @@ public sealed class ExportSettings : ClientSettings
     [CommandArgument(0, "<SEARCH-ID>")]
     public string SearchId { get; init; } = "";
 
-    [PathText]
+    [PathText(Output = OutputPath.Folder)]
     [CommandOption("-o|--out <FOLDER>")]
     [Description("Folder for results.json, accuracy.svg and pareto.svg (default: exports/<search id>).")]
     public string? Out { get; init; }

@@ -32,7 +32,7 @@ public sealed class MethodStudySettings : SupernetTrainingSettings
     [Description("Training methods compared, comma-separated (default: every registered method; rank-study: spos,fairnas).")]
     public string? Methods { get; init; }
 
-    [PathText]
+    [PathText(Output = OutputPath.Folder)]
     [CommandOption("-o|--out <FOLDER>")]
     [Description("Study folder: study.json, study.md and plots; without --node also the in-process node's journal and checkpoints. Run again with the same folder to resume.")]
     [DefaultValue("runs/method-study")]
