@@ -76,12 +76,14 @@ public class NasProcess : IDisposable
         _process.BeginErrorReadLine();
     }
 
-    /// <summary>Waits for the process to end and returns its exit code.</summary>
-    public async Task<int> WaitForExitAsync(TimeSpan within)
+    /// <summary>Waits for the process to end and returns its exit code; <paramref name="cancel"/> (Ctrl+C of the
+    /// caller) ends the wait with <see cref="OperationCanceledException"/>, and disposing this ends the process.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan within, CancellationToken cancel = default)
     {
-        using var cts = new CancellationTokenSource(within);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        cts.CancelAfter(within);
         try { await _process.WaitForExitAsync(cts.Token); }
-        catch (OperationCanceledException) { throw new TimeoutException($"nas did not end within {within}\n{Output}"); }
+        catch (OperationCanceledException) when (!cancel.IsCancellationRequested) { throw new TimeoutException($"nas did not end within {within}\n{Output}"); }
         return _process.ExitCode;
     }
 

@@ -118,7 +118,7 @@ public sealed class MethodBenchmarkCommand : AsyncCommand<MethodBenchmarkSetting
                 using var child = new NasProcess(nasDll, Path.Combine(root, method), 0, null, arguments);
                 var probe = deviceBefore is { } before ? GpuMemoryProbe.Start(child.ProcessId, gpu, before) : null;
                 int code;
-                try { code = await child.WaitForExitAsync(TimeSpan.FromSeconds(settings.MethodTimeout)); }
+                try { code = await child.WaitForExitAsync(TimeSpan.FromSeconds(settings.MethodTimeout), cancellation); } // Ctrl+C: the child ends with it
                 catch (TimeoutException)
                 {
                     child.KillHard();
