@@ -74,6 +74,9 @@ public class HostMemoryTests
         Assert.Equal(HostMemory.RetainMmapThreshold.ToString(), info.EnvironmentEquivalent["MALLOC_MMAP_THRESHOLD_"]);
         Assert.Equal(HostMemory.RetainTrimThreshold.ToString(), info.EnvironmentEquivalent["MALLOC_TRIM_THRESHOLD_"]);
         Assert.Equal(HostMemory.RetainTopPad.ToString(), info.EnvironmentEquivalent["MALLOC_TOP_PAD_"]);
+        // One arena per core, not glibc's 8: threads run one after another no longer keep a step's memory each.
+        Assert.Equal(Math.Max(2, Environment.ProcessorCount).ToString(), info.EnvironmentEquivalent["MALLOC_ARENA_MAX"]);
+        Assert.Contains("arenas", info.Description);
         Assert.Empty(HostMemory.Configure(HostMemoryPolicy.System).EnvironmentEquivalent);
     }
 
