@@ -50,7 +50,10 @@ public sealed class MethodStudySpec(ITestOutputHelper output) : IDisposable
     {
         var whole = Path.Combine(_root, "whole");
         using (var uninterrupted = NodeProcess.Nas(_root, Tiny(whole)))
+        {
             Assert.True(await uninterrupted.WaitForExitAsync(TimeSpan.FromMinutes(15)) == 0, uninterrupted.Output);
+            output.WriteLine(uninterrupted.Output);
+        }
 
         var folder = Path.Combine(_root, "study");
         // First run: killed (kill -9) once the reference is complete and the SPOS supernet trains.
