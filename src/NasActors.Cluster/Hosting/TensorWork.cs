@@ -30,9 +30,6 @@ public sealed class TensorWork : IExtension
 
     public static TensorWork Get(ActorSystem system) => system.WithExtension<TensorWork, TensorWorkProvider>();
 
-    /// <summary>Tensor tasks started and not ended yet.</summary>
-    public int Running => _running.Count;
-
     /// <summary>Tracks <paramref name="task"/> until it ends (whatever its outcome).</summary>
     public void Track(Task task)
     {
